@@ -1,0 +1,117 @@
+//! Training engines: fit one [`StepParams`] per grid time to the objective of SPEC §4,
+//!
+//! R_k(θ) = (1/d)·[ Σ_i E_{x0} |f_k(α x0 + β x1^i) − x1^i|² + λ_u |u|² + λ_w |w|² ].
+//!
+//! The loss decomposes over k, so every engine trains the grid times independently
+//! (in parallel with rayon, each time step with its own random stream, collected in
+//! step order so that results do not depend on the thread count).
+//!
+//! Engines plug in through [`Engine`]: [`sgd::Sgd`] is the reference-faithful Adam
+//! procedure with fresh noise each epoch.
+
+pub mod sgd;
+
+use crate::denoiser::{Denoiser, StepParams};
+use crate::mixture::Dataset;
+use crate::schedule::Schedule;
+use serde::{Deserialize, Serialize};
+
+/// What an engine trains on.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    /// The time schedule.
+    pub schedule: &'a dyn Schedule,
+    /// Grid times t_k.
+    pub grid: &'a [f64],
+    /// The n training points, drawn once.
+    pub data: &'a Dataset,
+    /// Ridge on u, λ_u ≥ 0.
+    pub lambda_u: f64,
+    /// Ridge on w, λ_w ≥ 0.
+    pub lambda_w: f64,
+    /// Master seed (SPEC §7).
+    pub seed: u64,
+    /// Replica index (SPEC §7).
+    pub replica: u64,
+}
+
+/// Why the training of one grid time stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Stop {
+    /// The epoch budget was spent (the sgd engine always stops this way).
+    EpochBudget { epochs: usize },
+    /// The convergence criterion held.
+    Converged { iterations: usize },
+    /// The iteration cap was reached before convergence.
+    IterationCap { iterations: usize },
+}
+
+/// Per-step training record.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// Why the step stopped.
+    pub stop: Stop,
+    /// Final value of R_k (the sgd engine: mean over its last epochs, a noisy estimate).
+    pub loss: f64,
+}
+
+impl StepRecord {
+    /// `Some(true/false)` for engines with a convergence criterion, `None` for a fixed budget.
+    pub fn converged(&self) -> Option<bool> {
+        match self.stop {
+            Stop::EpochBudget { .. } => None,
+            Stop::Converged { .. } => Some(true),
+            Stop::IterationCap { .. } => Some(false),
+        }
+    }
+}
+
+/// A trained model and how each step ended.
+#[derive(Debug, Clone)]
+pub struct Trained {
+    /// The denoiser.
+    pub denoiser: Denoiser,
+    /// One record per grid time.
+    pub records: Vec<StepRecord>,
+}
+
+/// Training failures.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrainError {
+    /// The loss or a parameter became NaN or infinite.
+    #[error("training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; lower --lr")]
+    NonFinite { step: usize, t: f64, epoch: usize },
+}
+
+/// A training engine.
+pub trait Engine: Sync {
+    /// Engine name as used on the command line.
+    fn name(&self) -> &'static str;
+    /// Train every grid time of `problem`.
+    ///
+    /// # Errors
+    /// [`TrainError`] if the optimisation produces non-finite values.
+    fn train(&self, problem: &Problem<'_>) -> Result<Trained, TrainError>;
+}
+
+/// Collect per-step results (computed in parallel) into a [`Trained`], in step order.
+pub(crate) fn assemble(
+    grid: &[f64],
+    per_step: Vec<Result<(StepParams, StepRecord), TrainError>>,
+) -> Result<Trained, TrainError> {
+    let mut steps = Vec::with_capacity(per_step.len());
+    let mut records = Vec::with_capacity(per_step.len());
+    for r in per_step {
+        let (p, rec) = r?;
+        steps.push(p);
+        records.push(rec);
+    }
+    Ok(Trained {
+        denoiser: Denoiser {
+            grid: grid.to_vec(),
+            steps,
+        },
+        records,
+    })
+}
