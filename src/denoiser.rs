@@ -54,7 +54,9 @@ struct Forward {
 impl StepParams {
     /// All-zero parameters in dimension d.
     pub fn zeros(d: usize) -> Self {
-        Self { theta: vec![0.0; 2 * d + 2] }
+        Self {
+            theta: vec![0.0; 2 * d + 2],
+        }
     }
 
     /// The reference initialisation: c = b = 0 and u_j, w_j ~ N(0, 1/d) i.i.d., so that

@@ -271,7 +271,12 @@ impl Validated {
     }
 
     /// Overlaps and generated statistics of a trained model.
-    pub fn summarise(&self, trained: &Trained, train_plus_fraction: f64, replica: u64) -> TrainOutput {
+    pub fn summarise(
+        &self,
+        trained: &Trained,
+        train_plus_fraction: f64,
+        replica: u64,
+    ) -> TrainOutput {
         let c = &self.config;
         let mu = self.mixture.mu();
         let den = &trained.denoiser;

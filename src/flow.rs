@@ -219,7 +219,13 @@ impl ModeSums {
 /// Chunk c of [`GEN_CHUNK`] samples draws its x0 from stream `(seed, replica, Generate, c)`;
 /// chunks run in parallel and are reduced in chunk order, so the result is bit-identical for
 /// any thread count.
-pub fn generate(flow: &Flow<'_>, mu: &[f64], n_gen: usize, seed: u64, replica: u64) -> GeneratedStats {
+pub fn generate(
+    flow: &Flow<'_>,
+    mu: &[f64],
+    n_gen: usize,
+    seed: u64,
+    replica: u64,
+) -> GeneratedStats {
     let d = mu.len();
     let n_chunks = n_gen.div_ceil(GEN_CHUNK);
     let partial: Vec<ModeSums> = (0..n_chunks)

@@ -138,7 +138,11 @@ impl Mixture {
         let mut x = Vec::with_capacity(n * d);
         let mut s = Vec::with_capacity(n);
         for _ in 0..n {
-            let si = if rng.random::<f64>() < self.p { 1.0 } else { -1.0 };
+            let si = if rng.random::<f64>() < self.p {
+                1.0
+            } else {
+                -1.0
+            };
             s.push(si);
             x.extend(self.mu.iter().map(|&m| {
                 let xi: f64 = rng.sample(StandardNormal);

@@ -83,6 +83,9 @@ mod tests {
         let v: u64 = r.random();
         let mut again = stream(1, 0, Purpose::Data, 0);
         assert_eq!(v, again.random::<u64>());
-        assert_eq!(derive(0, 0, Purpose::Data, 0), derive(0, 0, Purpose::Data, 0));
+        assert_eq!(
+            derive(0, 0, Purpose::Data, 0),
+            derive(0, 0, Purpose::Data, 0)
+        );
     }
 }

@@ -48,7 +48,10 @@ pub fn run(args: &DemoArgs) -> Result<i32, Error> {
     println!(
         "phaseflow demo: does the trained flow keep the mode weight p = 0.8? (sgd engine, K = 20 steps)"
     );
-    println!("{:>10} {:>7} {:>18} {:>8}", "schedule", "d", "p̂ ± se", "|p̂−p|/se");
+    println!(
+        "{:>10} {:>7} {:>18} {:>8}",
+        "schedule", "d", "p̂ ± se", "|p̂−p|/se"
+    );
     for &d in &DEMO_DIMS {
         for spec in [ScheduleSpec::Linear, ScheduleSpec::Dilated { kappa: 2.0 }] {
             let cfg = demo_config(spec.clone(), d, args.seed);

@@ -80,7 +80,9 @@ pub struct Trained {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
     /// The loss or a parameter became NaN or infinite.
-    #[error("training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; lower --lr")]
+    #[error(
+        "training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; lower --lr"
+    )]
     NonFinite { step: usize, t: f64, epoch: usize },
 }
 

@@ -15,7 +15,7 @@
 //! passes over a d-row that stays in L1 cache (build x_t; dot products; residual and
 //! gradient). The n×d noise matrix is never stored.
 
-use super::{Engine, Problem, Stop, StepRecord, TrainError, Trained, assemble};
+use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
 use crate::denoiser::StepParams;
 use crate::rng::{Purpose, stream};
 use rand::Rng;
@@ -77,12 +77,17 @@ impl Adam {
 
 impl Sgd {
     /// One Adam run for grid time `k`.
-    fn train_step(&self, pb: &Problem<'_>, k: usize) -> Result<(StepParams, StepRecord), TrainError> {
+    fn train_step(
+        &self,
+        pb: &Problem<'_>,
+        k: usize,
+    ) -> Result<(StepParams, StepRecord), TrainError> {
         let data = pb.data;
         let d = data.d;
         let t = pb.grid[k];
         let (alpha, beta) = (pb.schedule.alpha(t), pb.schedule.beta(t));
-        let mut params = StepParams::init(d, &mut stream(pb.seed, pb.replica, Purpose::Init, k as u64));
+        let mut params =
+            StepParams::init(d, &mut stream(pb.seed, pb.replica, Purpose::Init, k as u64));
         let mut noise = stream(pb.seed, pb.replica, Purpose::Noise, k as u64);
         let mut adam = Adam::new(params.theta().len());
         let mut grad = vec![0.0; params.theta().len()];

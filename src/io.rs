@@ -1,0 +1,85 @@
+//! All file I/O of phaseflow. Writes are atomic: a temporary file in the target's folder,
+//! flushed and synced, then renamed over the target, so an interrupted run never leaves a
+//! half-written file.
+
+use crate::error::Error;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Write `bytes` to `path` atomically (temporary file + rename), creating parent folders.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}
+
+/// Serialise `value` as pretty JSON (with a trailing newline) and write it atomically.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Run(e.to_string()))?;
+    s.push('\n');
+    write_atomic(path, s.as_bytes())
+}
+
+/// Read a whole file to a string.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn read_to_string(path: &Path) -> Result<String, Error> {
+    fs::read_to_string(path).map_err(io_err(path))
+}
+
+/// Read and parse a JSON file; a parse failure is an input error naming the file.
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Input`] naming the file.
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
+    let s = read_to_string(path)?;
+    serde_json::from_str(&s).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_atomic_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("phaseflow-io-{}", std::process::id()));
+        let path = dir.join("a.json");
+        write_json(&path, &serde_json::json!({"x": 1})).unwrap();
+        assert_eq!(read_to_string(&path).unwrap(), "{\n  \"x\": 1\n}\n");
+        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
