@@ -14,6 +14,7 @@
 
 // Public items carry docs; enum-variant fields are self-describing, so missing_docs is not denied.
 #![warn(clippy::float_cmp)] // compare floats through explicit tolerances
+#![allow(clippy::needless_range_loop)] // numerical kernels index several arrays in lockstep
 
 pub mod cli;
 pub mod denoiser;

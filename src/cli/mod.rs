@@ -43,13 +43,13 @@ pub struct ProblemArgs {
     #[arg(long, value_enum, default_value_t = ScheduleKind::Dilated)]
     pub schedule: ScheduleKind,
     /// Dilation constant κ (dilated schedule; needs 0 < κ < √d).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub kappa: f64,
     /// Weight p of the + mode, in (0, 1).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
     pub p: f64,
     /// Within-mode variance σ² > 0.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub sigma2: f64,
     /// Dimension d ≥ 1.
     #[arg(long, default_value_t = 1000)]
