@@ -2,6 +2,7 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod run;
 mod train;
 
 use crate::error::Error;
@@ -25,6 +26,10 @@ pub enum Command {
     Train(train::TrainArgs),
     /// The built-in demonstration: p̂ on the linear vs the dilated schedule at two d.
     Demo(demo::DemoArgs),
+    /// Train R seeded replicas of an experiment and check them against theory.
+    Run(run::RunArgs),
+    /// Merge the shard files of a folder into one report (same as the unsharded run).
+    Merge(run::MergeArgs),
 }
 
 /// Schedule kind on the command line.
@@ -87,5 +92,7 @@ pub fn run() -> Result<i32, Error> {
         None => demo::run(&demo::DemoArgs::default()),
         Some(Command::Demo(a)) => demo::run(&a),
         Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Run(a)) => run::run(&a),
+        Some(Command::Merge(a)) => run::merge(&a),
     }
 }
