@@ -99,10 +99,9 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
     let exp = args.experiment()?;
     let v = exp.validate()?;
     if let Some(spec) = args.shard {
-        let out = args
-            .out
-            .as_deref()
-            .ok_or_else(|| Error::Input("out: --shard needs --out DIR for the partial file".into()))?;
+        let out = args.out.as_deref().ok_or_else(|| {
+            Error::Input("out: --shard needs --out DIR for the partial file".into())
+        })?;
         let ids = spec.replicas(exp.replicas);
         let pb = harness::progress(ids.len() as u64, "replicas (shard)", args.quiet);
         let replicas = harness::run_replicas(&v, &ids, &pb)?;
@@ -116,7 +115,12 @@ pub fn run(args: &RunArgs) -> Result<i32, Error> {
                 replicas,
             },
         )?;
-        eprintln!("shard {}/{} written to {}", spec.index, spec.count, path.display());
+        eprintln!(
+            "shard {}/{} written to {}",
+            spec.index,
+            spec.count,
+            path.display()
+        );
         return Ok(0);
     }
     let report = harness::run(&exp, args.quiet)?;
@@ -131,5 +135,9 @@ pub fn merge(args: &MergeArgs) -> Result<i32, Error> {
     let (exp, outs) = shard::merge(&args.dir)?;
     exp.validate()?;
     let report = harness::evaluate(&exp, &outs)?;
-    emit(&report, Some(args.out.as_deref().unwrap_or(&args.dir)), args.json)
+    emit(
+        &report,
+        Some(args.out.as_deref().unwrap_or(&args.dir)),
+        args.json,
+    )
 }

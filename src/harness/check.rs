@@ -121,7 +121,11 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
     let m = real.len().max(1);
     let stats: Vec<f64> = inputs.iter().map(statistic).collect();
     let df = |c: &CheckInput| c.measured.n.saturating_sub(1);
-    let pv: Vec<f64> = inputs.iter().zip(&stats).map(|(c, &t)| t_p_value(t, df(c))).collect();
+    let pv: Vec<f64> = inputs
+        .iter()
+        .zip(&stats)
+        .map(|(c, &t)| t_p_value(t, df(c)))
+        .collect();
     let real_p: Vec<f64> = real.iter().map(|&i| pv[i]).collect();
     let rejected = holm(&real_p, alpha);
     // Holm level of each real check: α/(m − rank) with rank in ascending p order.
@@ -195,7 +199,10 @@ mod tests {
     #[test]
     fn correct_prediction_passes_and_shifted_control_fails() {
         let r = evaluate(
-            &[input(0.80, 0.005, 0.805, false), input(0.80, 0.005, 0.90, true)],
+            &[
+                input(0.80, 0.005, 0.805, false),
+                input(0.80, 0.005, 0.90, true),
+            ],
             0.01,
         );
         assert!(r[0].passed && r[0].as_expected());
@@ -212,7 +219,13 @@ mod tests {
 
     #[test]
     fn control_within_tolerance_is_reported_as_unexpected() {
-        let r = evaluate(&[input(0.80, 0.005, 0.80, false), input(0.80, 0.005, 0.805, true)], 0.01);
+        let r = evaluate(
+            &[
+                input(0.80, 0.005, 0.80, false),
+                input(0.80, 0.005, 0.805, true),
+            ],
+            0.01,
+        );
         assert!(r[1].passed && !r[1].as_expected());
     }
 }

@@ -107,15 +107,28 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
     for fam in &exp.families {
         match fam {
             Family::PHat => {
-                let mut b = Builder { out: Vec::new(), family: "p_hat" };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family: "p_hat",
+                };
                 let delta = p * (1.0 - p) / c.n as f64 + P_HAT_FINITE_N_BUDGET + opt;
                 let src = format!(
                     "p(1−p)/n (Jensen term of the binomial training fraction) + {P_HAT_FINITE_N_BUDGET} a-priori finite-n field budget + {opt} optimisation budget"
                 );
                 let pred = th.euler(c.steps).map(|e| e.p_hat);
-                b.push("p_hat".into(), agg.p_hat, pred, Source::GeneratedEuler, delta, src.clone(), None);
+                b.push(
+                    "p_hat".into(),
+                    agg.p_hat,
+                    pred,
+                    Source::GeneratedEuler,
+                    delta,
+                    src.clone(),
+                    None,
+                );
                 let pw = wrong_p(p);
-                let wrong = theory_for(exp, pw, s2, 1.0)?.euler(c.steps).map(|e| e.p_hat);
+                let wrong = theory_for(exp, pw, s2, 1.0)?
+                    .euler(c.steps)
+                    .map(|e| e.p_hat);
                 b.push(
                     "p_hat[control]".into(),
                     agg.p_hat,
@@ -129,13 +142,24 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
             }
             Family::VarPerp => {
                 let Some(vp) = agg.var_perp else { continue };
-                let mut b = Builder { out: Vec::new(), family: "var_perp" };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family: "var_perp",
+                };
                 let delta = s2 / c.n as f64 + opt * s2;
                 let src = format!(
                     "σ²/n (the maximum-likelihood 1/n bias, SPEC §5.7) + {opt}·σ² optimisation budget"
                 );
                 let pred = th.euler(c.steps).and_then(|e| e.var_perp);
-                b.push("var_perp".into(), vp, pred, Source::GeneratedEuler, delta, src.clone(), None);
+                b.push(
+                    "var_perp".into(),
+                    vp,
+                    pred,
+                    Source::GeneratedEuler,
+                    delta,
+                    src.clone(),
+                    None,
+                );
                 let wrong = theory_for(exp, p, 1.25 * s2, 1.0)?
                     .euler(c.steps)
                     .and_then(|e| e.var_perp);
@@ -151,11 +175,24 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                 all.extend(b.out);
             }
             Family::Phase1Overlaps | Family::Phase2Overlaps => {
-                let ScheduleSpec::Dilated { .. } = c.schedule else { continue };
+                let ScheduleSpec::Dilated { .. } = c.schedule else {
+                    continue;
+                };
                 let phase1 = *fam == Family::Phase1Overlaps;
-                let family = if phase1 { "phase1_overlaps" } else { "phase2_overlaps" };
-                let quantities: &[&str] = if phase1 { &["omega", "b", "m"] } else { &["c", "m"] };
-                let mut b = Builder { out: Vec::new(), family };
+                let family = if phase1 {
+                    "phase1_overlaps"
+                } else {
+                    "phase2_overlaps"
+                };
+                let quantities: &[&str] = if phase1 {
+                    &["omega", "b", "m"]
+                } else {
+                    &["c", "m"]
+                };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family,
+                };
                 let in_phase = |t: f64| if phase1 { t > 0.0 && t < 1.0 } else { t >= 1.0 };
                 let steps: Vec<_> = agg.steps.iter().filter(|s| in_phase(s.t)).collect();
                 // The negative control sits at the step closest to the middle of the phase.
@@ -192,9 +229,21 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                             c.d
                         );
                         let name = format!("{family}.{q}@t={:.3}", s.t);
-                        b.push(name.clone(), measured, pred, Source::FiniteN, delta, src.clone(), None);
+                        b.push(
+                            name.clone(),
+                            measured,
+                            pred,
+                            Source::FiniteN,
+                            delta,
+                            src.clone(),
+                            None,
+                        );
                         if Some(s.t) == control_t && (q == "omega" || q == "c") {
-                            let what = if phase1 { "κ scaled by 1.25" } else { "σ² scaled by 1.25" };
+                            let what = if phase1 {
+                                "κ scaled by 1.25"
+                            } else {
+                                "σ² scaled by 1.25"
+                            };
                             let wrong = wrong_th.finite_n(s.t).and_then(|w| get(&w, q));
                             b.push(
                                 format!("{name}[control]"),

@@ -204,9 +204,7 @@ pub fn run_replicas(
         })
         .collect();
     pb.finish_and_clear();
-    out.into_iter()
-        .map(|r| r.map_err(Error::from))
-        .collect()
+    out.into_iter().map(|r| r.map_err(Error::from)).collect()
 }
 
 /// Replica estimates at one grid time.

@@ -125,7 +125,10 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
         }
         let i = f.shard.index;
         if i >= count {
-            return Err(Error::Input(format!("{}: shard index {i} ≥ count {count}", p.display())));
+            return Err(Error::Input(format!(
+                "{}: shard index {i} ≥ count {count}",
+                p.display()
+            )));
         }
         if let Some(prev) = &seen[i] {
             return Err(Error::Input(format!(
@@ -148,7 +151,11 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
         return Err(Error::Input(format!(
             "{}: shard {missing}/{count} is missing (expected file {})",
             dir.display(),
-            ShardSpec { index: missing, count }.file_name()
+            ShardSpec {
+                index: missing,
+                count
+            }
+            .file_name()
         )));
     }
     let mut outs: Vec<TrainOutput> = files.into_iter().flat_map(|(_, f)| f.replicas).collect();

@@ -66,7 +66,11 @@ impl Estimate {
         } else {
             f64::NAN
         };
-        let half = if n > 1 { t_quantile(level, n - 1) * se } else { f64::NAN };
+        let half = if n > 1 {
+            t_quantile(level, n - 1) * se
+        } else {
+            f64::NAN
+        };
         Self {
             point: mean,
             se,
@@ -140,7 +144,10 @@ mod tests {
         // the first fails: nothing rejected, even a later small-enough one
         assert_eq!(holm(&[0.02, 0.011], 0.02), vec![false, false]);
         // order of input does not matter
-        assert_eq!(holm(&[0.040, 0.010, 0.030, 0.015], 0.05), vec![false, true, false, true]);
+        assert_eq!(
+            holm(&[0.040, 0.010, 0.030, 0.015], 0.05),
+            vec![false, true, false, true]
+        );
     }
 
     #[test]
