@@ -25,4 +25,5 @@ pub mod mixture;
 pub mod quadrature;
 pub mod rng;
 pub mod schedule;
+pub mod theory;
 pub mod train;

@@ -2,6 +2,7 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod theory;
 mod train;
 
 use crate::error::Error;
@@ -25,6 +26,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// The built-in demonstration: p̂ on the linear vs the dilated schedule at two d.
     Demo(demo::DemoArgs),
+    /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
+    Theory(theory::TheoryArgs),
 }
 
 /// Schedule kind on the command line.
@@ -87,5 +90,6 @@ pub fn run() -> Result<i32, Error> {
         None => demo::run(&demo::DemoArgs::default()),
         Some(Command::Demo(a)) => demo::run(&a),
         Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Theory(a)) => theory::run(&a),
     }
 }
