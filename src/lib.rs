@@ -28,4 +28,5 @@ pub mod quadrature;
 pub mod report;
 pub mod rng;
 pub mod schedule;
+pub mod theory;
 pub mod train;

@@ -3,6 +3,7 @@
 
 mod demo;
 mod run;
+mod theory;
 mod train;
 
 use crate::error::Error;
@@ -30,6 +31,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Merge the shard files of a folder into one report (same as the unsharded run).
     Merge(run::MergeArgs),
+    /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
+    Theory(theory::TheoryArgs),
 }
 
 /// Schedule kind on the command line.
@@ -94,5 +97,6 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Run(a)) => run::run(&a),
         Some(Command::Merge(a)) => run::merge(&a),
+        Some(Command::Theory(a)) => theory::run(&a),
     }
 }
