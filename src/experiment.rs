@@ -14,6 +14,7 @@ use crate::flow::{Flow, GeneratedStats, Integrator, generate};
 use crate::mixture::{Mixture, MixtureError};
 use crate::rng::{Purpose, stream};
 use crate::schedule::{Schedule, ScheduleError, ScheduleSpec};
+use crate::train::averaged::{Averaged, Noise, generate::generate_in_span};
 use crate::train::sgd::Sgd;
 use crate::train::{Engine, Problem, StepRecord, TrainError, Trained};
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,9 @@ pub enum EngineKind {
     /// Adam with fresh noise each epoch (SPEC §4, engine 1).
     #[default]
     Sgd,
+    /// L-BFGS on the exact noise-averaged objective in the span of the data
+    /// (SPEC §4, engine 2); deterministic, per-step convergence reported.
+    Averaged,
 }
 
 /// The mean direction μ of the mixture.
@@ -59,6 +63,9 @@ pub struct TrainConfig {
     pub steps: usize,
     /// Engine. Default sgd.
     pub engine: EngineKind,
+    /// Noise convention (SPEC §5.3). Default fresh. `fixed` needs the averaged engine.
+    #[serde(default)]
+    pub noise: Noise,
     /// Epochs of the sgd engine. Default 2000.
     pub epochs: usize,
     /// Adam learning rate of the sgd engine. Default 0.01.
@@ -87,6 +94,7 @@ impl Default for TrainConfig {
             n: 128,
             steps: 40,
             engine: EngineKind::Sgd,
+            noise: Noise::Fresh,
             epochs: 2000,
             lr: 0.01,
             lambda_u: 0.01,
@@ -111,6 +119,12 @@ pub enum ConfigError {
     /// A size that must be at least 1.
     #[error("{field}: must be at least 1")]
     ZeroSize { field: &'static str },
+    /// A combination of flags that no engine implements.
+    #[error("{field}: {rule}")]
+    Unsupported {
+        field: &'static str,
+        rule: &'static str,
+    },
     /// A number outside its allowed range.
     #[error("{field}: must be {rule}, got {value}")]
     OutOfRange {
@@ -210,6 +224,12 @@ impl TrainConfig {
         positive_finite("lr", self.lr)?;
         nonnegative_finite("lambda-u", self.lambda_u)?;
         nonnegative_finite("lambda-w", self.lambda_w)?;
+        if self.noise == Noise::Fixed && self.engine != EngineKind::Averaged {
+            return Err(ConfigError::Unsupported {
+                field: "noise",
+                rule: "`fixed` is implemented by the averaged engine only; add --engine averaged",
+            });
+        }
         let mixture = match self.mean {
             MeanKind::Ones => Mixture::ones(self.p, self.sigma2, self.d)?,
             MeanKind::Random => Mixture::random_direction(
@@ -235,6 +255,10 @@ impl Validated {
             EngineKind::Sgd => Box::new(Sgd {
                 epochs: self.config.epochs,
                 lr: self.config.lr,
+            }),
+            EngineKind::Averaged => Box::new(Averaged {
+                noise: self.config.noise,
+                ..Averaged::default()
             }),
         }
     }
@@ -293,8 +317,23 @@ impl Validated {
                 converged: rec.converged(),
             })
             .collect();
-        let flow = Flow::new(self.schedule.as_ref(), den, c.integrator);
-        let generated = generate(&flow, mu, c.n_gen, c.seed, replica);
+        // The averaged engine is meant for large d: generate in the span of the denoiser's
+        // vectors (same law, O(K·r) per sample instead of O(K·d)).
+        let generated = match c.engine {
+            EngineKind::Sgd => {
+                let flow = Flow::new(self.schedule.as_ref(), den, c.integrator);
+                generate(&flow, mu, c.n_gen, c.seed, replica)
+            }
+            EngineKind::Averaged => generate_in_span(
+                self.schedule.as_ref(),
+                den,
+                c.integrator,
+                mu,
+                c.n_gen,
+                c.seed,
+                replica,
+            ),
+        };
         TrainOutput {
             schema_version: TRAIN_SCHEMA_VERSION,
             config: c.clone(),

@@ -39,6 +39,9 @@ pub enum Purpose {
     Test = 6,
     /// Fixed noise draws of the `fixed` noise convention (index unused, 0).
     FixedNoise = 7,
+    /// The averaged engine's span-space generator: the chi-square draw of the scatter
+    /// outside the denoiser's span (index = mode, 0 for −, 1 for +).
+    GenerateComplement = 8,
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.

@@ -4,6 +4,7 @@ use super::{ProblemArgs, print_json};
 use crate::error::Error;
 use crate::experiment::{EngineKind, MeanKind, TrainConfig, TrainOutput};
 use crate::flow::Integrator;
+use crate::train::averaged::Noise;
 use clap::Args;
 
 /// Flags of `phaseflow train`.
@@ -17,6 +18,10 @@ pub struct TrainArgs {
     /// Training engine.
     #[arg(long, value_enum, default_value_t = EngineKind::Sgd)]
     pub engine: EngineKind,
+    /// Noise convention (SPEC §5.3): fresh = x0 averaged; fixed = one x0 per data point
+    /// drawn once (averaged engine only).
+    #[arg(long, value_enum, default_value_t = Noise::Fresh)]
+    pub noise: Noise,
     /// Epochs of the sgd engine (fresh noise each).
     #[arg(long, default_value_t = 2000)]
     pub epochs: usize,
@@ -58,6 +63,7 @@ impl TrainArgs {
             n: self.n,
             steps: pa.steps,
             engine: self.engine,
+            noise: self.noise,
             epochs: self.epochs,
             lr: self.lr,
             lambda_u: self.lambda_u,
@@ -82,8 +88,8 @@ pub fn print_table(out: &TrainOutput) {
         s => s.name().to_string(),
     };
     println!(
-        "phaseflow train: {sched}, p={}, σ²={}, d={}, n={}, K={}, engine {:?}, seed {}",
-        c.p, c.sigma2, c.d, c.n, c.steps, c.engine, c.seed
+        "phaseflow train: {sched}, p={}, σ²={}, d={}, n={}, K={}, engine {:?}, noise {:?}, seed {}",
+        c.p, c.sigma2, c.d, c.n, c.steps, c.engine, c.noise, c.seed
     );
     println!(
         "{:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",

@@ -7,8 +7,10 @@
 //! step order so that results do not depend on the thread count).
 //!
 //! Engines plug in through [`Engine`]: [`sgd::Sgd`] is the reference-faithful Adam
-//! procedure with fresh noise each epoch.
+//! procedure with fresh noise each epoch; [`averaged::Averaged`] minimises the exact
+//! noise-averaged objective with L-BFGS in the span of the data.
 
+pub mod averaged;
 pub mod sgd;
 
 use crate::denoiser::{Denoiser, StepParams};

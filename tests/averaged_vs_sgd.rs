@@ -1,0 +1,187 @@
+//! The averaged engine and the reference sgd engine minimise the same R_k (SPEC §4), so on
+//! the same data their overlaps must agree within the sgd engine's own fluctuation.
+//!
+//! Configuration: d = 500, n = 128, dilated κ = 2 grid with K = 20, p = 0.8, σ² = 1,
+//! λ_u = λ_w = 0.01, data seed 2024. t = 0 is skipped everywhere: at β = 0 the split of
+//! f = u·tanh(b) between |u| and b is not identified (the averaged engine saturates b, Adam
+//! stops wherever its budget ends).
+//!
+//! Measured (this configuration, sgd seed 1, lr 0.01): at the reference budget of 2000
+//! epochs sgd is far from its noise floor in phase 1 (t = 1: ω = 1.37 at 2000 epochs, 1.96
+//! at 8000, 2.38 at 24 000; the averaged engine's exact minimiser has ω = 2.28), so the
+//! agreement test needs ~16 000 epochs and lives in the full tier. The fast tier checks the
+//! exact inequality R_k(averaged) ≤ R_k(sgd endpoint), which holds at any budget.
+
+use phaseflow::denoiser::{Overlaps, StepParams};
+use phaseflow::mixture::{Dataset, Mixture};
+use phaseflow::rng::{Purpose, stream};
+use phaseflow::schedule::{Schedule, ScheduleSpec};
+use phaseflow::train::averaged::objective::{StepObjective, StepScalars};
+use phaseflow::train::averaged::{Averaged, Noise};
+use phaseflow::train::sgd::Sgd;
+use phaseflow::train::{Engine, Problem};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+const D: usize = 500;
+const N: usize = 128;
+const LAMBDA: f64 = 0.01;
+
+fn setup() -> (Mixture, Dataset, Box<dyn Schedule>, Vec<f64>) {
+    let mix = Mixture::ones(0.8, 1.0, D).unwrap();
+    let data = mix.sample(N, &mut stream(2024, 0, Purpose::Data, 0));
+    let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(D).unwrap();
+    let full = schedule.grid(20);
+    (mix, data, schedule, full)
+}
+
+fn problem<'a>(
+    schedule: &'a dyn Schedule,
+    grid: &'a [f64],
+    data: &'a Dataset,
+    seed: u64,
+) -> Problem<'a> {
+    Problem {
+        schedule,
+        grid,
+        data,
+        lambda_u: LAMBDA,
+        lambda_w: LAMBDA,
+        seed,
+        replica: 0,
+    }
+}
+
+fn fields(o: &Overlaps) -> [(&'static str, f64); 6] {
+    [
+        ("c", o.c),
+        ("m", o.m),
+        ("omega", o.omega),
+        ("b", o.b),
+        ("sqrt_q", o.sqrt_q),
+        ("sqrt_r", o.sqrt_r),
+    ]
+}
+
+/// Exact R_k (SPEC §4, x0 averaged) of full-dimensional parameters.
+fn exact_r(s: &dyn Schedule, t: f64, data: &Dataset, p: &StepParams) -> f64 {
+    let sc = StepScalars {
+        alpha: s.alpha(t),
+        beta: s.beta(t),
+        d: D as f64,
+        lambda_u: LAMBDA,
+        lambda_w: LAMBDA,
+    };
+    // Identity coordinates (r = d) are valid for any u, w ∈ ℝ^d.
+    StepObjective::fresh(sc, data.x.clone(), D).value(p.c(), p.u(), p.w(), p.b())
+}
+
+/// Fast tier: the averaged engine's solution has a lower exact objective than the sgd
+/// engine's endpoint at the reference budget (2000 epochs), at three grid times of both
+/// phases. An exact property of a minimiser; it fails if the averaged engine stops at a
+/// saddle (such as w = 0) or optimises a different objective.
+#[test]
+fn averaged_objective_below_sgd_endpoint() {
+    let (_, data, schedule, full) = setup();
+    let grid = vec![full[6], full[10], full[15]];
+    let pb = problem(schedule.as_ref(), &grid, &data, 1);
+    let sgd = Sgd {
+        epochs: 2000,
+        lr: 0.01,
+    }
+    .train(&pb)
+    .unwrap();
+    let avg = Averaged::default().train(&pb).unwrap();
+    for (k, &t) in grid.iter().enumerate() {
+        let (ra, rs) = (
+            exact_r(schedule.as_ref(), t, &data, &avg.denoiser.steps[k]),
+            exact_r(schedule.as_ref(), t, &data, &sgd.denoiser.steps[k]),
+        );
+        assert!(avg.records[k].converged() == Some(true));
+        // The engine's reported loss is R_k at its solution (Gram space vs ℝ^d: rounding).
+        assert!((avg.records[k].loss - ra).abs() <= 1e-9 * ra);
+        assert!(ra <= rs, "t={t}: R(averaged) {ra} > R(sgd) {rs}");
+    }
+}
+
+/// Full tier: overlaps agree within the sgd engine's seed-to-seed fluctuation at its noise
+/// floor.
+///
+/// Rule, fixed before the comparison: R = 4 sgd runs (seeds 1..=4, 16 000 epochs, lr 0.01)
+/// on the same data; per grid time and overlap, their mean x̄ and SD s. The averaged value
+/// must lie in the prediction interval of one more sgd run,
+/// |avg − x̄| ≤ t_{1−α/(2M), R−1}·s·√(1 + 1/R), with α = 0.05 and a Bonferroni correction over
+/// the M = 24 comparisons (4 grid times × 6 overlaps): t ≈ 10.2 (statrs inverse CDF).
+/// Negative control: the fixed-noise objective (SPEC §5.3) on the same data must fail.
+#[test]
+#[ignore = "full tier (~3 min on 2 cores): cargo test --release -- --ignored"]
+fn averaged_agrees_with_sgd_within_its_fluctuation() {
+    let (mix, data, schedule, full) = setup();
+    let grid = vec![full[6], full[10], full[12], full[15]];
+    let seeds = 1..=4u64;
+    let runs: Vec<Vec<Overlaps>> = seeds
+        .map(|seed| {
+            Sgd {
+                epochs: 16_000,
+                lr: 0.01,
+            }
+            .train(&problem(schedule.as_ref(), &grid, &data, seed))
+            .unwrap()
+            .denoiser
+            .overlaps(mix.mu())
+        })
+        .collect();
+    let rr = runs.len() as f64;
+    let m_cmp = (grid.len() * 6) as f64;
+    let tq = StudentsT::new(0.0, 1.0, rr - 1.0)
+        .unwrap()
+        .inverse_cdf(1.0 - 0.05 / (2.0 * m_cmp));
+    let mut mean = vec![[0.0; 6]; grid.len()];
+    let mut tol = vec![[0.0; 6]; grid.len()];
+    for k in 0..grid.len() {
+        for j in 0..6 {
+            let v: Vec<f64> = runs.iter().map(|r| fields(&r[k])[j].1).collect();
+            let m = v.iter().sum::<f64>() / rr;
+            let s = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (rr - 1.0)).sqrt();
+            mean[k][j] = m;
+            tol[k][j] = tq * s * (1.0 + 1.0 / rr).sqrt();
+        }
+    }
+    let failures = |noise: Noise| -> Vec<String> {
+        let tr = Averaged {
+            noise,
+            ..Averaged::default()
+        }
+        .train(&problem(schedule.as_ref(), &grid, &data, 1))
+        .unwrap();
+        assert!(tr.records.iter().all(|r| r.converged() == Some(true)));
+        let ov = tr.denoiser.overlaps(mix.mu());
+        let mut out = Vec::new();
+        for k in 0..grid.len() {
+            for (j, (name, v)) in fields(&ov[k]).iter().enumerate() {
+                let line = format!(
+                    "t={:.2} {name}: averaged {v:.5} sgd {:.5} |Δ| {:.5} tol {:.5} (t-quantile {tq:.2})",
+                    grid[k],
+                    mean[k][j],
+                    (v - mean[k][j]).abs(),
+                    tol[k][j]
+                );
+                println!("{noise:?} {line}");
+                if (v - mean[k][j]).abs() > tol[k][j] {
+                    out.push(line);
+                }
+            }
+        }
+        out
+    };
+    let fresh = failures(Noise::Fresh);
+    assert!(
+        fresh.is_empty(),
+        "averaged (fresh) vs sgd, d={D} n={N}:\n{}",
+        fresh.join("\n")
+    );
+    let fixed = failures(Noise::Fixed);
+    assert!(
+        !fixed.is_empty(),
+        "negative control: the fixed-noise objective was not distinguished from sgd"
+    );
+}
