@@ -78,16 +78,9 @@ use crate::experiment::ConfigError;
 use crate::quadrature::tanh_moments;
 use serde::{Deserialize, Serialize};
 
-/// Noise convention of the training objective (SPEC §4/§5.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Noise {
-    /// x0 averaged (redrawn every epoch).
-    #[default]
-    Fresh,
-    /// One fixed x0^i per training sample.
-    Fixed,
-}
+/// Noise convention of the training objective (SPEC §4/§5.3): one type shared with the
+/// engines, so a theory is always asked about the convention a model was trained with.
+pub use crate::train::averaged::Noise;
 
 /// Binomial terms below this probability are skipped in the average (their total is
 /// < n·1e-15, far below any statistical resolution).
