@@ -3,6 +3,7 @@
 
 mod demo;
 mod run;
+mod sweep;
 mod theory;
 mod train;
 
@@ -31,6 +32,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Merge the shard files of a folder into one report (same as the unsharded run).
     Merge(run::MergeArgs),
+    /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
+    Sweep(sweep::SweepArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
 }
@@ -97,6 +100,7 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Run(a)) => run::run(&a),
         Some(Command::Merge(a)) => run::merge(&a),
+        Some(Command::Sweep(a)) => sweep::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
     }
 }

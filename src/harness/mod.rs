@@ -15,6 +15,7 @@ pub mod check;
 pub mod families;
 pub mod shard;
 pub mod stats;
+pub mod sweep;
 
 use crate::error::Error;
 use crate::experiment::{EngineKind, TrainConfig, TrainOutput, Validated};
