@@ -118,7 +118,7 @@ fn replica_errors(th: &Theory, euler: (f64, Option<f64>), o: &TrainOutput) -> Ve
 
 /// Log-log slope with standard error propagated from the cell SEs.
 fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, [f64; 2])> {
-    if x.len() < 2 || e.iter().any(|v| !(v.point > 0.0)) {
+    if x.len() < 2 || e.iter().any(|v| v.point.is_nan() || v.point <= 0.0) {
         return None;
     }
     let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
