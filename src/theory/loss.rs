@@ -3,11 +3,13 @@
 //!
 //! With A = α|w|/√d, B = β·w·x1/√d + b and φ = tanh(A·g + B), g ~ N(0, 1):
 //!
+//! ```text
 //! E_{x0}|f(αx0 + βx1) − x1|² = c²(α²d + β²|x1|²) + |u|²·E[φ²] + |x1|²(1 − 2cβ)
 //!                             + 2cα²(u·w)/√d · E[1 − φ²] + 2(cβ − 1)(u·x1)·E[φ].
+//! ```
 //!
-//! Derivation: f − x1 = cαx0 + (cβ − 1)x1 + uφ; expand the square; E[x0] = 0,
-//! E|x0|² = d, and Stein's lemma E[x0·φ] = (αw/√d)·E[1 − φ²] gives the fourth term.
+//! Derivation: f − x1 = cαx0 + (cβ − 1)x1 + uφ; expand the square; E x0 = 0,
+//! E|x0|² = d, and Stein's lemma E(x0·φ) = (αw/√d)·E(1 − φ²) gives the fourth term.
 //! Kept here (not in `train/`) so the theory, its tests and any engine can share it.
 
 use crate::quadrature::tanh_moments;
