@@ -596,23 +596,28 @@ mod tests {
     }
 
     /// Over the whole domain: as n → ∞ with n₊/n = p (p a multiple of 1/20, n a multiple of
-    /// 20, so n₊ = pn exactly), the phase-1 prediction converges to §5.2: the error must fall
-    /// strictly from n = 400 to 1600 to 6400 and end below 0.1. No rate is claimed here:
-    /// with a weak signal (small κt, p far from ½) the approach is pre-asymptotic for n up
-    /// to ~10⁴ (measured: p = 0.05, σ² = 0.2, κt = 0.15 has err·n = 38, 78, 154, 262, 358 at
-    /// n = 100 … 25 600).
+    /// 20, so n₊ = pn exactly), the phase-1 prediction approaches §5.2: the error must fall
+    /// strictly from n = 400 to 1600 to 6400 to 25 600. No rate is claimed on this domain:
+    /// with a weak signal (small κt) the approach is pre-asymptotic up to n ~ 10⁵, because
+    /// the ridge λ_u competes with Σ e_i, which is small when the tanh is barely used.
+    /// Measured (λ_u = 1, κt = 0.15, p = 0.5, identical for σ² = 0.2 and 3): m = 0.38, 0.49,
+    /// 0.60, 0.73, 0.85, 0.94 and ω = 0.43, 0.33, 0.26, 0.21, 0.18, 0.16 (limit 1 and 0.15) at
+    /// n = 400 · 4^j, j = 0..5; at κt = 0.5 the same n give m = 0.89, 0.96, 0.989, 0.997,
+    /// 0.9993, 0.9998. (Earlier versions of this property demanded err(6400) < 0.1, then
+    /// err(6400) ≤ err(400)/2; both were arbitrary and the weak-signal corners violate them.)
+    /// The rate is checked where the asymptotics apply, in [`phase1_conditional_rate`].
     fn phase1_conditional_converges(p20: u8, s8: u8, k8: u8, t8: u8) -> TestResult {
         let p = (1 + p20 % 19) as f64 / 20.0;
         let s2 = 0.2 + 2.8 * (s8 as f64 / 255.0);
         let kappa = 0.5 + 2.5 * (k8 as f64 / 255.0);
         let t = 0.3 + 0.7 * (t8 as f64 / 255.0);
-        let e: Vec<f64> = [400, 1600, 6400]
+        let e: Vec<f64> = [400, 1600, 6400, 25_600]
             .iter()
             .map(|&n| phase1_err(p, s2, kappa, t, n))
             .collect();
-        if !(e[0] > e[1] && e[1] > e[2] && e[2] < 0.1) {
+        if !e.windows(2).all(|w| w[1] < w[0]) {
             return TestResult::error(format!(
-                "p={p} σ²={s2} κ={kappa} t={t}: err at n = 400, 1600, 6400: {e:?}"
+                "p={p} σ²={s2} κ={kappa} t={t}: err at n = 400, 1600, 6400, 25600: {e:?}"
             ));
         }
         TestResult::passed()
@@ -637,6 +642,23 @@ mod tests {
             ));
         }
         TestResult::passed()
+    }
+
+    #[test]
+    fn finite_n_properties_hold_at_domain_corners() {
+        // Deterministic companion of the two quickcheck properties: corners and centre.
+        for p in [0u8, 9, 18] {
+            for s in [0u8, 128, 255] {
+                for k in [0u8, 128, 255] {
+                    for t in [0u8, 128, 255] {
+                        let r = phase1_conditional_converges(p, s, k, t);
+                        assert!(!r.is_failure(), "converges {p} {s} {k} {t}: {r:?}");
+                        let r = phase1_conditional_rate(p % 13, s, k, t);
+                        assert!(!r.is_failure(), "rate {p} {s} {k} {t}: {r:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
