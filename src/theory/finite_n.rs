@@ -183,6 +183,15 @@ impl FiniteN {
     }
 
     /// Phase 2 closed form at τ' = t − 1 ∈ (0, 1] (module doc).
+    ///
+    /// ```
+    /// use phaseflow::theory::{FiniteN, Noise};
+    /// // σ² = 1, λ_u = 1: A_n = 1 exactly, so fresh-noise c equals the n → ∞ value
+    /// // τ'/((1 − τ')² + τ'²) = 1 at τ' = ½.
+    /// let f = FiniteN { n: 32, lambda_u: 1.0, lambda_w: 0.0, noise: Noise::Fresh };
+    /// assert!((f.phase2(1.0, 0.5).c.unwrap() - 1.0).abs() < 1e-15);
+    /// assert!(f.phase2(1.0, 0.5).omega.is_none()); // diverges
+    /// ```
     pub fn phase2(&self, sigma2: f64, tau_prime: f64) -> Prediction {
         let n = self.n as f64;
         let lam = self.lambda_u;
@@ -408,6 +417,18 @@ impl FiniteN {
             self.phase1_conditional(n_plus, sigma2, kappa * t)
                 .prediction
         }
+    }
+
+    /// P(n₊ ∈ {0, n}) = p^n + (1 − p)^n, the one-sign mass the phase-1 average excludes.
+    ///
+    /// ```
+    /// use phaseflow::theory::{FiniteN, Noise};
+    /// let f = FiniteN { n: 32, lambda_u: 1.0, lambda_w: 0.0, noise: Noise::Fresh };
+    /// assert!((f.one_sign_mass(0.8) - 7.9e-4).abs() < 1e-5);
+    /// ```
+    pub fn one_sign_mass(&self, p: f64) -> f64 {
+        let n = self.n as i32;
+        p.powi(n) + (1.0 - p).powi(n)
     }
 
     /// The prediction at time t averaged over n₊ ~ Binomial(n, p), restricted to

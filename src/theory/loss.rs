@@ -17,6 +17,14 @@ use crate::quadrature::tanh_moments;
 /// E_{x0}|f(αx0 + βx1) − x1|² for f(x) = c·x + u·tanh(w·x/√d + b) (SPEC §4, engine 2).
 /// Not divided by d. The 1-D expectations use [`tanh_moments`] (saturation-safe).
 ///
+/// ```
+/// use phaseflow::theory::expected_sq_error;
+/// // u = 0, c = 0: f ≡ 0, so the error is |x1|².
+/// let x1 = [1.0, -2.0];
+/// let e = expected_sq_error(0.0, &[0.0, 0.0], &[0.3, 0.1], 0.2, 0.6, 0.4, &x1);
+/// assert!((e - 5.0).abs() < 1e-12);
+/// ```
+///
 /// # Panics
 /// If u, w and x1 have different lengths.
 #[allow(clippy::too_many_arguments)] // the formula's own variables; a struct would hide them
