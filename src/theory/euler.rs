@@ -111,6 +111,14 @@ fn step_maps(
 /// (unless K = 1). B_k, C_k ≥ 0 because g, m = 1 − cβ and β are ≥ 0.
 ///
 /// Returns `None` if some step's map is not strictly increasing (see the module doc).
+///
+/// ```
+/// use phaseflow::schedule::{Linear, Schedule};
+/// use phaseflow::theory::euler::euler_bayes;
+/// // SPEC §5.4: the linear schedule with K = 80 loses the mode weight as d grows.
+/// let e = euler_bayes(&Linear, &Linear.grid(80), 0.8, 1.0, 32_000).unwrap();
+/// assert!((e.p_hat - 0.95).abs() < 0.01);
+/// ```
 pub fn euler_bayes(
     schedule: &dyn Schedule,
     grid: &[f64],

@@ -176,6 +176,15 @@ impl FiniteN {
     }
 
     /// Phase 2 closed form at τ' = t − 1 ∈ (0, 1] (module doc).
+    ///
+    /// ```
+    /// use phaseflow::theory::{FiniteN, Noise};
+    /// // σ² = 1, λ_u = 1: A_n = 1 exactly, so fresh-noise c equals the n → ∞ value
+    /// // τ'/((1 − τ')² + τ'²) = 1 at τ' = ½.
+    /// let f = FiniteN { n: 32, lambda_u: 1.0, lambda_w: 0.0, noise: Noise::Fresh };
+    /// assert!((f.phase2(1.0, 0.5).c.unwrap() - 1.0).abs() < 1e-15);
+    /// assert!(f.phase2(1.0, 0.5).omega.is_none()); // diverges
+    /// ```
     pub fn phase2(&self, sigma2: f64, tau_prime: f64) -> Prediction {
         let n = self.n as f64;
         let lam = self.lambda_u;
@@ -403,6 +412,18 @@ impl FiniteN {
         }
     }
 
+    /// P(n₊ ∈ {0, n}) = p^n + (1 − p)^n, the one-sign mass the phase-1 average excludes.
+    ///
+    /// ```
+    /// use phaseflow::theory::{FiniteN, Noise};
+    /// let f = FiniteN { n: 32, lambda_u: 1.0, lambda_w: 0.0, noise: Noise::Fresh };
+    /// assert!((f.one_sign_mass(0.8) - 7.9e-4).abs() < 1e-5);
+    /// ```
+    pub fn one_sign_mass(&self, p: f64) -> f64 {
+        let n = self.n as i32;
+        p.powi(n) + (1.0 - p).powi(n)
+    }
+
     /// The prediction at time t averaged over n₊ ~ Binomial(n, p), restricted to
     /// 1 ≤ n₊ ≤ n − 1 (module doc). A key is `None` if it is `None` for any included n₊.
     pub fn predict_averaged(&self, kappa: f64, p: f64, sigma2: f64, t: f64) -> Prediction {
@@ -589,23 +610,28 @@ mod tests {
     }
 
     /// Over the whole domain: as n → ∞ with n₊/n = p (p a multiple of 1/20, n a multiple of
-    /// 20, so n₊ = pn exactly), the phase-1 prediction converges to §5.2: the error must fall
-    /// strictly from n = 400 to 1600 to 6400 and end below 0.1. No rate is claimed here:
-    /// with a weak signal (small κt, p far from ½) the approach is pre-asymptotic for n up
-    /// to ~10⁴ (measured: p = 0.05, σ² = 0.2, κt = 0.15 has err·n = 38, 78, 154, 262, 358 at
-    /// n = 100 … 25 600).
+    /// 20, so n₊ = pn exactly), the phase-1 prediction approaches §5.2: the error must fall
+    /// strictly from n = 400 to 1600 to 6400 to 25 600. No rate is claimed on this domain:
+    /// with a weak signal (small κt) the approach is pre-asymptotic up to n ~ 10⁵, because
+    /// the ridge λ_u competes with Σ e_i, which is small when the tanh is barely used.
+    /// Measured (λ_u = 1, κt = 0.15, p = 0.5, identical for σ² = 0.2 and 3): m = 0.38, 0.49,
+    /// 0.60, 0.73, 0.85, 0.94 and ω = 0.43, 0.33, 0.26, 0.21, 0.18, 0.16 (limit 1 and 0.15) at
+    /// n = 400 · 4^j, j = 0..5; at κt = 0.5 the same n give m = 0.89, 0.96, 0.989, 0.997,
+    /// 0.9993, 0.9998. (Earlier versions of this property demanded err(6400) < 0.1, then
+    /// err(6400) ≤ err(400)/2; both were arbitrary and the weak-signal corners violate them.)
+    /// The rate is checked where the asymptotics apply, in [`phase1_conditional_rate`].
     fn phase1_conditional_converges(p20: u8, s8: u8, k8: u8, t8: u8) -> TestResult {
         let p = (1 + p20 % 19) as f64 / 20.0;
         let s2 = 0.2 + 2.8 * (s8 as f64 / 255.0);
         let kappa = 0.5 + 2.5 * (k8 as f64 / 255.0);
         let t = 0.3 + 0.7 * (t8 as f64 / 255.0);
-        let e: Vec<f64> = [400, 1600, 6400]
+        let e: Vec<f64> = [400, 1600, 6400, 25_600]
             .iter()
             .map(|&n| phase1_err(p, s2, kappa, t, n))
             .collect();
-        if !(e[0] > e[1] && e[1] > e[2] && e[2] < 0.1) {
+        if !e.windows(2).all(|w| w[1] < w[0]) {
             return TestResult::error(format!(
-                "p={p} σ²={s2} κ={kappa} t={t}: err at n = 400, 1600, 6400: {e:?}"
+                "p={p} σ²={s2} κ={kappa} t={t}: err at n = 400, 1600, 6400, 25600: {e:?}"
             ));
         }
         TestResult::passed()
@@ -630,6 +656,23 @@ mod tests {
             ));
         }
         TestResult::passed()
+    }
+
+    #[test]
+    fn finite_n_properties_hold_at_domain_corners() {
+        // Deterministic companion of the two quickcheck properties: corners and centre.
+        for p in [0u8, 9, 18] {
+            for s in [0u8, 128, 255] {
+                for k in [0u8, 128, 255] {
+                    for t in [0u8, 128, 255] {
+                        let r = phase1_conditional_converges(p, s, k, t);
+                        assert!(!r.is_failure(), "converges {p} {s} {k} {t}: {r:?}");
+                        let r = phase1_conditional_rate(p % 13, s, k, t);
+                        assert!(!r.is_failure(), "rate {p} {s} {k} {t}: {r:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

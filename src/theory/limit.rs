@@ -111,6 +111,22 @@ mod tests {
     }
 
     #[test]
+    fn rate_property_holds_at_domain_corners() {
+        // quickcheck draws random points; the corners and centre of the domain are checked
+        // every time (deterministically).
+        for p in [0u8, 128, 255] {
+            for s in [0u8, 128, 255] {
+                for k in [0u8, 128, 255] {
+                    for t in [0u8, 128, 255] {
+                        let r = converges_at_rate_inverse_sqrt_d(p, s, k, t);
+                        assert!(!r.is_failure(), "corner {p} {s} {k} {t}: {r:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn phase2_bayes_c_m_converge_to_limit() {
         // Phase 2: β = ε + (1 − ε)τ' → τ'; c, m and the MSE converge (at O(1/√d)).
         let (kappa, p, s2, t) = (2.0, 0.8, 1.0, 1.5);

@@ -3,17 +3,27 @@
 //!
 //! With A = α|w|/√d, B = β·w·x1/√d + b and φ = tanh(A·g + B), g ~ N(0, 1):
 //!
+//! ```text
 //! E_{x0}|f(αx0 + βx1) − x1|² = c²(α²d + β²|x1|²) + |u|²·E[φ²] + |x1|²(1 − 2cβ)
 //!                             + 2cα²(u·w)/√d · E[1 − φ²] + 2(cβ − 1)(u·x1)·E[φ].
+//! ```
 //!
-//! Derivation: f − x1 = cαx0 + (cβ − 1)x1 + uφ; expand the square; E[x0] = 0,
-//! E|x0|² = d, and Stein's lemma E[x0·φ] = (αw/√d)·E[1 − φ²] gives the fourth term.
+//! Derivation: f − x1 = cαx0 + (cβ − 1)x1 + uφ; expand the square; E x0 = 0,
+//! E|x0|² = d, and Stein's lemma E(x0·φ) = (αw/√d)·E(1 − φ²) gives the fourth term.
 //! Kept here (not in `train/`) so the theory, its tests and any engine can share it.
 
 use crate::quadrature::tanh_moments;
 
 /// E_{x0}|f(αx0 + βx1) − x1|² for f(x) = c·x + u·tanh(w·x/√d + b) (SPEC §4, engine 2).
 /// Not divided by d. The 1-D expectations use [`tanh_moments`] (saturation-safe).
+///
+/// ```
+/// use phaseflow::theory::expected_sq_error;
+/// // u = 0, c = 0: f ≡ 0, so the error is |x1|².
+/// let x1 = [1.0, -2.0];
+/// let e = expected_sq_error(0.0, &[0.0, 0.0], &[0.3, 0.1], 0.2, 0.6, 0.4, &x1);
+/// assert!((e - 5.0).abs() < 1e-12);
+/// ```
 ///
 /// # Panics
 /// If u, w and x1 have different lengths.
