@@ -93,6 +93,30 @@ pub const B_DIVERGE: f64 = 20.0;
 /// |ω| beyond which the phase-1 minimiser is declared divergent.
 pub const OMEGA_DIVERGE: f64 = 1e3;
 
+/// How the phase-1 pre-activation w·x_t/√d + b sees a sample of sign s: its mean is
+/// b + s·kt·ω and its Gaussian noise has standard deviation scale·|ω|.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kinematics {
+    /// Mode separation: κt as d → ∞, β√d at finite d.
+    pub kt: f64,
+    /// Noise scale: 1 as d → ∞, √(α² + β²σ²) at finite d.
+    pub scale: f64,
+}
+
+impl Kinematics {
+    /// The d → ∞ kinematics of the dilated schedule at κt (SPEC §5.3).
+    pub fn limit(kt: f64) -> Self {
+        Self { kt, scale: 1.0 }
+    }
+    /// Finite-d kinematics: with w = ω·μ, w·x_t/√d = ω(α g + sβ√d + βσ g′), g, g′ ~ N(0, 1).
+    pub fn finite_d(alpha: f64, beta: f64, d: usize, sigma2: f64) -> Self {
+        Self {
+            kt: beta * (d as f64).sqrt(),
+            scale: (alpha * alpha + beta * beta * sigma2).sqrt(),
+        }
+    }
+}
+
 /// Finite-n configuration: n, the ridges and the noise convention.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FiniteN {
@@ -186,9 +210,14 @@ impl FiniteN {
     /// assert!(f.phase2(1.0, 0.5).omega.is_none()); // diverges
     /// ```
     pub fn phase2(&self, sigma2: f64, tau_prime: f64) -> Prediction {
+        self.phase2_ab(sigma2, 1.0 - tau_prime, tau_prime)
+    }
+
+    /// Phase 2 closed form at given (α, β): the d → ∞ case is (1 − τ', τ'); the schedule's
+    /// own (α, β) give its finite-d form.
+    pub fn phase2_ab(&self, sigma2: f64, al: f64, be: f64) -> Prediction {
         let n = self.n as f64;
         let lam = self.lambda_u;
-        let (al, be) = (1.0 - tau_prime, tau_prime);
         let a_n = (1.0 + sigma2) - (n + sigma2) / (n + lam);
         let c = match self.noise {
             Noise::Fresh => be * a_n / (al * al + be * be * a_n),
@@ -214,17 +243,20 @@ impl FiniteN {
         }
     }
 
-    fn sums(&self, n_plus: usize, kt: f64, omega: f64, b: f64) -> Sums {
+    fn sums(&self, n_plus: usize, k: Kinematics, omega: f64, b: f64) -> Sums {
         let (np, nm) = (n_plus as f64, (self.n - n_plus) as f64);
+        let (kt, scale) = (k.kt, k.scale);
         // For s = ±1: a_s = M1(ω, b + sκtω), e_s = M2(ω, b + sκtω). Stein derivatives
         // (quadrature docs): ∂_B M1 = 1 − M2, ∂_A M1 = −2A(M1 − M3),
-        // ∂_B M2 = 2(M1 − M3), ∂_A M2 = 2A(1 − 4M2 + 3M4); ∂ω = ∂_A + sκt·∂_B, ∂b = ∂_B.
+        // ∂_B M2 = 2(M1 − M3), ∂_A M2 = 2A(1 − 4M2 + 3M4); with A = scale·ω,
+        // ∂ω = scale·∂_A + sκt·∂_B, ∂b = ∂_B.
         let mode = |s: f64| {
-            let m = tanh_moments(omega, b + s * kt * omega);
+            let a = scale * omega;
+            let m = tanh_moments(a, b + s * kt * omega);
             // tanh_moments takes |A|; the derivative in A is odd, restore the sign of ω.
-            let da1 = -2.0 * omega * (m.m1 - m.m3);
+            let da1 = -2.0 * a * (m.m1 - m.m3) * scale;
             let db1 = 1.0 - m.m2;
-            let da2 = 2.0 * omega * (1.0 - 4.0 * m.m2 + 3.0 * m.m4);
+            let da2 = 2.0 * a * (1.0 - 4.0 * m.m2 + 3.0 * m.m4) * scale;
             let db2 = 2.0 * (m.m1 - m.m3);
             (
                 m.m1,
@@ -251,7 +283,7 @@ impl FiniteN {
         s
     }
 
-    /// J(ω, b) and its gradient (module doc).
+    /// J(ω, b) and its gradient (module doc), d → ∞ kinematics at κt.
     pub fn phase1_objective(
         &self,
         n_plus: usize,
@@ -260,7 +292,19 @@ impl FiniteN {
         omega: f64,
         b: f64,
     ) -> (f64, [f64; 2]) {
-        let s = self.sums(n_plus, kt, omega, b);
+        self.phase1_objective_k(n_plus, sigma2, Kinematics::limit(kt), omega, b)
+    }
+
+    /// J(ω, b) and its gradient with the given [`Kinematics`].
+    pub fn phase1_objective_k(
+        &self,
+        n_plus: usize,
+        sigma2: f64,
+        k: Kinematics,
+        omega: f64,
+        b: f64,
+    ) -> (f64, [f64; 2]) {
+        let s = self.sums(n_plus, k, omega, b);
         let num = s.p * s.p + sigma2 * s.q;
         let j = -num / s.e + self.lambda_w * omega * omega;
         let mut g = [0.0; 2];
@@ -274,6 +318,12 @@ impl FiniteN {
 
     /// Phase 1 conditional on n₊ plus signs, at κt (module doc).
     pub fn phase1_conditional(&self, n_plus: usize, sigma2: f64, kt: f64) -> Phase1 {
+        self.phase1_conditional_k(n_plus, sigma2, Kinematics::limit(kt))
+    }
+
+    /// Phase 1 conditional on n₊ plus signs, with the given [`Kinematics`].
+    pub fn phase1_conditional_k(&self, n_plus: usize, sigma2: f64, k: Kinematics) -> Phase1 {
+        let kt = k.kt;
         let n = self.n as f64;
         let lam = self.lambda_u;
         let delta = 2.0 * n_plus as f64 - n;
@@ -303,8 +353,9 @@ impl FiniteN {
             return saturated(Phase1Stop::ClosedForm);
         }
         let frac = (n_plus as f64 / n).clamp(1e-6, 1.0 - 1e-6);
-        let mut x = [kt, 0.5 * (frac / (1.0 - frac)).ln()];
-        let (mut j, mut g) = self.phase1_objective(n_plus, sigma2, kt, x[0], x[1]);
+        // Start at the n → ∞ solution ω = κt/scale² (= √d·β/v at finite d, SPEC §5.1).
+        let mut x = [kt / (k.scale * k.scale), 0.5 * (frac / (1.0 - frac)).ln()];
+        let (mut j, mut g) = self.phase1_objective_k(n_plus, sigma2, k, x[0], x[1]);
         let mut stop = Phase1Stop::IterationCap;
         for it in 0..200 {
             if g[0].abs().max(g[1].abs()) <= 1e-10 * (1.0 + j.abs()) {
@@ -317,15 +368,15 @@ impl FiniteN {
             }
             // Hessian by central differences of the analytic gradient.
             let mut h = [[0.0; 2]; 2];
-            for k in 0..2 {
-                let step = 1e-5 * (1.0 + x[k].abs());
+            for col in 0..2 {
+                let step = 1e-5 * (1.0 + x[col].abs());
                 let (mut xp, mut xm) = (x, x);
-                xp[k] += step;
-                xm[k] -= step;
-                let gp = self.phase1_objective(n_plus, sigma2, kt, xp[0], xp[1]).1;
-                let gm = self.phase1_objective(n_plus, sigma2, kt, xm[0], xm[1]).1;
+                xp[col] += step;
+                xm[col] -= step;
+                let gp = self.phase1_objective_k(n_plus, sigma2, k, xp[0], xp[1]).1;
+                let gm = self.phase1_objective_k(n_plus, sigma2, k, xm[0], xm[1]).1;
                 for r in 0..2 {
-                    h[r][k] = (gp[r] - gm[r]) / (2.0 * step);
+                    h[r][col] = (gp[r] - gm[r]) / (2.0 * step);
                 }
             }
             let hs = 0.5 * (h[0][1] + h[1][0]);
@@ -345,7 +396,7 @@ impl FiniteN {
             let mut accepted = false;
             for _ in 0..60 {
                 let xn = [x[0] + step * dir[0], x[1] + step * dir[1]];
-                let (jn, gn) = self.phase1_objective(n_plus, sigma2, kt, xn[0], xn[1]);
+                let (jn, gn) = self.phase1_objective_k(n_plus, sigma2, k, xn[0], xn[1]);
                 if jn <= j + 1e-4 * step * slope {
                     x = xn;
                     j = jn;
@@ -376,7 +427,7 @@ impl FiniteN {
             };
             return saturated(Phase1Stop::Saturated { iterations });
         }
-        let s = self.sums(n_plus, kt, x[0], x[1]);
+        let s = self.sums(n_plus, k, x[0], x[1]);
         // Canonical sign m ≥ 0: (ω, b) → (−ω, −b) flips a_i and hence m.
         let sign = if s.p < 0.0 { -1.0 } else { 1.0 };
         Phase1 {
@@ -430,6 +481,36 @@ impl FiniteN {
         if t > 1.0 {
             return self.phase2(sigma2, (t - 1.0).min(1.0));
         }
+        self.binomial_average(p, |k| self.predict_conditional(k, kappa, sigma2, t))
+    }
+
+    /// The same predictions with **finite-d kinematics**: the schedule's own (α, β) at
+    /// dimension d instead of their d → ∞ forms. Phase 2 uses the closed form with the actual
+    /// α, β (its derivation only assumes a saturated tanh). Phase 1 uses
+    /// [`Kinematics::finite_d`]: the mode separation κt becomes β√d and the noise scale of the
+    /// pre-activation becomes √(α² + β²σ²), so that n → ∞ recovers SPEC §5.1 exactly and
+    /// d → ∞ recovers §5.3. What it leaves out (c ≠ 0 in phase 1, the data-noise projection
+    /// fixed per sample) is O(1/√d) relative; the harness declares that as its allowance.
+    pub fn predict_averaged_at(
+        &self,
+        p: f64,
+        sigma2: f64,
+        alpha: f64,
+        beta: f64,
+        d: usize,
+        phase1: bool,
+    ) -> Prediction {
+        if !phase1 {
+            return self.phase2_ab(sigma2, alpha, beta);
+        }
+        if self.noise == Noise::Fixed {
+            return Prediction::default();
+        }
+        let k = Kinematics::finite_d(alpha, beta, d, sigma2);
+        self.binomial_average(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction)
+    }
+
+    fn binomial_average(&self, p: f64, f: impl Fn(usize) -> Prediction) -> Prediction {
         if self.noise == Noise::Fixed || self.n < 2 {
             return Prediction::default();
         }
@@ -440,7 +521,7 @@ impl FiniteN {
             if w < PMF_FLOOR {
                 continue;
             }
-            let pr = self.predict_conditional(k, kappa, sigma2, t);
+            let pr = f(k);
             let vals = [pr.c, pr.m, pr.omega, pr.b, pr.sqrt_q, pr.sqrt_r, pr.mse];
             for (a, v) in acc.iter_mut().zip(vals) {
                 *a = match (*a, v) {

@@ -189,6 +189,15 @@ impl Theory {
         Some(f.predict_averaged(kappa, self.p, self.sigma2, t))
     }
 
+    /// §5.3 with finite-d kinematics at time t (dilated schedule with a finite-n
+    /// configuration only; see [`FiniteN::predict_averaged_at`]).
+    pub fn finite_n_at_d(&self, t: f64) -> Option<Prediction> {
+        let f = self.finite_n.as_ref()?;
+        self.kappa()?;
+        let s = self.schedule();
+        Some(f.predict_averaged_at(self.p, self.sigma2, s.alpha(t), s.beta(t), self.d, t < 1.0))
+    }
+
     /// Every prediction at time t.
     pub fn predict(&self, t: f64) -> StepPrediction {
         let s = self.schedule();
