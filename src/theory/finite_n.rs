@@ -560,6 +560,59 @@ mod tests {
     }
 
     #[test]
+    fn finite_d_kinematics_recover_bayes_and_limit() {
+        // n → ∞ (n₊ = pn exactly, tiny ridges) at finite d: SPEC §5.1, ω = √d·β/v and
+        // b = atanh(2p − 1); the finite-n bias is O(1/n) = 1e-6, tolerance 1e-3 relative.
+        let f = FiniteN {
+            n: 1_000_000,
+            lambda_u: 1e-6,
+            lambda_w: 0.0,
+            noise: Noise::Fresh,
+        };
+        let (p, s2, d) = (0.7, 0.6, 400usize);
+        for &beta in &[0.02, 0.05, 0.1] {
+            let alpha = 1.0 - beta;
+            let v = alpha * alpha + beta * beta * s2;
+            let k = Kinematics::finite_d(alpha, beta, d, s2);
+            let sol = f.phase1_conditional_k(700_000, s2, k).prediction;
+            let omega = (d as f64).sqrt() * beta / v;
+            let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+            assert!(
+                rel(sol.omega.unwrap(), omega) < 1e-3,
+                "ω {:?} vs {omega}",
+                sol.omega
+            );
+            assert!(
+                rel(sol.b.unwrap(), (2.0 * p - 1.0f64).atanh()) < 1e-3,
+                "b {:?}",
+                sol.b
+            );
+            // and a wrong d is detected: ω scales with √d
+            assert!(rel(sol.omega.unwrap(), omega * 2.0) > 0.4);
+        }
+        // d → ∞ at fixed κt: the finite-d kinematics tend to the limit ones.
+        let f = FiniteN {
+            n: 32,
+            lambda_u: 1.0,
+            lambda_w: 0.0,
+            noise: Noise::Fresh,
+        };
+        let kt = 1.2;
+        let d: f64 = 1e12;
+        let beta = kt / d.sqrt();
+        let a = f.phase1_conditional_k(
+            24,
+            s2,
+            Kinematics::finite_d(1.0 - beta, beta, d as usize, s2),
+        );
+        let b = f.phase1_conditional(24, s2, kt);
+        let (x, y) = (a.prediction.omega.unwrap(), b.prediction.omega.unwrap());
+        assert!((x - y).abs() < 1e-5 * y, "{x} vs {y}");
+        // phase 2: (α, β) = (1 − τ', τ') is the limit form exactly
+        assert_eq!(f.phase2_ab(s2, 0.6, 0.4), f.phase2(s2, 0.4));
+    }
+
+    #[test]
     fn notebook_table() {
         // The numbers quoted in the module doc (n = 32, σ² = 1), to 5e-6 (5-digit rounding).
         let n = 32.0;
