@@ -23,6 +23,7 @@ pub mod experiment;
 pub mod flow;
 pub mod io;
 pub mod mixture;
+pub mod plot;
 pub mod quadrature;
 pub mod rng;
 pub mod schedule;
