@@ -140,7 +140,50 @@ fn main() -> Result<(), phaseflow::error::Error> {
         .with_panel(phat)
         .with_panel(mse_panel);
     let more = misc.save(&out, "misc")?;
-    for p in paths.iter().chain(&more) {
+
+    // Awkward data: NaN gaps, non-positive values on a log axis, a fixed range that clips,
+    // an empty series, a single point, all markers.
+    let x: Vec<f64> = (0..60).map(|i| i as f64 / 10.0).collect();
+    let y: Vec<f64> = x
+        .iter()
+        .map(|&x| {
+            if (2.0..2.5).contains(&x) {
+                f64::NAN
+            } else {
+                (x * 2.0).sin()
+            }
+        })
+        .collect();
+    let gaps = Panel::new("NaN gaps", "x", "sin 2x")
+        .with_series(Series::line(
+            "sin 2x, NaN on [2, 2.5)",
+            x.clone(),
+            y.clone(),
+        ))
+        .with_series(Series::line("empty", vec![], vec![]));
+    let logpos = Panel::new("log y drops y ≤ 0", "x", "|y|")
+        .with_log_y()
+        .with_series(
+            Series::line_markers("sin 2x (y ≤ 0 dropped)", x.clone(), y.clone())
+                .with_err(vec![0.2; x.len()]),
+        );
+    let clipped = Panel::new("fixed range clips", "x", "y")
+        .with_x_range(1.0, 4.0)
+        .with_y_range(-0.5, 0.5)
+        .with_series(
+            Series::line("sin 2x", x.clone(), y)
+                .with_err(vec![0.1; x.len()])
+                .with_style(Style::line().with_band()),
+        )
+        .with_series(Series::markers("one point", vec![3.0], vec![0.0]).with_err(vec![1.0]))
+        .with_vspan(0.0, 2.0)
+        .with_legend(Legend::LowerLeft);
+    let edge = Figure::new("")
+        .with_panel(gaps)
+        .with_panel(logpos)
+        .with_panel(clipped);
+    let edge_paths = edge.save(&out, "edge")?;
+    for p in paths.iter().chain(&more).chain(&edge_paths) {
         println!("{}", p.display());
     }
     Ok(())
