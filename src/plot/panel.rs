@@ -12,7 +12,9 @@ use super::Series;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Legend {
-    /// The inside corner (or top/bottom centre) that covers the fewest drawn points (default).
+    /// Inside, at the corner (or top/bottom centre) covering the fewest drawn points
+    /// (default). If every spot would hide data and the y range is automatic, the top of the
+    /// y axis is raised to leave a free strip for the legend above the data.
     #[default]
     Auto,
     /// Inside, upper left.
@@ -40,7 +42,10 @@ pub enum Legend {
 ///   A shaded window's non-positive end is taken as the axis's left edge.
 /// * **Gaps.** NaN or ±inf in x or y breaks the line there; nothing panics.
 /// * Reference lines are grey and dashed, listed in the legend under their label (an empty
-///   label: no entry). Shaded windows are light grey, drawn under the data.
+///   label: no entry); one at y ≤ 0 on a log axis, or outside a fixed range, is not drawn.
+///   Shaded windows are light grey, drawn under the data; an infinite end reaches the edge.
+/// * Colours follow the series index, so keep series in the same order in every panel of a
+///   figure (e.g. Bayes, limit, finite-n, measured) to keep one colour per meaning.
 ///
 /// # Examples
 /// ```

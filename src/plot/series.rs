@@ -271,6 +271,21 @@ impl Series {
     pub fn line_markers(label: impl Into<String>, x: Vec<f64>, y: Vec<f64>) -> Self {
         Series::new(label, x, y, Style::line_markers())
     }
+    /// A solid line sampling `f` at `x`; where `f` returns `None` (e.g. a prediction outside
+    /// its regime, or a diverging overlap) the curve has a gap.
+    ///
+    /// # Examples
+    /// ```
+    /// use phaseflow::plot::Series;
+    /// let t = vec![0.5, 1.0, 1.5];
+    /// let omega = Series::curve("ω, d → ∞", t, |t| (t <= 1.0).then(|| 2.0 * t));
+    /// assert_eq!(omega.y[1], 2.0);
+    /// assert!(omega.y[2].is_nan()); // diverges in phase 2: a gap
+    /// ```
+    pub fn curve(label: impl Into<String>, x: Vec<f64>, f: impl Fn(f64) -> Option<f64>) -> Self {
+        let y = x.iter().map(|&x| f(x).unwrap_or(f64::NAN)).collect();
+        Series::line(label, x, y)
+    }
     /// Attach CI half-widths (same length as `y`).
     pub fn with_err(mut self, err: Vec<f64>) -> Self {
         self.err = Some(err);
