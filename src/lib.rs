@@ -24,6 +24,7 @@ pub mod flow;
 pub mod harness;
 pub mod io;
 pub mod mixture;
+pub mod plot;
 pub mod quadrature;
 pub mod report;
 pub mod rng;
