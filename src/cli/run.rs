@@ -75,10 +75,10 @@ impl RunArgs {
 pub fn emit(report: &RunReport, out: Option<&Path>, json: bool) -> Result<i32, Error> {
     if let Some(dir) = out {
         crate::io::write_json(&dir.join("report.json"), report)?;
-        crate::io::write_atomic(
-            &dir.join("report.md"),
-            crate::report::markdown(report).as_bytes(),
-        )?;
+        let mut md = crate::report::markdown(report);
+        crate::report::figures::overlaps(report)?.save(dir, "overlaps")?;
+        md.push_str("\n![learned overlaps vs theory](overlaps.png)\n");
+        crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())?;
     }
     if json {
         print_json(report)?;

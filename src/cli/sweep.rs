@@ -59,6 +59,7 @@ pub fn run(a: &SweepArgs) -> Result<i32, Error> {
     let report = sweep.run(a.quiet)?;
     if let Some(dir) = &a.out {
         crate::io::write_json(&dir.join("sweep.json"), &report)?;
+        crate::report::figures::sweep(&report).save(dir, "sweep")?;
     }
     if a.json {
         print_json(&report)?;

@@ -1,6 +1,8 @@
 //! Reporters: the terminal table, the Markdown summary and the JSON report of a run.
 //! They read a [`RunReport`] and never feed back into it.
 
+pub mod figures;
+
 use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
 use std::fmt::Write;
@@ -107,7 +109,8 @@ pub fn markdown(r: &RunReport) -> String {
     );
     let _ = writeln!(
         s,
-        "| check | measured | 99% CI | theory | source | δ | δ source | t | crit | verdict |"
+        "| check | measured | {:.0}% CI | theory | source | δ | δ source | t | crit | verdict |",
+        100.0 * (1.0 - c.alpha)
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
     for ch in &r.checks {
