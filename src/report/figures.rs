@@ -15,13 +15,10 @@ const CURVE_POINTS: usize = 60;
 const FINITE_N_POINTS: usize = 20;
 
 type Pick = fn(&Prediction) -> Option<f64>;
+type Measured = fn(&StepAggregate) -> &crate::harness::stats::Estimate;
 
 /// The six overlaps: (label, measured selector, theory selector).
-fn quantities() -> [(
-    &'static str,
-    fn(&StepAggregate) -> &crate::harness::stats::Estimate,
-    Pick,
-); 6] {
+fn quantities() -> [(&'static str, Measured, Pick); 6] {
     [
         ("c", |s| &s.c, |p| p.c),
         ("m", |s| &s.m, |p| p.m),
