@@ -379,8 +379,8 @@ fn draw_panel<DB: DrawingBackend>(
     let y_fmt = |v: &f64| ya.label(*v);
     chart
         .configure_mesh()
-        .x_desc(panel.x_label.as_str())
-        .y_desc(panel.y_label.as_str())
+        .x_desc(xa.desc(&panel.x_label))
+        .y_desc(ya.desc(&panel.y_label))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style((FAMILY, TICK_PX))
