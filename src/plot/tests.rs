@@ -224,3 +224,17 @@ fn palette_colours_follow_series_index() {
     assert!(svg.contains("#0072B2"), "palette[0] missing");
     assert!(svg.contains("#D55E00"), "palette[1] missing");
 }
+
+#[test]
+fn svg_escapes_markup_in_labels() {
+    let fig = Figure::new("a < b & c").with_panel(
+        Panel::new("p < 0.05", "x", "y").with_series(Series::line(
+            "<&>",
+            vec![0.0, 1.0],
+            vec![0.0, 1.0],
+        )),
+    );
+    let svg = fig.to_svg().unwrap();
+    assert!(svg.contains("a &lt; b &amp; c"), "title not escaped");
+    assert!(!svg.contains("<&>"), "legend label not escaped");
+}
