@@ -30,8 +30,9 @@ pub(crate) fn to_axis(v: f64, log: bool) -> Option<f64> {
 /// How tick values are turned into text.
 #[derive(Debug, Clone, Copy)]
 enum LabelMode {
-    /// Linear axis, ticks `k·step`.
-    Linear { step: f64 },
+    /// Linear axis, ticks `k·step`, labelled in units of 10^`exp` (the axis description
+    /// then carries "(×10^exp)"; `exp` is 0 unless the ticks are ≥ 10⁴ or < 10⁻² in size).
+    Linear { step: f64, exp: i32 },
     /// Log axis with ticks at whole decades; `plain` writes 0.01 … 1000 instead of 10ᵏ.
     Decades { plain: bool },
     /// Log axis spanning less than two decades: ticks at plain values, each formatted at
@@ -59,7 +60,13 @@ impl Axis {
         let span = hi - lo;
         if span <= f64::EPSILON * lo.abs().max(hi.abs()).max(1.0) {
             // A single value: open a window around it (half a decade on a log axis).
-            let half = if log { 0.5 } else { (lo.abs() * 0.1).max(0.5) };
+            let half = if log {
+                0.5
+            } else if lo.abs() > 0.0 {
+                lo.abs() * 0.1
+            } else {
+                0.5
+            };
             lo -= half;
             hi += half;
         } else if !explicit {
@@ -70,7 +77,13 @@ impl Axis {
             log_ticks(lo, hi)
         } else {
             let (t, m, step) = linear_ticks(lo, hi);
-            (t, m, LabelMode::Linear { step })
+            let big = t.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            let exp = if big > 0.0 && !(1e-2..1e4).contains(&big) {
+                big.log10().floor() as i32
+            } else {
+                0
+            };
+            (t, m, LabelMode::Linear { step, exp })
         };
         Axis {
             log,
@@ -92,7 +105,10 @@ impl Axis {
     /// The text of the tick at axis-space position `v`.
     pub fn label(&self, v: f64) -> String {
         match self.mode {
-            LabelMode::Linear { step } => fmt_value(v, step),
+            LabelMode::Linear { step, exp } => {
+                let unit = 10f64.powi(exp);
+                fmt_value(v / unit, step / unit)
+            }
             LabelMode::Decades { plain: false } => format!("10{}", superscript(v.round() as i64)),
             LabelMode::Decades { plain: true } => {
                 let k = v.round() as i32;
@@ -102,6 +118,21 @@ impl Axis {
                 let x = 10f64.powf(v);
                 fmt_value(x, step.unwrap_or_else(|| 10f64.powf((v + 1e-9).floor())))
             }
+        }
+    }
+
+    /// The axis description with the common scale factor, e.g. `"ω (×10⁴)"`.
+    pub fn desc(&self, label: &str) -> String {
+        match self.mode {
+            LabelMode::Linear { exp, .. } if exp != 0 => {
+                let unit = format!("×10{}", superscript(i64::from(exp)));
+                if label.is_empty() {
+                    unit
+                } else {
+                    format!("{label} ({unit})")
+                }
+            }
+            _ => label.to_string(),
         }
     }
 
@@ -425,6 +456,19 @@ mod tests {
         assert_eq!(fmt_value(2e-4, 1e-4), "2×10⁻⁴");
         assert_eq!(fmt_value(1e6, 1e5), "10⁶");
         assert_eq!(superscript(-12), "⁻¹²");
+    }
+
+    #[test]
+    fn tiny_and_huge_linear_axes_share_one_exponent() {
+        let a = Axis::new(Some((0.0, 1e-4)), false, 0.0, true);
+        let labels: Vec<String> = a.ticks.iter().map(|&t| a.label(t)).collect();
+        assert_eq!(labels, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        assert_eq!(a.desc("m"), "m (×10⁻⁴)");
+        let a = Axis::new(Some((-1e5, 1e5)), false, 0.0, true);
+        assert_eq!(a.label(-1e5), "\u{2212}1.0");
+        assert_eq!(a.desc(""), "×10⁵");
+        let a = Axis::new(Some((0.0, 2.0)), false, 0.0, true);
+        assert_eq!(a.desc("t"), "t");
     }
 
     #[test]

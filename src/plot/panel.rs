@@ -14,7 +14,9 @@ use super::Series;
 pub enum Legend {
     /// Inside, at the corner (or top/bottom centre) covering the fewest drawn points
     /// (default). If every spot would hide data and the y range is automatic, the top of the
-    /// y axis is raised to leave a free strip for the legend above the data.
+    /// y axis is raised to leave a free strip for the legend above the data. A legend taller
+    /// than about half the plot (≈ 5 entries on the default 480 × 360 panel) cannot get such a
+    /// strip and may cover data: use fewer entries, a larger `panel_size` or [`Legend::Hidden`].
     #[default]
     Auto,
     /// Inside, upper left.

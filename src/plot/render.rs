@@ -82,22 +82,22 @@ fn runs<T: Copy>(pts: &[Option<T>]) -> Vec<Vec<T>> {
     out
 }
 
-/// The error-bar / band ends at point `i` in axis space: `(low, high, low_clipped)`.
-/// `None` when there is no usable half-width. A low end that is ≤ 0 on a log axis, or below
-/// the axis, becomes the axis bottom (`low_clipped`).
+/// The error-bar / band ends at point `i` in axis space, clamped to the y axis:
+/// `(low, high, low_clipped, high_clipped)`. `None` when there is no usable half-width or the
+/// whole interval lies outside the axis. A low end that is ≤ 0 on a log axis becomes the
+/// axis bottom (clipped).
 fn err_ends(s: &Series, i: usize, ya: &Axis) -> Option<(f64, f64, bool, bool)> {
     let e = *s.err.as_ref()?.get(i)?;
     if !(e.is_finite() && e >= 0.0) {
         return None;
     }
     let y = s.y[i];
-    let hi_raw = to_axis(y + e, ya.log)?;
-    let (lo, lo_clip) = match to_axis(y - e, ya.log) {
-        Some(v) if v >= ya.lo => (v, false),
-        _ => (ya.lo, true),
-    };
-    let hi_clip = hi_raw > ya.hi;
-    Some((lo.min(ya.hi), ya.clamp(hi_raw), lo_clip, hi_clip))
+    let hi = to_axis(y + e, ya.log)?;
+    let lo = to_axis(y - e, ya.log).unwrap_or(f64::NEG_INFINITY);
+    if hi < ya.lo || lo > ya.hi {
+        return None;
+    }
+    Some((ya.clamp(lo), ya.clamp(hi), lo < ya.lo, hi > ya.hi))
 }
 
 /// One legend row.
@@ -379,8 +379,8 @@ fn draw_panel<DB: DrawingBackend>(
     let y_fmt = |v: &f64| ya.label(*v);
     chart
         .configure_mesh()
-        .x_desc(panel.x_label.as_str())
-        .y_desc(panel.y_label.as_str())
+        .x_desc(xa.desc(&panel.x_label))
+        .y_desc(ya.desc(&panel.y_label))
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style((FAMILY, TICK_PX))

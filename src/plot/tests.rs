@@ -107,6 +107,24 @@ fn nan_and_inf_do_not_panic_and_break_the_line() {
 }
 
 #[test]
+fn a_nan_splits_a_line_into_two_paths() {
+    let fig = Figure::new("").with_panel(Panel::default().with_legend(Legend::Hidden).with_series(
+        Series::line(
+            "",
+            vec![0.0, 1.0, 2.0, 3.0, 4.0],
+            vec![0.0, 1.0, f64::NAN, 1.0, 0.0],
+        ),
+    ));
+    let svg = fig.to_svg().unwrap();
+    // Axes are polylines too: count the ones in the series colour (palette[0]).
+    let series_paths = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#0072B2\""))
+        .count();
+    assert_eq!(series_paths, 2, "{svg}");
+}
+
+#[test]
 fn empty_series_and_empty_panel_do_not_panic() {
     let fig = Figure::new("empty")
         .with_panel(Panel::new("no data", "x", "y").with_series(Series::line(
@@ -153,8 +171,13 @@ fn log_axes_drop_non_positive_points() {
     );
     assert_eq!(xa.ticks, vec![1.0, 2.0, 3.0]);
     assert_eq!(xa.label(1.0), "10");
-    let fig = Figure::new("").with_panel(panel);
-    fig.to_svg().unwrap();
+    let fig = Figure::new("").with_panel(panel.with_legend(Legend::Hidden));
+    let svg = fig.to_svg().unwrap();
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2,
+        "only the two positive points are drawn"
+    );
     fig.to_png().unwrap();
 }
 
@@ -223,4 +246,18 @@ fn palette_colours_follow_series_index() {
     // plotters writes colours as #RRGGBB; the first two palette entries must appear.
     assert!(svg.contains("#0072B2"), "palette[0] missing");
     assert!(svg.contains("#D55E00"), "palette[1] missing");
+}
+
+#[test]
+fn svg_escapes_markup_in_labels() {
+    let fig = Figure::new("a < b & c").with_panel(
+        Panel::new("p < 0.05", "x", "y").with_series(Series::line(
+            "<&>",
+            vec![0.0, 1.0],
+            vec![0.0, 1.0],
+        )),
+    );
+    let svg = fig.to_svg().unwrap();
+    assert!(svg.contains("a &lt; b &amp; c"), "title not escaped");
+    assert!(!svg.contains("<&>"), "legend label not escaped");
 }
