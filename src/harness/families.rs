@@ -28,7 +28,8 @@ pub fn opt_budget(exp: &Experiment) -> f64 {
 /// (SPEC §5.3 vs §5.1), which has no closed form in p̂.
 pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
 
-fn theory_for(exp: &Experiment, p: f64, sigma2: f64, kappa_scale: f64) -> Result<Theory, Error> {
+/// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
+pub fn theory_for(exp: &Experiment, p: f64, sigma2: f64, kappa_scale: f64) -> Result<Theory, Error> {
     let c = &exp.train;
     let spec = match &c.schedule {
         ScheduleSpec::Dilated { kappa } => ScheduleSpec::Dilated {
@@ -45,11 +46,36 @@ fn theory_for(exp: &Experiment, p: f64, sigma2: f64, kappa_scale: f64) -> Result
     })?)
 }
 
+/// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
+/// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
+pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
+    let (p, n, opt) = (exp.train.p, exp.train.n as f64, opt_budget(exp));
+    Allowance {
+        delta: p * (1.0 - p) / n + P_HAT_FINITE_N_BUDGET + opt,
+        source: format!(
+            "p(1−p)/n (Jensen term of the binomial training fraction) + {P_HAT_FINITE_N_BUDGET} a-priori finite-n field budget + {opt} optimisation budget"
+        ),
+    }
+}
+
+/// Allowance of a learned overlap against its finite-n, finite-d prediction `pred`:
+/// |pred|/√d (the O(1/√d) terms the finite-d kinematics leave out, coefficient 1 declared a
+/// priori) + the optimisation budget times max(1, |pred|).
+pub fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
+    let opt = opt_budget(exp);
+    Allowance {
+        delta: pred.abs() / (exp.train.d as f64).sqrt() + opt * pred.abs().max(1.0),
+        source: format!(
+            "|pred|/√d (O(1/√d) terms the finite-d kinematics leave out, coefficient 1) + {opt}·max(1,|pred|) optimisation budget"
+        ),
+    }
+}
+
 /// The negative controls' wrong σ²: the true one scaled by this.
 pub const CONTROL_SIGMA2_SCALE: f64 = 1.5;
 
-/// A p shifted by 0.1 towards the middle (the negative control's wrong p).
-fn wrong_p(p: f64) -> f64 {
+/// A p shifted by 0.1 (up, or down near 1) (the negative control's wrong p).
+pub fn wrong_p(p: f64) -> f64 {
     if p + 0.1 < 1.0 { p + 0.1 } else { p - 0.1 }
 }
 
@@ -114,10 +140,7 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                     out: Vec::new(),
                     family: "p_hat",
                 };
-                let delta = p * (1.0 - p) / c.n as f64 + P_HAT_FINITE_N_BUDGET + opt;
-                let src = format!(
-                    "p(1−p)/n (Jensen term of the binomial training fraction) + {P_HAT_FINITE_N_BUDGET} a-priori finite-n field budget + {opt} optimisation budget"
-                );
+                let Allowance { delta, source: src } = p_hat_allowance(exp);
                 let pred = th.euler(c.steps).map(|e| e.p_hat);
                 b.push(
                     "p_hat".into(),
@@ -209,7 +232,6 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                 } else {
                     theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
                 };
-                let inv_sqrt_d = 1.0 / (c.d as f64).sqrt();
                 for s in &steps {
                     let Some(fin) = th.finite_n_at_d(s.t) else {
                         continue;
@@ -222,11 +244,8 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                             _ => s.b,
                         };
                         let pred = get(&fin, q);
-                        let scale = pred.map_or(1.0, |v| v.abs().max(1.0));
-                        let delta = pred.map_or(0.0, f64::abs) * inv_sqrt_d + opt * scale;
-                        let src = format!(
-                            "|pred|/√d (O(1/√d) terms the finite-d kinematics leave out, coefficient 1) + {opt}·max(1,|pred|) optimisation budget"
-                        );
+                        let Allowance { delta, source: src } =
+                            overlap_allowance(exp, pred.unwrap_or(0.0));
                         let name = format!("{family}.{q}@t={:.3}", s.t);
                         b.push(
                             name.clone(),
