@@ -27,6 +27,7 @@ pub mod mixture;
 pub mod plot;
 pub mod quadrature;
 pub mod report;
+pub mod reproduce;
 pub mod rng;
 pub mod schedule;
 pub mod theory;

@@ -2,6 +2,7 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod reproduce;
 mod run;
 mod sweep;
 mod theory;
@@ -34,6 +35,8 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
     Sweep(sweep::SweepArgs),
+    /// The paper's claims C1–C7 as checks with negative controls, a table and a report.
+    Reproduce(reproduce::ReproduceArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
 }
@@ -101,6 +104,7 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Run(a)) => run::run(&a),
         Some(Command::Merge(a)) => run::merge(&a),
         Some(Command::Sweep(a)) => sweep::run(&a),
+        Some(Command::Reproduce(a)) => reproduce::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
     }
 }

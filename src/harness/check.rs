@@ -37,6 +37,19 @@ pub struct Allowance {
     pub source: String,
 }
 
+/// Which deviations count against a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// |measured − prediction| ≤ t·SE + δ.
+    #[default]
+    TwoSided,
+    /// measured ≤ prediction + δ + t·SE (a bound from above, e.g. "errors do not grow").
+    AtMost,
+    /// measured ≥ prediction − δ − t·SE.
+    AtLeast,
+}
+
 /// One check before evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckInput {
@@ -54,6 +67,8 @@ pub struct CheckInput {
     pub allowance: Allowance,
     /// A description of the deliberate error, for a negative control; `None` for a real check.
     pub negative_control: Option<String>,
+    /// Two-sided (the default) or a one-sided bound.
+    pub side: Side,
 }
 
 /// One evaluated check, as it appears in reports.
@@ -88,6 +103,8 @@ pub struct CheckResult {
     pub passed: bool,
     /// The deliberate error of a negative control, `null` for a real check.
     pub negative_control: Option<String>,
+    /// Two-sided or one-sided.
+    pub side: Side,
 }
 
 impl CheckResult {
@@ -102,7 +119,13 @@ impl CheckResult {
 }
 
 fn statistic(c: &CheckInput) -> f64 {
-    let excess = ((c.measured.point - c.prediction).abs() - c.allowance.delta).max(0.0);
+    let dev = c.measured.point - c.prediction;
+    let dev = match c.side {
+        Side::TwoSided => dev.abs(),
+        Side::AtMost => dev,
+        Side::AtLeast => -dev,
+    };
+    let excess = (dev - c.allowance.delta).max(0.0);
     if excess == 0.0 {
         0.0
     } else if c.measured.se > 0.0 {
@@ -144,7 +167,10 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
         .enumerate()
         .map(|(i, c)| {
             let lvl = level[i];
-            let crit = t_quantile(1.0 - lvl, df(c));
+            let crit = match c.side {
+                Side::TwoSided => t_quantile(1.0 - lvl, df(c)),
+                Side::AtMost | Side::AtLeast => t_quantile(1.0 - 2.0 * lvl, df(c)),
+            };
             let ok = if c.negative_control.is_some() {
                 // Bonferroni: the strictest real threshold.
                 pv[i] > alpha / m as f64
@@ -166,6 +192,7 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
                 critical: crit,
                 passed: ok,
                 negative_control: c.negative_control.clone(),
+                side: c.side,
             }
         })
         .collect()
@@ -193,7 +220,18 @@ mod tests {
                 source: "test".into(),
             },
             negative_control: neg.then(|| "shifted".to_string()),
+            side: Side::TwoSided,
         }
+    }
+
+    #[test]
+    fn one_sided_bounds() {
+        let mut up = input(0.80, 0.005, 0.70, false);
+        up.side = Side::AtLeast; // 0.80 ≥ 0.70: holds
+        let mut down = input(0.80, 0.005, 0.70, false);
+        down.side = Side::AtMost; // 0.80 ≤ 0.70 + δ: violated
+        let r = evaluate(&[up, down], 0.01);
+        assert!(r[0].passed && !r[1].passed, "{r:?}");
     }
 
     #[test]

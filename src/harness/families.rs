@@ -5,7 +5,7 @@
 //! report next to the number. Where a term is not available in closed form the constant is
 //! a declared a-priori budget and is named as such.
 
-use super::check::{Allowance, CheckInput, Source};
+use super::check::{Allowance, CheckInput, Side, Source};
 use super::stats::Estimate;
 use super::{Aggregate, Experiment, Family};
 use crate::error::Error;
@@ -29,7 +29,12 @@ pub fn opt_budget(exp: &Experiment) -> f64 {
 pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
 
 /// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
-pub fn theory_for(exp: &Experiment, p: f64, sigma2: f64, kappa_scale: f64) -> Result<Theory, Error> {
+pub fn theory_for(
+    exp: &Experiment,
+    p: f64,
+    sigma2: f64,
+    kappa_scale: f64,
+) -> Result<Theory, Error> {
     let c = &exp.train;
     let spec = match &c.schedule {
         ScheduleSpec::Dilated { kappa } => ScheduleSpec::Dilated {
@@ -108,6 +113,7 @@ impl Builder<'_> {
                     source: delta_source,
                 },
                 negative_control: negative.map(str::to_string),
+                side: Side::TwoSided,
             });
         }
     }

@@ -6,6 +6,8 @@
 //! errors are measured against the finite-d, n → ∞ theory at the same d and grid, so that
 //! discretisation and finite-d effects are not counted as learning error:
 //! * `p_hat`: |p̂ − p̂_Euler| (SPEC §5.4, exact Euler with the Bayes denoiser);
+//! * `p_hat_vs_p`: |p̂ − p|, the loss of the mode weight itself (discretisation included:
+//!   this is the error that grows with d on the linear schedule);
 //! * `var_perp`: |var⊥ − var⊥_Euler|;
 //! * `phase1_omega`: RMS over phase-1 grid times (0 < t < 1) of ω − ω_Bayes (§5.1);
 //! * `phase2_c`: RMS over phase-2 grid times of c − c_Bayes (§5.1).
@@ -91,7 +93,10 @@ pub struct SweepReport {
 
 /// Per-replica error metrics of one cell, against the theory at this cell's size.
 fn replica_errors(th: &Theory, euler: (f64, Option<f64>), o: &TrainOutput) -> Vec<(String, f64)> {
-    let mut v = vec![("p_hat".to_string(), (o.generated.p_hat - euler.0).abs())];
+    let mut v = vec![
+        ("p_hat".to_string(), (o.generated.p_hat - euler.0).abs()),
+        ("p_hat_vs_p".to_string(), (o.generated.p_hat - th.p()).abs()),
+    ];
     if let (Some(vp), Some(pred)) = (o.generated.var_perp, euler.1) {
         v.push(("var_perp".into(), (vp - pred).abs()));
     }
