@@ -37,3 +37,11 @@ gen 'theory__spec53_fresh@d4000_K40_n32' --schedule dilated --kappa 2.5 --p 0.7 
 gen 'theory__spec53_fixed@d4000_K40_n32' --schedule dilated --kappa 2.5 --p 0.7 --sigma2 0.6 --d 4000 --steps 40 --n 32 --lambda-u 1 --noise fixed
 # Small d, p < 1/2, large σ², large ε = κ/√d = 0.375: finite-d corrections are large.
 gen 'theory__small_d_dilated@d64_K16' --schedule dilated --kappa 3 --p 0.3 --sigma2 2 --d 64 --steps 16 --n 128 --lambda-u 0.01 --lambda-w 0.01
+
+# The quick tier of the paper's claims (issue 7): one file per claim, measured with the
+# master seed 0. tests/claims_quick.rs reproduces them exactly.
+rm -f fixtures/claims/*.new
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"; [ -n "$tmp" ] && rm -f "$tmp"' EXIT
+cargo run --release --quiet -- reproduce --quiet --out "$scratch/report" --fixtures fixtures/claims >/dev/null || true
+echo "wrote fixtures/claims/ (claims quick tier)"

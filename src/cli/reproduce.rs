@@ -30,6 +30,10 @@ pub struct ReproduceArgs {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write one fixture per claim into this folder (used by
+    /// scripts/regenerate-fixtures.sh).
+    #[arg(long, hide = true)]
+    pub fixtures: Option<PathBuf>,
 }
 
 /// Run `phaseflow reproduce`; exit code 1 if a claim fails or a control passes.
@@ -55,6 +59,9 @@ pub fn run(a: &ReproduceArgs) -> Result<i32, Error> {
     });
     let report = reproduce::run(&ctx, a.claims.as_deref(), Some(&out))?;
     crate::io::write_json(&out.join("reproduce.json"), &report)?;
+    if let Some(dir) = &a.fixtures {
+        reproduce::write_fixtures(&report, dir)?;
+    }
     crate::io::write_atomic(
         &out.join("reproduce.md"),
         reproduce::markdown(&report).as_bytes(),

@@ -226,6 +226,44 @@ pub fn run(
     })
 }
 
+/// The command that rewrites the claim fixtures.
+pub const FIXTURE_GENERATOR: &str = "scripts/regenerate-fixtures.sh";
+
+/// File name of a claim's fixture: `claims__C1@quick.json`.
+pub fn fixture_name(id: &str, tier: Tier) -> String {
+    format!(
+        "claims__{id}@{}.json",
+        match tier {
+            Tier::Quick => "quick",
+            Tier::Full => "full",
+        }
+    )
+}
+
+/// A claim's fixture: metadata header (schema, generator, tier, seed, crate version) and the
+/// claim's measured checks, as a JSON value with sorted keys.
+pub fn fixture(r: &ReproduceReport, c: &ClaimReport) -> serde_json::Value {
+    serde_json::json!({
+        "schema_version": REPRODUCE_SCHEMA_VERSION,
+        "generator": FIXTURE_GENERATOR,
+        "crate_version": r.crate_version,
+        "tier": r.tier,
+        "seed": r.seed,
+        "claim": c,
+    })
+}
+
+/// Write one fixture per claim into `dir` (atomically).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_fixtures(r: &ReproduceReport, dir: &Path) -> Result<(), Error> {
+    for c in &r.claims {
+        crate::io::write_json(&dir.join(fixture_name(&c.id, r.tier)), &fixture(r, c))?;
+    }
+    Ok(())
+}
+
 /// The claims table for the terminal.
 pub fn render(r: &ReproduceReport) -> String {
     use std::fmt::Write;
