@@ -13,11 +13,12 @@ use crate::schedule::ScheduleSpec;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Check the theory of phase-aware training of flow-based generative models against
-/// experiment. With no subcommand, runs a short demonstration (linear vs dilated schedule).
+/// experiment. With no subcommand, runs the quick tier of `reproduce` (every claim of the
+/// paper, a table, a report folder).
 #[derive(Debug, Parser)]
 #[command(name = "phaseflow", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do (default: the demonstration).
+    /// What to do (default: `reproduce`, quick tier).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,7 +99,7 @@ pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
 pub fn run() -> Result<i32, Error> {
     let cli = Cli::parse();
     match cli.command {
-        None => demo::run(&demo::DemoArgs::default()),
+        None => reproduce::run(&reproduce::ReproduceArgs::default()),
         Some(Command::Demo(a)) => demo::run(&a),
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Run(a)) => run::run(&a),
