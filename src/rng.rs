@@ -42,6 +42,15 @@ pub enum Purpose {
     /// The averaged engine's span-space generator: the chi-square draw of the scatter
     /// outside the denoiser's span (index = mode, 0 for −, 1 for +).
     GenerateComplement = 8,
+    /// Digits: the seeded subsample of ones and the classifier's train/held-out split
+    /// (index 0 = subsample, 1 = split).
+    DigitsData = 9,
+    /// Digits: velocity-network initial parameters (index unused, 0).
+    DigitsInit = 10,
+    /// Digits: per-epoch shuffle, training times and noise x0 (index = epoch).
+    DigitsTrain = 11,
+    /// Digits: generated samples and U-turn noise (index = chunk of samples).
+    DigitsGenerate = 12,
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.
