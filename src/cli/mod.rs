@@ -2,6 +2,7 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod digits;
 mod reproduce;
 mod run;
 mod sweep;
@@ -40,6 +41,8 @@ pub enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
+    /// Real data: the U-turn and phase-aware training on the 8×8 handwritten digits.
+    Digits(digits::DigitsArgs),
 }
 
 /// Schedule kind on the command line.
@@ -107,5 +110,6 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Sweep(a)) => sweep::run(&a),
         Some(Command::Reproduce(a)) => reproduce::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
+        Some(Command::Digits(a)) => digits::run(&a),
     }
 }

@@ -1,1 +1,617 @@
-//! placeholder
+//! The real-data experiment end to end: classifier, reference model and U-turn window, then
+//! uniform vs phase-aware time sampling over seeds, with checks and negative controls.
+//!
+//! Pipeline: fit the "0 vs 1" classifier (and its shuffled-label control) → train a
+//! reference model with uniform times for `reference_epochs` (replica [`REFERENCE_REPLICA`],
+//! never one of the comparison seeds) → U-turn curve and window (and the mismatched-partner
+//! control) → for each seed r < R, train both samplers from the same initial network with the
+//! same images, noise and uniforms (paired), generating `generated` samples at every
+//! checkpoint and recording the share q̂ classified as 0 → the error |q̂ − q| against the
+//! set's share q = 178/222 = 0.8018.
+//!
+//! The headline statistic is the paired difference Δ_r = |q̂_r^uniform − q| −
+//! |q̂_r^aware − q| at the final epoch, with a Student-t 95 % interval over seeds. The
+//! error includes the binomial noise of q̂, whose floor is E|N(0, s²)| = s·√(2/π) with
+//! s = √(q(1 − q)/N) (0.0071 at N = 2000).
+
+use super::classifier::{Fitted, fit_zero_one};
+use super::data::{Digits, PIXELS, Unbalanced};
+use super::flow::generate;
+use super::net::Mlp;
+use super::train::{TimeSampler, TrainConfig, train};
+use super::uturn::{self, Curve, UTurnConfig, Window};
+use crate::error::Error;
+use crate::harness::stats::Estimate;
+use crate::plot::{Color, Figure, Panel, Series, Style};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Schema version of the JSON report.
+pub const SCHEMA: u32 = 1;
+/// Replica index of the reference model that the U-turn is measured on.
+pub const REFERENCE_REPLICA: u64 = 1_000_000;
+/// Stream base of the independent second generated set (the comparison's control).
+pub const CONTROL_BASE: u64 = 1 << 20;
+/// Declared threshold on the classifier's held-out accuracy. Source: linear classifiers
+/// separate 0 from 1 in the UCI 8×8 digits almost perfectly (Alpaydin & Kaynak 1998 report
+/// > 97 % over all ten classes for simple methods); 0.97 leaves room for 3 errors in 108.
+pub const ACCURACY_MIN: f64 = 0.97;
+/// Declared U(0) floor: at t = 0 the result is independent of x₁, so U(0) = 2q̂(1 − q̂),
+/// 0.32 at q̂ = 0.8; 0.15 corresponds to q̂ = 0.92, a grossly unbalanced reference model.
+pub const UTURN_START_MIN: f64 = 0.15;
+/// Declared ceiling on the last grid point of the U-turn (t = 0.95): "near 0".
+pub const UTURN_END_MAX: f64 = 0.02;
+/// Confidence level of every interval in this report.
+pub const LEVEL: f64 = 0.95;
+
+/// Settings of `phaseflow digits compare` (and of `uturn` through its first half).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareConfig {
+    /// Master seed.
+    pub seed: u64,
+    /// Share of zeros in the unbalanced set.
+    pub share: f64,
+    /// Comparison seeds R (replicas 0..R).
+    pub seeds: usize,
+    /// Epoch budget of each compared run.
+    pub epochs: usize,
+    /// Checkpoints (epochs at which q̂ is measured), increasing, last = `epochs`.
+    pub checkpoints: Vec<usize>,
+    /// Epochs of the reference model for the U-turn.
+    pub reference_epochs: usize,
+    /// Generated samples per checkpoint N.
+    pub generated: usize,
+    /// Euler steps over [0, 1] for sampling.
+    pub steps: usize,
+    /// U-turn grid points on [0, 1).
+    pub uturn_points: usize,
+    /// U-turn pairs per grid point.
+    pub uturn_pairs: usize,
+    /// Share of training times in the detected window (phase-aware sampler).
+    pub weight: f64,
+    /// Hidden width of the velocity MLP.
+    pub hidden: usize,
+}
+
+impl Default for CompareConfig {
+    fn default() -> Self {
+        CompareConfig {
+            seed: 1,
+            share: 0.8,
+            seeds: 8,
+            epochs: 40,
+            checkpoints: vec![5, 10, 15, 20, 25, 30, 35, 40],
+            reference_epochs: 200,
+            generated: 2000,
+            steps: 50,
+            uturn_points: 40,
+            uturn_pairs: 444,
+            weight: 0.5,
+            hidden: 128,
+        }
+    }
+}
+
+impl CompareConfig {
+    /// Evenly spaced checkpoints (`count` of them) ending at `epochs`.
+    pub fn with_epochs(mut self, epochs: usize, count: usize) -> Self {
+        self.epochs = epochs;
+        let count = count.clamp(1, epochs.max(1));
+        self.checkpoints = (1..=count).map(|i| i * epochs / count).collect();
+        self.checkpoints.dedup();
+        self
+    }
+}
+
+/// One check: a statistic against a declared threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    /// Name.
+    pub name: String,
+    /// Measured value.
+    pub measured: f64,
+    /// Its standard error (NaN where not applicable).
+    pub se: f64,
+    /// Its interval at [`LEVEL`] (NaN where not applicable).
+    pub ci: [f64; 2],
+    /// The rule, in words, with its threshold.
+    pub rule: String,
+    /// Whether the rule holds.
+    pub passed: bool,
+    /// For a negative control: the deliberate error (then `passed = false` is expected).
+    pub negative_control: Option<String>,
+}
+
+impl Check {
+    /// A real check passed or a control failed.
+    pub fn as_expected(&self) -> bool {
+        self.passed != self.negative_control.is_some()
+    }
+}
+
+/// The classifier part of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierReport {
+    /// Fitted on true labels.
+    pub fitted: Fitted,
+    /// Held-out accuracy when fitted on shuffled labels (control).
+    pub control_accuracy: f64,
+}
+
+/// The U-turn part of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UTurnReport {
+    /// Epochs of the reference model.
+    pub reference_epochs: usize,
+    /// The curve.
+    pub curve: Curve,
+    /// Its window.
+    pub window: Option<Window>,
+    /// The mismatched-partner control curve.
+    pub control: Curve,
+    /// Its window (must be `None`).
+    pub control_window: Option<Window>,
+}
+
+/// One sampler over seeds and checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SamplerReport {
+    /// The sampler.
+    pub sampler: TimeSampler,
+    /// q̂ per seed (outer) and checkpoint (inner).
+    pub share: Vec<Vec<f64>>,
+    /// Mean q̂ over seeds per checkpoint.
+    pub share_est: Vec<Estimate>,
+    /// Mean |q̂ − q| over seeds per checkpoint.
+    pub error_est: Vec<Estimate>,
+    /// q̂ per seed at the final epoch from an independent second generated set.
+    pub share_second: Vec<f64>,
+}
+
+/// The whole `digits compare` report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareReport {
+    /// Schema version.
+    pub schema: u32,
+    /// Settings.
+    pub config: CompareConfig,
+    /// Images in the unbalanced set.
+    pub n_images: usize,
+    /// Share q of zeros in the unbalanced set.
+    pub true_share: f64,
+    /// Classifier.
+    pub classifier: ClassifierReport,
+    /// U-turn.
+    pub uturn: UTurnReport,
+    /// Checkpoint epochs.
+    pub checkpoints: Vec<usize>,
+    /// Uniform time sampling.
+    pub uniform: SamplerReport,
+    /// Phase-aware time sampling.
+    pub aware: SamplerReport,
+    /// Paired Δ_r = err_uniform − err_aware at the final epoch.
+    pub diff: Estimate,
+    /// Control: err_uniform(set 1) − err_uniform(set 2), a true null.
+    pub control_diff: Estimate,
+    /// Wall time in seconds (not part of any comparison).
+    pub seconds: f64,
+    /// Checks and controls.
+    pub checks: Vec<Check>,
+}
+
+/// Load the committed data and build the unbalanced set.
+///
+/// # Errors
+/// A missing or corrupt data file.
+pub fn load(path: &Path, share: f64, seed: u64) -> Result<(Digits, Unbalanced), Error> {
+    let d = Digits::load(path)?;
+    let u = Unbalanced::build(&d, share, seed)?;
+    Ok((d, u))
+}
+
+/// Share of generated samples (normalised space) that the classifier calls 0.
+pub fn share_zero(x: &[f32], data: &Unbalanced, clf: &super::classifier::Classifier) -> f64 {
+    let mut raw = [0f32; PIXELS];
+    let n = x.len() / PIXELS;
+    let zeros = x
+        .chunks_exact(PIXELS)
+        .filter(|s| {
+            data.denormalise(s, &mut raw);
+            clf.class(&raw) == 0
+        })
+        .count();
+    zeros as f64 / n as f64
+}
+
+/// Fit the classifier with its control.
+pub fn classifier(d: &Digits, seed: u64) -> ClassifierReport {
+    ClassifierReport {
+        fitted: fit_zero_one(d, seed, false),
+        control_accuracy: fit_zero_one(d, seed, true).accuracy,
+    }
+}
+
+/// Train the reference model and measure the U-turn curve, its window and the control.
+///
+/// # Errors
+/// Training failure.
+pub fn uturn_report(
+    u: &Unbalanced,
+    clf: &ClassifierReport,
+    cfg: &CompareConfig,
+) -> Result<(UTurnReport, Mlp), Error> {
+    let mut tc = TrainConfig::new(
+        TimeSampler::Uniform,
+        cfg.reference_epochs,
+        cfg.seed,
+        REFERENCE_REPLICA,
+    );
+    tc.hidden = cfg.hidden;
+    let net = train(u, &tc, |_, _, _| {})?;
+    let mut ucfg = UTurnConfig {
+        grid: UTurnConfig::uniform_grid(cfg.uturn_points),
+        pairs: cfg.uturn_pairs,
+        steps: cfg.steps,
+        seed: cfg.seed,
+        control: false,
+    };
+    let curve = uturn::curve(&net, u, &clf.fitted.classifier, &ucfg);
+    ucfg.control = true;
+    let control = uturn::curve(&net, u, &clf.fitted.classifier, &ucfg);
+    Ok((
+        UTurnReport {
+            reference_epochs: cfg.reference_epochs,
+            window: uturn::detect(&curve),
+            control_window: uturn::detect(&control),
+            curve,
+            control,
+        },
+        net,
+    ))
+}
+
+/// q̂ at each checkpoint (and from a second independent set at the end) for one run.
+fn run_one(
+    u: &Unbalanced,
+    clf: &super::classifier::Classifier,
+    cfg: &CompareConfig,
+    sampler: TimeSampler,
+    replica: u64,
+) -> Result<(Vec<f64>, f64), Error> {
+    let mut tc = TrainConfig::new(sampler, cfg.epochs, cfg.seed, replica);
+    tc.hidden = cfg.hidden;
+    let mut shares = Vec::with_capacity(cfg.checkpoints.len());
+    let mut second = f64::NAN;
+    train(u, &tc, |e, net, _| {
+        if cfg.checkpoints.contains(&e) {
+            let g = generate(net, cfg.generated, cfg.steps, cfg.seed, replica, 0);
+            shares.push(share_zero(&g, u, clf));
+        }
+        if e == cfg.epochs {
+            let g = generate(
+                net,
+                cfg.generated,
+                cfg.steps,
+                cfg.seed,
+                replica,
+                CONTROL_BASE,
+            );
+            second = share_zero(&g, u, clf);
+        }
+    })?;
+    Ok((shares, second))
+}
+
+fn sampler_report(sampler: TimeSampler, runs: &[(Vec<f64>, f64)], q: f64) -> SamplerReport {
+    let share: Vec<Vec<f64>> = runs.iter().map(|r| r.0.clone()).collect();
+    let k = share.first().map_or(0, Vec::len);
+    let col =
+        |j: usize, f: &dyn Fn(f64) -> f64| -> Vec<f64> { share.iter().map(|s| f(s[j])).collect() };
+    SamplerReport {
+        sampler,
+        share_est: (0..k)
+            .map(|j| Estimate::from_samples(&col(j, &|v| v), LEVEL))
+            .collect(),
+        error_est: (0..k)
+            .map(|j| Estimate::from_samples(&col(j, &|v| (v - q).abs()), LEVEL))
+            .collect(),
+        share_second: runs.iter().map(|r| r.1).collect(),
+        share,
+    }
+}
+
+/// Run the whole comparison. `progress` is called once per finished training run.
+///
+/// # Errors
+/// A corrupt data file, a training failure, or no U-turn window (then there is no
+/// phase-aware sampler to compare).
+pub fn run(
+    data_path: &Path,
+    cfg: &CompareConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CompareReport, Error> {
+    let start = std::time::Instant::now();
+    if cfg.seeds < 2 {
+        return Err(Error::Input(format!(
+            "--seeds {}: need at least 2 for an interval",
+            cfg.seeds
+        )));
+    }
+    if cfg.checkpoints.last() != Some(&cfg.epochs) {
+        return Err(Error::Input(format!(
+            "checkpoints {:?} must end at --epochs {}",
+            cfg.checkpoints, cfg.epochs
+        )));
+    }
+    let (d, u) = load(data_path, cfg.share, cfg.seed)?;
+    let q = u.share_zero();
+    let clf = classifier(&d, cfg.seed);
+    let (ut, _) = uturn_report(&u, &clf, cfg)?;
+    progress();
+    let w = ut.window.ok_or_else(|| {
+        Error::Run(format!(
+            "no U-turn window found on the reference model ({} epochs); U = {:?}",
+            cfg.reference_epochs, ut.curve.value
+        ))
+    })?;
+    let aware = TimeSampler::window(w.start.max(0.0), w.end.min(1.0), cfg.weight)
+        .map_err(|e| Error::Input(e.to_string()))?;
+    let jobs: Vec<(usize, TimeSampler)> = (0..cfg.seeds)
+        .flat_map(|r| [(r, TimeSampler::Uniform), (r, aware)])
+        .collect();
+    let outs: Vec<Result<(Vec<f64>, f64), Error>> = jobs
+        .par_iter()
+        .map(|&(r, s)| {
+            let out = run_one(&u, &clf.fitted.classifier, cfg, s, r as u64);
+            progress();
+            out
+        })
+        .collect();
+    let outs: Vec<(Vec<f64>, f64)> = outs.into_iter().collect::<Result<_, _>>()?;
+    let uni: Vec<_> = outs.iter().step_by(2).cloned().collect();
+    let awr: Vec<_> = outs.iter().skip(1).step_by(2).cloned().collect();
+    let uniform = sampler_report(TimeSampler::Uniform, &uni, q);
+    let aware_r = sampler_report(aware, &awr, q);
+    let last = cfg.checkpoints.len() - 1;
+    let err = |s: &SamplerReport, r: usize| (s.share[r][last] - q).abs();
+    let diffs: Vec<f64> = (0..cfg.seeds)
+        .map(|r| err(&uniform, r) - err(&aware_r, r))
+        .collect();
+    let control: Vec<f64> = (0..cfg.seeds)
+        .map(|r| err(&uniform, r) - (uniform.share_second[r] - q).abs())
+        .collect();
+    let diff = Estimate::from_samples(&diffs, LEVEL);
+    let control_diff = Estimate::from_samples(&control, LEVEL);
+    let mut report = CompareReport {
+        schema: SCHEMA,
+        config: cfg.clone(),
+        n_images: u.len(),
+        true_share: q,
+        classifier: clf,
+        uturn: ut,
+        checkpoints: cfg.checkpoints.clone(),
+        uniform,
+        aware: aware_r,
+        diff,
+        control_diff,
+        seconds: 0.0,
+        checks: Vec::new(),
+    };
+    report.checks = checks(&report);
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The classifier checks.
+pub fn classifier_checks(c: &ClassifierReport) -> Vec<Check> {
+    let f = &c.fitted;
+    let acc = |name: &str, a: f64, control: Option<&str>| Check {
+        name: name.into(),
+        measured: a,
+        se: (a * (1.0 - a) / f.n_test as f64).sqrt(),
+        ci: [f64::NAN; 2],
+        rule: format!("held-out accuracy ≥ {ACCURACY_MIN} (n = {})", f.n_test),
+        passed: a >= ACCURACY_MIN,
+        negative_control: control.map(String::from),
+    };
+    vec![
+        acc("classifier.accuracy", f.accuracy, None),
+        acc(
+            "classifier.accuracy.control",
+            c.control_accuracy,
+            Some("labels shuffled before fitting"),
+        ),
+    ]
+}
+
+/// The U-turn checks.
+pub fn uturn_checks(u: &UTurnReport) -> Vec<Check> {
+    let falls = |name: &str, c: &Curve, w: &Option<Window>, control: Option<&str>| {
+        let (u0, ul) = (c.value[0], *c.value.last().unwrap_or(&f64::NAN));
+        Check {
+            name: name.into(),
+            measured: u0 - ul,
+            se: (c.se[0].powi(2) + c.se.last().unwrap_or(&f64::NAN).powi(2)).sqrt(),
+            ci: [f64::NAN; 2],
+            rule: format!(
+                "U(0) = {u0:.3} ≥ {UTURN_START_MIN}, U({:.3}) = {ul:.3} ≤ {UTURN_END_MAX}, \
+                 window found",
+                c.t.last().unwrap_or(&f64::NAN)
+            ),
+            passed: u0 >= UTURN_START_MIN && ul <= UTURN_END_MAX && w.is_some(),
+            negative_control: control.map(String::from),
+        }
+    };
+    vec![
+        falls("uturn.falls", &u.curve, &u.window, None),
+        falls(
+            "uturn.falls.control",
+            &u.control,
+            &u.control_window,
+            Some("class(x̂) compared with the class of a different image"),
+        ),
+    ]
+}
+
+/// All checks of a finished report.
+pub fn checks(r: &CompareReport) -> Vec<Check> {
+    let mut v = classifier_checks(&r.classifier);
+    v.extend(uturn_checks(&r.uturn));
+    let better = |name: &str, e: &Estimate, control: Option<&str>| Check {
+        name: name.into(),
+        measured: e.point,
+        se: e.se,
+        ci: e.ci,
+        rule: format!(
+            "paired error difference > 0 with its {:.0} % t-interval (R = {}) excluding 0",
+            LEVEL * 100.0,
+            e.n
+        ),
+        passed: e.ci[0] > 0.0,
+        negative_control: control.map(String::from),
+    };
+    v.push(better(
+        &format!("ratio_error.uniform_minus_aware@{}", r.config.epochs),
+        &r.diff,
+        None,
+    ));
+    v.push(better(
+        &format!("ratio_error.uniform_minus_uniform@{}", r.config.epochs),
+        &r.control_diff,
+        Some("uniform against itself on an independent generated set (a true null)"),
+    ));
+    v
+}
+
+/// Print a readable summary.
+pub fn print_table(r: &CompareReport) {
+    let c = &r.config;
+    println!(
+        "phaseflow digits compare: {} images, q = {:.4}, R = {}, epochs = {}, N = {} generated, \
+         Euler {} steps, H = {} ({:.0} s)",
+        r.n_images, r.true_share, c.seeds, c.epochs, c.generated, c.steps, c.hidden, r.seconds
+    );
+    let f = &r.classifier.fitted;
+    println!(
+        "classifier: held-out accuracy {:.4} ± {:.4} ({} of {} held out); shuffled labels {:.4}",
+        f.accuracy, f.accuracy_se, f.n_test, f.n_test, r.classifier.control_accuracy
+    );
+    if let Some(w) = &r.uturn.window {
+        println!(
+            "U-turn window: [{:.3} ± {:.3}, {:.3} ± {:.3}], centre {:.3} ± {:.3}, width {:.3} \
+             ± {:.3}, jump {:.3} ± {:.3}",
+            w.start,
+            w.start_se,
+            w.end,
+            w.end_se,
+            w.centre,
+            w.centre_se,
+            w.width,
+            w.width_se,
+            w.jump,
+            w.jump_se
+        );
+    }
+    println!(
+        "epoch   q̂ uniform [CI]            q̂ phase-aware [CI]        |err| uniform  |err| aware"
+    );
+    for (j, e) in r.checkpoints.iter().enumerate() {
+        let (a, b) = (&r.uniform.share_est[j], &r.aware.share_est[j]);
+        let (ea, eb) = (&r.uniform.error_est[j], &r.aware.error_est[j]);
+        println!(
+            "{e:>5}   {:.4} [{:.4} {:.4}]   {:.4} [{:.4} {:.4}]   {:.4}±{:.4}  {:.4}±{:.4}",
+            a.point, a.ci[0], a.ci[1], b.point, b.ci[0], b.ci[1], ea.point, ea.se, eb.point, eb.se
+        );
+    }
+    println!(
+        "paired Δ = err_uniform − err_aware at epoch {}: [{:.4} {:.4} {:.4}]",
+        c.epochs, r.diff.ci[0], r.diff.point, r.diff.ci[1]
+    );
+    print_checks(&r.checks);
+}
+
+/// Print checks, one line each.
+pub fn print_checks(checks: &[Check]) {
+    for k in checks {
+        let verdict = match (&k.negative_control, k.passed) {
+            (None, true) => "PASS",
+            (None, false) => "FAIL",
+            (Some(_), false) => "control ok (fails as it must)",
+            (Some(_), true) => "CONTROL PASSED: the check cannot tell",
+        };
+        let ci = if k.ci[0].is_nan() {
+            String::new()
+        } else {
+            format!(" [{:.4} {:.4}]", k.ci[0], k.ci[1])
+        };
+        println!(
+            "  {:<48} {:.4}{ci}  {}  {verdict}",
+            k.name, k.measured, k.rule
+        );
+    }
+}
+
+/// The U-turn figure: curve with its window, and the control.
+pub fn uturn_panel(u: &UTurnReport) -> Panel {
+    let c = &u.curve;
+    let mut p = Panel::new(
+        "U-turn: P(class(x̂) ≠ class(x₁)) from start time t",
+        "t",
+        "mismatch share U(t)",
+    )
+    .with_series(
+        Series::line_markers("U(t), reference model", c.t.clone(), c.value.clone())
+            .with_err(c.se.iter().map(|s| 1.96 * s).collect()),
+    )
+    .with_series(
+        Series::dashed(
+            "control: different image",
+            u.control.t.clone(),
+            u.control.value.clone(),
+        )
+        .with_color(Color::Rgb(128, 128, 128)),
+    );
+    if let Some(w) = &u.window {
+        p = p.with_vspan(w.start, w.end);
+    }
+    p
+}
+
+/// Write the figures of a report into `dir`; returns the files written.
+///
+/// # Errors
+/// I/O or plot failures.
+pub fn save_figures(r: &CompareReport, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let x: Vec<f64> = r.checkpoints.iter().map(|&e| e as f64).collect();
+    let series = |s: &SamplerReport, err: bool, color: Color| {
+        let est = if err { &s.error_est } else { &s.share_est };
+        Series::new(
+            s.sampler.name(),
+            x.clone(),
+            est.iter().map(|e| e.point).collect(),
+            Style::line_markers().with_color(color),
+        )
+        .with_err(est.iter().map(|e| e.ci[1] - e.point).collect())
+    };
+    let share = Panel::new(
+        "generated share of zeros (mean over seeds, 95 % CI)",
+        "epoch",
+        "q̂",
+    )
+    .with_series(series(&r.uniform, false, Color::Palette(0)))
+    .with_series(series(&r.aware, false, Color::Palette(1)))
+    .with_hline(r.true_share, format!("q = {:.3}", r.true_share));
+    let error = Panel::new("class-ratio error |q̂ − q|", "epoch", "|q̂ − q|")
+        .with_series(series(&r.uniform, true, Color::Palette(0)))
+        .with_series(series(&r.aware, true, Color::Palette(1)));
+    let fig = Figure::new(format!(
+        "digits 0 vs 1 (q = {:.3}): uniform vs phase-aware time sampling, R = {}",
+        r.true_share, r.config.seeds
+    ))
+    .with_cols(3)
+    .with_panel(uturn_panel(&r.uturn))
+    .with_panel(share)
+    .with_panel(error);
+    fig.save(dir, "digits_compare")
+}

@@ -1,0 +1,294 @@
+//! `phaseflow digits uturn|train|compare`: the real-data experiment of issue 8 on the 8×8
+//! handwritten digits (see [`crate::digits`]).
+
+use crate::digits::compare::{self, CompareConfig};
+use crate::digits::data;
+use crate::digits::flow::generate;
+use crate::digits::train::{TimeSampler, TrainConfig, train};
+use crate::error::Error;
+use crate::harness;
+use crate::plot::Figure;
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Flags of `phaseflow digits`.
+#[derive(Debug, Clone, Args)]
+pub struct DigitsArgs {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: DigitsCommand,
+}
+
+/// Flags shared by the digits subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Master seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The data file (its checksum is `<file>.sha256`).
+    #[arg(long, default_value_os_t = data::default_path())]
+    pub data: PathBuf,
+    /// Folder for the JSON report and figures (omit: nothing is written).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// The digits subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DigitsCommand {
+    /// Classifier, reference model and the U-turn curve with its window.
+    Uturn {
+        #[command(flatten)]
+        common: Common,
+        /// Epochs of the reference model (uniform times).
+        #[arg(long, default_value_t = 200)]
+        epochs: usize,
+        /// Grid points of the U-turn on [0, 1).
+        #[arg(long, default_value_t = 40)]
+        points: usize,
+        /// Pairs (x₁, x₀) per grid point.
+        #[arg(long, default_value_t = 444)]
+        pairs: usize,
+    },
+    /// Train one model and print the generated share of zeros over epochs.
+    Train {
+        #[command(flatten)]
+        common: Common,
+        /// Time-sampling density.
+        #[arg(long, value_enum, default_value_t = SamplerKind::Uniform)]
+        sampler: SamplerKind,
+        /// Window `LO,HI` of the phase-aware sampler.
+        #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0.05, 0.3])]
+        window: Vec<f64>,
+        /// Share of times drawn in the window.
+        #[arg(long, default_value_t = 0.5)]
+        weight: f64,
+        /// Epochs.
+        #[arg(long, default_value_t = 40)]
+        epochs: usize,
+        /// Replica index.
+        #[arg(long, default_value_t = 0)]
+        replica: u64,
+        /// Generated samples per checkpoint.
+        #[arg(long, default_value_t = 2000)]
+        generated: usize,
+        /// Checkpoints (evenly spaced, the last at --epochs).
+        #[arg(long, default_value_t = 8)]
+        checkpoints: usize,
+    },
+    /// Uniform vs phase-aware time sampling over seeds, with checks and a plot.
+    Compare {
+        #[command(flatten)]
+        common: Common,
+        /// Epoch budget of each compared run.
+        #[arg(long, default_value_t = 40)]
+        epochs: usize,
+        /// Seeds R per sampler.
+        #[arg(long, default_value_t = 8)]
+        seeds: usize,
+        /// Checkpoints (evenly spaced, the last at --epochs).
+        #[arg(long, default_value_t = 8)]
+        checkpoints: usize,
+        /// Epochs of the reference model for the U-turn.
+        #[arg(long, default_value_t = 200)]
+        reference_epochs: usize,
+        /// Generated samples per checkpoint.
+        #[arg(long, default_value_t = 2000)]
+        generated: usize,
+        /// Share of phase-aware times drawn in the window.
+        #[arg(long, default_value_t = 0.5)]
+        weight: f64,
+    },
+}
+
+/// Time sampler on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplerKind {
+    /// t ~ U(0, 1).
+    Uniform,
+    /// A share of the times in a window, the rest uniform.
+    Aware,
+}
+
+fn exit_code(checks: &[compare::Check]) -> i32 {
+    i32::from(!checks.iter().all(compare::Check::as_expected))
+}
+
+/// Run `phaseflow digits …`; exit code 1 when a check or control is not as expected.
+///
+/// # Errors
+/// Bad flags, a missing or corrupt data file, a failed training run.
+pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
+    match &a.command {
+        DigitsCommand::Uturn {
+            common,
+            epochs,
+            points,
+            pairs,
+        } => {
+            let cfg = CompareConfig {
+                seed: common.seed,
+                reference_epochs: *epochs,
+                uturn_points: *points,
+                uturn_pairs: *pairs,
+                ..CompareConfig::default()
+            };
+            let (d, u) = compare::load(&common.data, cfg.share, cfg.seed)?;
+            let clf = compare::classifier(&d, cfg.seed);
+            let (ut, _) = compare::uturn_report(&u, &clf, &cfg)?;
+            let mut checks = compare::classifier_checks(&clf);
+            checks.extend(compare::uturn_checks(&ut));
+            let doc = serde_json::json!({
+                "schema": compare::SCHEMA,
+                "config": cfg,
+                "classifier": clf,
+                "uturn": ut,
+                "checks": checks,
+            });
+            if let Some(dir) = &common.out {
+                crate::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
+                Figure::new("digits 0 vs 1: U-turn")
+                    .with_panel(compare::uturn_panel(&ut))
+                    .save(dir, "digits_uturn")?;
+            }
+            if common.json {
+                super::print_json(&doc)?;
+            } else {
+                println!(
+                    "classifier held-out accuracy {:.4} ({} images); shuffled labels {:.4}",
+                    clf.fitted.accuracy, clf.fitted.n_test, clf.control_accuracy
+                );
+                println!("   t      U(t)     SE    control");
+                for i in 0..ut.curve.t.len() {
+                    println!(
+                        "{:.3}  {:.4}  {:.4}  {:.4}",
+                        ut.curve.t[i], ut.curve.value[i], ut.curve.se[i], ut.control.value[i]
+                    );
+                }
+                match &ut.window {
+                    Some(w) => println!(
+                        "window [{:.3} ± {:.3}, {:.3} ± {:.3}], centre {:.3} ± {:.3}, width \
+                         {:.3} ± {:.3}",
+                        w.start,
+                        w.start_se,
+                        w.end,
+                        w.end_se,
+                        w.centre,
+                        w.centre_se,
+                        w.width,
+                        w.width_se
+                    ),
+                    None => println!("no window found"),
+                }
+                compare::print_checks(&checks);
+            }
+            Ok(exit_code(&checks))
+        }
+        DigitsCommand::Train {
+            common,
+            sampler,
+            window,
+            weight,
+            epochs,
+            replica,
+            generated,
+            checkpoints,
+        } => {
+            let s = match sampler {
+                SamplerKind::Uniform => TimeSampler::Uniform,
+                SamplerKind::Aware => TimeSampler::window(window[0], window[1], *weight)
+                    .map_err(|e| Error::Input(format!("--window/--weight: {e}")))?,
+            };
+            let (d, u) = compare::load(&common.data, 0.8, common.seed)?;
+            let clf = compare::classifier(&d, common.seed).fitted.classifier;
+            let marks = CompareConfig::default()
+                .with_epochs(*epochs, *checkpoints)
+                .checkpoints;
+            let cfg = TrainConfig::new(s, *epochs, common.seed, *replica);
+            let pb = harness::progress(*epochs as u64, "epochs", common.quiet || common.json);
+            let mut rows = Vec::new();
+            train(&u, &cfg, |e, net, loss| {
+                pb.inc(1);
+                if marks.contains(&e) {
+                    let g = generate(net, *generated, 50, common.seed, *replica, 0);
+                    rows.push(serde_json::json!({
+                        "epoch": e,
+                        "loss": loss,
+                        "share_zero": compare::share_zero(&g, &u, &clf),
+                    }));
+                }
+            })?;
+            pb.finish_and_clear();
+            let doc = serde_json::json!({
+                "schema": compare::SCHEMA,
+                "config": cfg,
+                "true_share": u.share_zero(),
+                "checkpoints": rows,
+            });
+            if let Some(dir) = &common.out {
+                crate::io::write_json(&dir.join("digits_train.json"), &doc)?;
+            }
+            if common.json {
+                super::print_json(&doc)?;
+            } else {
+                println!(
+                    "{} sampler, {} epochs, seed {} replica {}; set share q = {:.4}",
+                    s.name(),
+                    epochs,
+                    common.seed,
+                    replica,
+                    u.share_zero()
+                );
+                for r in &rows {
+                    println!(
+                        "epoch {:>4}  loss {:.4}  q̂ {:.4}",
+                        r["epoch"], r["loss"], r["share_zero"]
+                    );
+                }
+            }
+            Ok(0)
+        }
+        DigitsCommand::Compare {
+            common,
+            epochs,
+            seeds,
+            checkpoints,
+            reference_epochs,
+            generated,
+            weight,
+        } => {
+            let cfg = CompareConfig {
+                seed: common.seed,
+                seeds: *seeds,
+                reference_epochs: *reference_epochs,
+                generated: *generated,
+                weight: *weight,
+                ..CompareConfig::default()
+            }
+            .with_epochs(*epochs, *checkpoints);
+            let pb = harness::progress(
+                (2 * seeds + 1) as u64,
+                "digits runs",
+                common.quiet || common.json,
+            );
+            let report = compare::run(&common.data, &cfg, &|| pb.inc(1))?;
+            pb.finish_and_clear();
+            if let Some(dir) = &common.out {
+                crate::io::write_json(&dir.join("digits_compare.json"), &report)?;
+                compare::save_figures(&report, dir)?;
+            }
+            if common.json {
+                super::print_json(&report)?;
+            } else {
+                compare::print_table(&report);
+            }
+            Ok(exit_code(&report.checks))
+        }
+    }
+}
