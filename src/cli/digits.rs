@@ -104,6 +104,9 @@ pub enum DigitsCommand {
         /// Share of phase-aware times drawn in the window.
         #[arg(long, default_value_t = 0.5)]
         weight: f64,
+        /// Adam learning rate of the compared runs.
+        #[arg(long, default_value_t = 2e-3)]
+        lr: f32,
     },
 }
 
@@ -262,6 +265,7 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             reference_epochs,
             generated,
             weight,
+            lr,
         } => {
             let cfg = CompareConfig {
                 seed: common.seed,
@@ -269,6 +273,7 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 reference_epochs: *reference_epochs,
                 generated: *generated,
                 weight: *weight,
+                lr: *lr,
                 ..CompareConfig::default()
             }
             .with_epochs(*epochs, *checkpoints);

@@ -72,6 +72,8 @@ pub struct CompareConfig {
     pub weight: f64,
     /// Hidden width of the velocity MLP.
     pub hidden: usize,
+    /// Adam learning rate of the compared runs (the reference model uses the default).
+    pub lr: f32,
 }
 
 impl Default for CompareConfig {
@@ -89,6 +91,7 @@ impl Default for CompareConfig {
             uturn_pairs: 444,
             weight: 0.5,
             hidden: 128,
+            lr: 2e-3,
         }
     }
 }
@@ -281,6 +284,7 @@ fn run_one(
 ) -> Result<(Vec<f64>, f64), Error> {
     let mut tc = TrainConfig::new(sampler, cfg.epochs, cfg.seed, replica);
     tc.hidden = cfg.hidden;
+    tc.lr = cfg.lr;
     let mut shares = Vec::with_capacity(cfg.checkpoints.len());
     let mut second = f64::NAN;
     train(u, &tc, |e, net, _| {

@@ -1,0 +1,77 @@
+//! The velocity MLP: hand-written gradient against central finite differences, and
+//! training that is bit-identical for any thread count and seed-determined.
+
+use phaseflow::digits::data::{Digits, PIXELS, Unbalanced, default_path};
+use phaseflow::digits::net::Mlp;
+use phaseflow::digits::train::{TimeSampler, TrainConfig, train};
+use phaseflow::rng::{Purpose, stream};
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+#[test]
+fn gradient_matches_finite_differences() {
+    let net = Mlp::new(16, 3, 0);
+    let b = 5;
+    let mut rng = stream(3, 0, Purpose::Test, 0);
+    let t: Vec<f32> = (0..b).map(|_| rng.random()).collect();
+    let x: Vec<f32> = (0..b * PIXELS)
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    let y: Vec<f32> = (0..b * PIXELS)
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    let (_, g) = net.batch_grad(&t, &x, &y);
+    let gmax = g.iter().fold(0f32, |m, v| m.max(v.abs()));
+    // Central differences in f32 with h = 1e-2: truncation O(h²·L''') plus round-off
+    // ≈ ε_f32·L/h ≈ 1e-5; declared tolerance 2 % relative + 1e-3·max|g| absolute.
+    let h = 1e-2f32;
+    let mut checked = 0;
+    // Every 17th parameter covers all six blocks (sizes are not multiples of 17).
+    for k in (0..net.len()).step_by(17) {
+        let mut p = net.clone();
+        p.params[k] += h;
+        let (lp, _) = p.batch_grad(&t, &x, &y);
+        p.params[k] -= 2.0 * h;
+        let (lm, _) = p.batch_grad(&t, &x, &y);
+        let fd = (lp - lm) / (2.0 * h);
+        let tol = 0.02 * g[k].abs() + 1e-3 * gmax;
+        assert!(
+            (fd - g[k]).abs() <= tol,
+            "param {k}: backprop {} vs fd {fd} (tol {tol}), H=16 B={b} seed=3",
+            g[k]
+        );
+        checked += 1;
+    }
+    assert!(checked > 50);
+}
+
+fn small_run(threads: usize, seed: u64) -> Vec<f32> {
+    let d = Digits::load(&default_path()).unwrap();
+    let u = Unbalanced::build(&d, 0.8, 1).unwrap();
+    let mut cfg = TrainConfig::new(TimeSampler::window(0.05, 0.3, 0.5).unwrap(), 3, seed, 0);
+    cfg.hidden = 32;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| train(&u, &cfg, |_, _, _| {}).unwrap().params)
+}
+
+#[test]
+fn training_is_identical_across_thread_counts_and_seeded() {
+    let a = small_run(1, 5);
+    let b = small_run(3, 5);
+    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    assert_ne!(a, small_run(1, 6), "another seed must give another network");
+}
+
+#[test]
+fn rejects_bad_config() {
+    let d = Digits::load(&default_path()).unwrap();
+    let u = Unbalanced::build(&d, 0.8, 1).unwrap();
+    let mut cfg = TrainConfig::new(TimeSampler::Uniform, 0, 1, 0);
+    assert!(train(&u, &cfg, |_, _, _| {}).is_err());
+    cfg.epochs = 1;
+    cfg.lr = -1.0;
+    assert!(train(&u, &cfg, |_, _, _| {}).is_err());
+}

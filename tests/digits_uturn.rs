@@ -1,0 +1,48 @@
+//! A small U-turn run: the curve falls from its t = 0 level to near 0 and a window is
+//! found; the mismatched-partner control stays flat and has no window. Same seed, same
+//! numbers.
+
+use phaseflow::digits::classifier::fit_zero_one;
+use phaseflow::digits::data::{Digits, Unbalanced, default_path};
+use phaseflow::digits::train::{TimeSampler, TrainConfig, train};
+use phaseflow::digits::uturn::{Curve, UTurnConfig, curve, detect};
+
+fn small_curve(control: bool) -> Curve {
+    let d = Digits::load(&default_path()).unwrap();
+    let u = Unbalanced::build(&d, 0.8, 1).unwrap();
+    let clf = fit_zero_one(&d, 1, false).classifier;
+    let mut cfg = TrainConfig::new(TimeSampler::Uniform, 60, 11, 0);
+    cfg.hidden = 64;
+    let net = train(&u, &cfg, |_, _, _| {}).unwrap();
+    let ucfg = UTurnConfig {
+        grid: UTurnConfig::uniform_grid(10),
+        pairs: 222,
+        steps: 20,
+        seed: 11,
+        control,
+    };
+    curve(&net, &u, &clf, &ucfg)
+}
+
+#[test]
+fn uturn_falls_and_window_found_control_flat() {
+    let c = small_curve(false);
+    // Declared: U(0) ≥ 0.15 (2q(1 − q) = 0.32 at q = 0.8) and U(0.9) ≤ 0.02.
+    assert!(c.value[0] >= 0.15, "U(0) = {} ({:?})", c.value[0], c.value);
+    assert!(
+        c.value[9] <= 0.02,
+        "U(0.9) = {} ({:?})",
+        c.value[9],
+        c.value
+    );
+    let w = detect(&c).unwrap_or_else(|| panic!("no window in {:?}", c.value));
+    assert!(w.start < w.end && w.end < 0.9, "{w:?}");
+    let ctl = small_curve(true);
+    assert!(
+        detect(&ctl).is_none(),
+        "control found a window: {:?}",
+        ctl.value
+    );
+    assert!(ctl.value[9] > 0.15, "control fell: {:?}", ctl.value);
+    assert_eq!(c, small_curve(false), "same seed must give the same curve");
+}
