@@ -40,7 +40,7 @@ pub const ACCURACY_MIN: f64 = 0.97;
 /// Declared U(0) floor: at t = 0 the result is independent of x₁, so U(0) = 2q̂(1 − q̂),
 /// 0.32 at q̂ = 0.8; 0.15 corresponds to q̂ = 0.92, a grossly unbalanced reference model.
 pub const UTURN_START_MIN: f64 = 0.15;
-/// Declared ceiling on the last grid point of the U-turn (t = 0.95): "near 0".
+/// Declared ceiling on U at the last grid point (t = 0.975 at 40 points): "near 0".
 pub const UTURN_END_MAX: f64 = 0.02;
 /// Confidence level of every interval in this report.
 pub const LEVEL: f64 = 0.95;
