@@ -64,7 +64,7 @@ pub enum DigitsCommand {
         #[arg(long, value_enum, default_value_t = SamplerKind::Uniform)]
         sampler: SamplerKind,
         /// Window `LO,HI` of the phase-aware sampler.
-        #[arg(long, value_delimiter = ',', num_args = 2, default_values_t = [0.05, 0.3])]
+        #[arg(long, value_delimiter = ',', default_values_t = [0.05, 0.3])]
         window: Vec<f64>,
         /// Share of times drawn in the window.
         #[arg(long, default_value_t = 0.5)]
@@ -205,8 +205,15 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
         } => {
             let s = match sampler {
                 SamplerKind::Uniform => TimeSampler::Uniform,
-                SamplerKind::Aware => TimeSampler::window(window[0], window[1], *weight)
-                    .map_err(|e| Error::Input(format!("--window/--weight: {e}")))?,
+                SamplerKind::Aware => {
+                    let [lo, hi] = window[..] else {
+                        return Err(Error::Input(format!(
+                            "--window {window:?}: expected two values LO,HI"
+                        )));
+                    };
+                    TimeSampler::window(lo, hi, *weight)
+                        .map_err(|e| Error::Input(format!("--window/--weight: {e}")))?
+                }
             };
             let (d, u) = compare::load(&common.data, 0.8, common.seed)?;
             let clf = compare::classifier(&d, common.seed).fitted.classifier;
@@ -251,7 +258,9 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 for r in &rows {
                     println!(
                         "epoch {:>4}  loss {:.4}  q̂ {:.4}",
-                        r["epoch"], r["loss"], r["share_zero"]
+                        r["epoch"],
+                        r["loss"].as_f64().unwrap_or(f64::NAN),
+                        r["share_zero"].as_f64().unwrap_or(f64::NAN)
                     );
                 }
             }
