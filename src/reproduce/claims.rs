@@ -491,8 +491,7 @@ impl Claim for C4 {
             c.side = Side::AtLeast;
             out.checks.push(c);
         }
-        out.figures
-            .push(("errors_vs_d".into(), crate::report::figures::sweep(&dil)));
+        out.figures.extend(crate::report::figures::sweep(&dil));
         Ok(out)
     }
 }
