@@ -236,6 +236,33 @@ impl Averaged {
         }
     }
 
+    /// w = 0 (with b = 0) is a stationary point of every R_k by the sign symmetry, so a
+    /// solver can end there although it is a saddle (observed in phase 2 from a poor start).
+    /// If the solution has collapsed (|ŵ| < 1e-6), probe ŵ = 0.5·dir: if that is lower,
+    /// solve again from it and keep the better result. At β = 0 (t = 0) w carries only
+    /// noise, w = 0 is the true minimiser and the probe is rejected.
+    fn escape_symmetric_saddle(&self, obj: &StepObjective, dir: &[f64], sol: Solution) -> Solution {
+        let sqrt_d = obj.scalars().d.sqrt();
+        if dot(&sol.w, &sol.w).sqrt() / sqrt_d >= 1e-6 {
+            return sol;
+        }
+        let mut theta: Vec<f64> = dir.iter().map(|x| 0.5 * x).collect();
+        theta.push(sol.b);
+        let w: Vec<f64> = theta[..dir.len()].iter().map(|x| x * sqrt_d).collect();
+        if obj.reduced(&w, sol.b).value >= sol.loss {
+            return sol;
+        }
+        let again = self.solve(obj, theta);
+        if again.loss < sol.loss {
+            Solution {
+                iterations: sol.iterations + again.iterations,
+                ..again
+            }
+        } else {
+            sol
+        }
+    }
+
     /// A data-driven starting point inside the span: ŵ along the top principal direction
     /// of the uncentred data (≈ ±μ, the spike of X Xᵀ; 60 power iterations from a random
     /// vector of stream (seed, replica, Init, 0)), scaled to the Bayes overlap ω = √d·β/v of
@@ -334,7 +361,8 @@ impl Engine for Averaged {
                 let omega = (bsd / v).min(4.0 / bsd.max(1e-300)).max(0.1);
                 let mut theta0: Vec<f64> = dir.iter().map(|x| x * omega).collect();
                 theta0.push(0.0);
-                self.solve(&obj, theta0)
+                let sol = self.solve(&obj, theta0);
+                self.escape_symmetric_saddle(&obj, &dir, sol)
             })
             .collect();
         let mut per_step = Vec::with_capacity(sols.len());
@@ -369,5 +397,49 @@ impl Engine for Averaged {
             )));
         }
         assemble(pb.grid, per_step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mixture::Mixture;
+    use crate::schedule::ScheduleSpec;
+
+    /// Regression for the collapse onto the symmetric saddle w = 0 seen in phase 2
+    /// (d = 1000, n = 128, t = 1.6 of a K = 20 dilated grid) from the uncapped Bayes start
+    /// ω₀ = √d·β/v ≈ 37: the plain solve collapses, the probe recovers a lower objective.
+    #[test]
+    fn saddle_at_w_zero_is_escaped() {
+        let d = 1000;
+        let mix = Mixture::ones(0.8, 1.0, d).unwrap();
+        let data = mix.sample(128, &mut stream(0, 0, Purpose::Data, 0));
+        let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(d).unwrap();
+        let grid = [1.6];
+        let pb = Problem {
+            schedule: schedule.as_ref(),
+            grid: &grid,
+            data: &data,
+            lambda_u: 0.01,
+            lambda_w: 0.01,
+            seed: 0,
+            replica: 0,
+        };
+        let eng = Averaged::default();
+        let (span, _, _) = eng.build_span(&pb);
+        let (dir, _) = Averaged::initial_direction(&pb, &span, 128);
+        let obj = eng.step_objective(&pb, &span, 0);
+        let mut theta0: Vec<f64> = dir.iter().map(|x| 37.0 * x).collect();
+        theta0.push(0.0);
+        let plain = eng.solve(&obj, theta0);
+        let collapsed = dot(&plain.w, &plain.w).sqrt() / (d as f64).sqrt() < 1e-6;
+        let fixed = eng.escape_symmetric_saddle(&obj, &dir, plain.clone());
+        assert!(collapsed, "the regression start no longer collapses: update the test");
+        assert!(fixed.loss < plain.loss - 1.0, "{} vs {}", fixed.loss, plain.loss);
+        assert!(fixed.converged);
+        assert!(dot(&fixed.w, &fixed.w) > 0.0);
+        // And the engine itself (capped start) lands on the same minimum.
+        let tr = eng.train(&pb).unwrap();
+        assert!((tr.records[0].loss - fixed.loss).abs() < 1e-6 * fixed.loss);
     }
 }
