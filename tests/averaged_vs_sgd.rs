@@ -112,8 +112,18 @@ fn averaged_objective_below_sgd_endpoint() {
 /// |avg − x̄| ≤ t_{1−α/(2M), R−1}·s·√(1 + 1/R), with α = 0.05 and a Bonferroni correction over
 /// the M = 24 comparisons (4 grid times × 6 overlaps): t ≈ 10.2 (statrs inverse CDF).
 /// Negative control: the fixed-noise objective (SPEC §5.3) on the same data must fail.
+///
+/// # Measured (2026-11-29): FAILS on ω and √r in phase 1
+/// 20 of 24 comparisons pass (c, m, √q, b at every time; everything at t = 1.2, 1.5), but at
+/// t = 0.6 the four sgd seeds agree on ω = 1.449 (SD 0.003) against the exact minimiser's
+/// 1.335, and at t = 1.0 on 2.235 against 2.277. The sgd endpoint has the *higher* exact
+/// objective (R = 151.39 vs 150.96 at t = 0.6), and the gap shrinks with Adam's step size
+/// (t = 0.6, seed 1: lr 0.003 × 60 000 epochs gives ω = 1.367, R = 151.12; lr 0.001 × 150 000
+/// epochs gives ω = 1.339, R = 151.00). Diagnosis: a bias of constant-step Adam under
+/// gradient noise, larger than its seed-to-seed fluctuation, not a defect of either engine.
+/// The rule is kept as declared; the failure is the finding.
 #[test]
-#[ignore = "full tier (~3 min on 2 cores): cargo test --release -- --ignored"]
+#[ignore = "full tier (~4 min on 2 cores; currently fails on phase-1 ω, see doc): cargo test --release -- --ignored"]
 fn averaged_agrees_with_sgd_within_its_fluctuation() {
     let (mix, data, schedule, full) = setup();
     let grid = vec![full[6], full[10], full[12], full[15]];

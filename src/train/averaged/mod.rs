@@ -436,8 +436,16 @@ mod tests {
         let plain = eng.solve(&obj, theta0);
         let collapsed = dot(&plain.w, &plain.w).sqrt() / (d as f64).sqrt() < 1e-6;
         let fixed = eng.escape_symmetric_saddle(&obj, &dir, plain.clone());
-        assert!(collapsed, "the regression start no longer collapses: update the test");
-        assert!(fixed.loss < plain.loss - 1.0, "{} vs {}", fixed.loss, plain.loss);
+        assert!(
+            collapsed,
+            "the regression start no longer collapses: update the test"
+        );
+        assert!(
+            fixed.loss < plain.loss - 1.0,
+            "{} vs {}",
+            fixed.loss,
+            plain.loss
+        );
         assert!(fixed.converged);
         assert!(dot(&fixed.w, &fixed.w) > 0.0);
         // And the engine itself (capped start) lands on the same minimum.
