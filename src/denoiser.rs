@@ -43,6 +43,17 @@ pub struct Overlaps {
     pub sqrt_r: f64,
 }
 
+/// Dot products of one sample (x, x1) with the parameters: w·x, u·x, u·x1.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SampleDots {
+    /// w·x.
+    pub wx: f64,
+    /// u·x.
+    pub ux: f64,
+    /// u·x1.
+    pub ux1: f64,
+}
+
 /// Per-sample quantities shared by the loss and its gradient.
 struct Forward {
     /// tanh(w·x/√d + b).
@@ -128,36 +139,40 @@ impl StepParams {
         self.theta[2..].split_at_mut(d)
     }
 
-    fn forward(&self, x: &[f64], x1: Option<&[f64]>) -> Forward {
-        let d = self.d();
-        let inv_sqrt_d = 1.0 / (d as f64).sqrt();
+    /// z = w·x/√d + b and φ = tanh(z) for input x.
+    fn phi(&self, x: &[f64]) -> f64 {
+        let wx: f64 = self.w().iter().zip(x).map(|(a, b)| a * b).sum();
+        (wx / (self.d() as f64).sqrt() + self.b()).tanh()
+    }
+
+    /// The dot products of one sample that the loss gradient needs.
+    pub fn dots(&self, x: &[f64], x1: &[f64]) -> SampleDots {
         let (u, w) = (self.u(), self.w());
-        let (mut wx, mut ux, mut ux1, mut uu) = (0.0, 0.0, 0.0, 0.0);
-        match x1 {
-            Some(x1) => {
-                for j in 0..d {
-                    wx += w[j] * x[j];
-                    ux += u[j] * x[j];
-                    ux1 += u[j] * x1[j];
-                    uu += u[j] * u[j];
-                }
-            }
-            None => {
-                for j in 0..d {
-                    wx += w[j] * x[j];
-                }
-            }
+        let mut dots = SampleDots::default();
+        for j in 0..self.d() {
+            dots.wx += w[j] * x[j];
+            dots.ux += u[j] * x[j];
+            dots.ux1 += u[j] * x1[j];
         }
-        let phi = (wx * inv_sqrt_d + self.b()).tanh();
+        dots
+    }
+
+    fn forward(&self, dots: &SampleDots, uu: f64) -> Forward {
+        let phi = (dots.wx / (self.d() as f64).sqrt() + self.b()).tanh();
         Forward {
             phi,
-            u_dot_r: self.c() * ux + uu * phi - ux1,
+            u_dot_r: self.c() * dots.ux + uu * phi - dots.ux1,
         }
+    }
+
+    /// |u|².
+    pub fn u_norm2(&self) -> f64 {
+        self.u().iter().map(|v| v * v).sum()
     }
 
     /// f(x) written into `out`.
     pub fn eval(&self, x: &[f64], out: &mut [f64]) {
-        let phi = self.forward(x, None).phi;
+        let phi = self.phi(x);
         let c = self.c();
         for ((o, &xj), &uj) in out.iter_mut().zip(x).zip(self.u()) {
             *o = c * xj + uj * phi;
@@ -176,8 +191,23 @@ impl StepParams {
         scale: f64,
         grad: &mut [f64],
     ) -> f64 {
+        self.accumulate_sample_grad_with(x, x1, &self.dots(x, x1), self.u_norm2(), scale, grad)
+    }
+
+    /// As [`StepParams::accumulate_sample_grad`], with the sample's dot products and |u|²
+    /// already computed (the sgd engine fuses them into the loop that draws x_t, saving a
+    /// pass over d).
+    pub fn accumulate_sample_grad_with(
+        &self,
+        x: &[f64],
+        x1: &[f64],
+        dots: &SampleDots,
+        uu: f64,
+        scale: f64,
+        grad: &mut [f64],
+    ) -> f64 {
         let d = self.d();
-        let fw = self.forward(x, Some(x1));
+        let fw = self.forward(dots, uu);
         let c = self.c();
         let g_z = 2.0 * scale * fw.u_dot_r * (1.0 - fw.phi * fw.phi);
         let g_w = g_z / (d as f64).sqrt();

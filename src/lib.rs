@@ -14,15 +14,21 @@
 
 // Public items carry docs; enum-variant fields are self-describing, so missing_docs is not denied.
 #![warn(clippy::float_cmp)] // compare floats through explicit tolerances
+#![allow(clippy::needless_range_loop)] // numerical kernels index several arrays in lockstep
 
 pub mod cli;
 pub mod denoiser;
 pub mod error;
 pub mod experiment;
 pub mod flow;
+pub mod harness;
 pub mod io;
 pub mod mixture;
+pub mod plot;
 pub mod quadrature;
+pub mod report;
+pub mod reproduce;
 pub mod rng;
 pub mod schedule;
+pub mod theory;
 pub mod train;

@@ -82,7 +82,8 @@ impl Mixture {
             return Err(MixtureError::ZeroDimension);
         }
         let norm2: f64 = mu.iter().map(|v| v * v).sum();
-        if !((norm2 - d as f64).abs() <= 1e-9 * d as f64) {
+        let norm_ok = (norm2 - d as f64).abs() <= 1e-9 * d as f64; // false for NaN
+        if !norm_ok {
             return Err(MixtureError::MeanNorm { norm2, d });
         }
         Ok(Self { p, sigma2, mu })

@@ -2,6 +2,10 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod reproduce;
+mod run;
+mod sweep;
+mod theory;
 mod train;
 
 use crate::error::Error;
@@ -25,6 +29,16 @@ pub enum Command {
     Train(train::TrainArgs),
     /// The built-in demonstration: p̂ on the linear vs the dilated schedule at two d.
     Demo(demo::DemoArgs),
+    /// Train R seeded replicas of an experiment and check them against theory.
+    Run(run::RunArgs),
+    /// Merge the shard files of a folder into one report (same as the unsharded run).
+    Merge(run::MergeArgs),
+    /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
+    Sweep(sweep::SweepArgs),
+    /// The paper's claims C1–C7 as checks with negative controls, a table and a report.
+    Reproduce(reproduce::ReproduceArgs),
+    /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
+    Theory(theory::TheoryArgs),
 }
 
 /// Schedule kind on the command line.
@@ -43,13 +57,13 @@ pub struct ProblemArgs {
     #[arg(long, value_enum, default_value_t = ScheduleKind::Dilated)]
     pub schedule: ScheduleKind,
     /// Dilation constant κ (dilated schedule; needs 0 < κ < √d).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
     pub kappa: f64,
     /// Weight p of the + mode, in (0, 1).
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
     pub p: f64,
     /// Within-mode variance σ² > 0.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub sigma2: f64,
     /// Dimension d ≥ 1.
     #[arg(long, default_value_t = 1000)]
@@ -87,5 +101,10 @@ pub fn run() -> Result<i32, Error> {
         None => demo::run(&demo::DemoArgs::default()),
         Some(Command::Demo(a)) => demo::run(&a),
         Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Run(a)) => run::run(&a),
+        Some(Command::Merge(a)) => run::merge(&a),
+        Some(Command::Sweep(a)) => sweep::run(&a),
+        Some(Command::Reproduce(a)) => reproduce::run(&a),
+        Some(Command::Theory(a)) => theory::run(&a),
     }
 }

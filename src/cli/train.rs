@@ -26,13 +26,13 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 2000)]
     pub epochs: usize,
     /// Adam learning rate of the sgd engine.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lr: f64,
     /// Ridge λ_u ≥ 0 on u (see `train::sgd` for the map from the reference weight decay).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lambda_u: f64,
     /// Ridge λ_w ≥ 0 on w.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
     pub lambda_w: f64,
     /// Master seed (every random stream derives from it, SPEC §7).
     #[arg(long, default_value_t = 0)]

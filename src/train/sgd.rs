@@ -11,12 +11,12 @@
 //! d = 5000 gives λ = 2. The reference learning rate 0.01 carries over unchanged.
 //!
 //! # Cost
-//! Per epoch and step: n·d normal draws (ziggurat, [`rand_distr::StandardNormal`]) and three
-//! passes over a d-row that stays in L1 cache (build x_t; dot products; residual and
-//! gradient). The n×d noise matrix is never stored.
+//! Per epoch and step: n·d normal draws (ziggurat, [`rand_distr::StandardNormal`]) and two
+//! passes over a d-row that stays in L1 cache (draw x_t fused with its dot products;
+//! residual and gradient). The n×d noise matrix is never stored.
 
 use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
-use crate::denoiser::StepParams;
+use crate::denoiser::{SampleDots, StepParams};
 use crate::rng::{Purpose, stream};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -97,13 +97,21 @@ impl Sgd {
         for epoch in 0..self.epochs {
             grad.iter_mut().for_each(|g| *g = 0.0);
             let mut total = 0.0;
+            let uu = params.u_norm2();
             for i in 0..data.n {
                 let x1 = data.row(i);
-                for (v, &x1j) in xt.iter_mut().zip(x1) {
+                // Draw x_t and its dot products in one pass.
+                let (u, w) = (params.u(), params.w());
+                let mut dots = SampleDots::default();
+                for j in 0..d {
                     let g: f64 = noise.sample(StandardNormal);
-                    *v = alpha * g + beta * x1j;
+                    let v = alpha * g + beta * x1[j];
+                    xt[j] = v;
+                    dots.wx += w[j] * v;
+                    dots.ux += u[j] * v;
+                    dots.ux1 += u[j] * x1[j];
                 }
-                total += params.accumulate_sample_grad(&xt, x1, inv_d, &mut grad);
+                total += params.accumulate_sample_grad_with(&xt, x1, &dots, uu, inv_d, &mut grad);
             }
             total = total * inv_d
                 + params.accumulate_ridge_grad(pb.lambda_u, pb.lambda_w, inv_d, &mut grad);

@@ -1,0 +1,289 @@
+//! The check families (SPEC §6): which measured statistic is compared with which
+//! prediction, under which declared allowance δ, and the negative control of each family.
+//!
+//! Every δ below is fixed here, in code, before any run; its source is carried into the
+//! report next to the number. Where a term is not available in closed form the constant is
+//! a declared a-priori budget and is named as such.
+
+use super::check::{Allowance, CheckInput, Side, Source};
+use super::stats::Estimate;
+use super::{Aggregate, Experiment, Family};
+use crate::error::Error;
+use crate::experiment::EngineKind;
+use crate::schedule::ScheduleSpec;
+use crate::theory::{FiniteN, Prediction, Theory};
+
+/// A-priori budget for optimisation error of the averaged engine (gradient-norm
+/// convergence), on overlaps and on p̂.
+pub const OPT_BUDGET_AVERAGED: f64 = 0.005;
+/// A-priori budget for the sgd engine: Adam with fresh noise keeps moving each parameter by
+/// up to `lr` per epoch at its noise floor; 2·lr.
+pub fn opt_budget(exp: &Experiment) -> f64 {
+    match exp.train.engine {
+        EngineKind::Averaged => OPT_BUDGET_AVERAGED,
+        EngineKind::Sgd => 2.0 * exp.train.lr,
+    }
+}
+/// A-priori budget for the change of the generated p̂ caused by the finite-n phase-1 field
+/// (SPEC §5.3 vs §5.1), which has no closed form in p̂.
+pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
+
+/// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
+pub fn theory_for(
+    exp: &Experiment,
+    p: f64,
+    sigma2: f64,
+    kappa_scale: f64,
+) -> Result<Theory, Error> {
+    let c = &exp.train;
+    let spec = match &c.schedule {
+        ScheduleSpec::Dilated { kappa } => ScheduleSpec::Dilated {
+            kappa: kappa * kappa_scale,
+        },
+        s => s.clone(),
+    };
+    let th = Theory::new(&spec, p, sigma2, c.d)?;
+    Ok(th.with_finite_n(FiniteN {
+        n: c.n,
+        lambda_u: c.lambda_u,
+        lambda_w: c.lambda_w,
+        noise: c.noise,
+    })?)
+}
+
+/// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
+/// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
+pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
+    let (p, n, opt) = (exp.train.p, exp.train.n as f64, opt_budget(exp));
+    Allowance {
+        delta: p * (1.0 - p) / n + P_HAT_FINITE_N_BUDGET + opt,
+        source: format!(
+            "p(1−p)/n (Jensen term of the binomial training fraction) + {P_HAT_FINITE_N_BUDGET} a-priori finite-n field budget + {opt} optimisation budget"
+        ),
+    }
+}
+
+/// Allowance of a learned overlap against its finite-n, finite-d prediction `pred`:
+/// |pred|/√d (the O(1/√d) terms the finite-d kinematics leave out, coefficient 1 declared a
+/// priori) + the optimisation budget times max(1, |pred|).
+pub fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
+    let opt = opt_budget(exp);
+    Allowance {
+        delta: pred.abs() / (exp.train.d as f64).sqrt() + opt * pred.abs().max(1.0),
+        source: format!(
+            "|pred|/√d (O(1/√d) terms the finite-d kinematics leave out, coefficient 1) + {opt}·max(1,|pred|) optimisation budget"
+        ),
+    }
+}
+
+/// The negative controls' wrong σ²: the true one scaled by this.
+pub const CONTROL_SIGMA2_SCALE: f64 = 1.5;
+
+/// A p shifted by 0.1 (up, or down near 1) (the negative control's wrong p).
+pub fn wrong_p(p: f64) -> f64 {
+    if p + 0.1 < 1.0 { p + 0.1 } else { p - 0.1 }
+}
+
+struct Builder<'a> {
+    out: Vec<CheckInput>,
+    family: &'a str,
+}
+
+impl Builder<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        name: String,
+        measured: Estimate,
+        prediction: Option<f64>,
+        source: Source,
+        delta: f64,
+        delta_source: String,
+        negative: Option<&str>,
+    ) {
+        if let Some(prediction) = prediction.filter(|v| v.is_finite()) {
+            self.out.push(CheckInput {
+                name,
+                family: self.family.to_string(),
+                measured,
+                prediction,
+                source,
+                allowance: Allowance {
+                    delta,
+                    source: delta_source,
+                },
+                negative_control: negative.map(str::to_string),
+                side: Side::TwoSided,
+            });
+        }
+    }
+}
+
+fn get(p: &Prediction, q: &str) -> Option<f64> {
+    match q {
+        "c" => p.c,
+        "m" => p.m,
+        "omega" => p.omega,
+        "b" => p.b,
+        _ => None,
+    }
+}
+
+/// Build the check inputs of every requested family that applies to the experiment.
+///
+/// # Errors
+/// [`Error::Input`] if a theory cannot be built for the configuration.
+pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>, Error> {
+    let c = &exp.train;
+    let (p, s2) = (c.p, c.sigma2);
+    let th = theory_for(exp, p, s2, 1.0)?;
+    let opt = opt_budget(exp);
+    let mut all = Vec::new();
+    for fam in &exp.families {
+        match fam {
+            Family::PHat => {
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family: "p_hat",
+                };
+                let Allowance { delta, source: src } = p_hat_allowance(exp);
+                let pred = th.euler(c.steps).map(|e| e.p_hat);
+                b.push(
+                    "p_hat".into(),
+                    agg.p_hat,
+                    pred,
+                    Source::GeneratedEuler,
+                    delta,
+                    src.clone(),
+                    None,
+                );
+                let pw = wrong_p(p);
+                let wrong = theory_for(exp, pw, s2, 1.0)?
+                    .euler(c.steps)
+                    .map(|e| e.p_hat);
+                b.push(
+                    "p_hat[control]".into(),
+                    agg.p_hat,
+                    wrong,
+                    Source::GeneratedEuler,
+                    delta,
+                    src,
+                    Some(&format!("p = {pw} instead of {p}")),
+                );
+                all.extend(b.out);
+            }
+            Family::VarPerp => {
+                let Some(vp) = agg.var_perp else { continue };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family: "var_perp",
+                };
+                let delta = s2 / c.n as f64 + opt * s2;
+                let src = format!(
+                    "σ²/n (the maximum-likelihood 1/n bias, SPEC §5.7) + {opt}·σ² optimisation budget"
+                );
+                let pred = th.euler(c.steps).and_then(|e| e.var_perp);
+                b.push(
+                    "var_perp".into(),
+                    vp,
+                    pred,
+                    Source::GeneratedEuler,
+                    delta,
+                    src.clone(),
+                    None,
+                );
+                let wrong = theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
+                    .euler(c.steps)
+                    .and_then(|e| e.var_perp);
+                b.push(
+                    "var_perp[control]".into(),
+                    vp,
+                    wrong,
+                    Source::GeneratedEuler,
+                    delta,
+                    src,
+                    Some("σ² scaled by 1.5"),
+                );
+                all.extend(b.out);
+            }
+            Family::Phase1Overlaps | Family::Phase2Overlaps => {
+                let ScheduleSpec::Dilated { .. } = c.schedule else {
+                    continue;
+                };
+                let phase1 = *fam == Family::Phase1Overlaps;
+                let family = if phase1 {
+                    "phase1_overlaps"
+                } else {
+                    "phase2_overlaps"
+                };
+                let quantities: &[&str] = if phase1 {
+                    &["omega", "b", "m"]
+                } else {
+                    &["c", "m"]
+                };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family,
+                };
+                let in_phase = |t: f64| if phase1 { t > 0.0 && t < 1.0 } else { t >= 1.0 };
+                let steps: Vec<_> = agg.steps.iter().filter(|s| in_phase(s.t)).collect();
+                // The negative control sits at the step closest to the middle of the phase.
+                let mid = if phase1 { 0.5 } else { 1.5 };
+                let control_t = steps
+                    .iter()
+                    .map(|s| s.t)
+                    .min_by(|a, b| (a - mid).abs().total_cmp(&(b - mid).abs()));
+                let wrong_th = if phase1 {
+                    theory_for(exp, p, s2, 1.25)?
+                } else {
+                    theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
+                };
+                for s in &steps {
+                    let Some(fin) = th.finite_n_at_d(s.t) else {
+                        continue;
+                    };
+                    for &q in quantities {
+                        let measured = match q {
+                            "c" => s.c,
+                            "m" => s.m,
+                            "omega" => s.omega,
+                            _ => s.b,
+                        };
+                        let pred = get(&fin, q);
+                        let Allowance { delta, source: src } =
+                            overlap_allowance(exp, pred.unwrap_or(0.0));
+                        let name = format!("{family}.{q}@t={:.3}", s.t);
+                        b.push(
+                            name.clone(),
+                            measured,
+                            pred,
+                            Source::FiniteN,
+                            delta,
+                            src.clone(),
+                            None,
+                        );
+                        if Some(s.t) == control_t && (q == "omega" || q == "c") {
+                            let what = if phase1 {
+                                "κ scaled by 1.25"
+                            } else {
+                                "σ² scaled by 1.25"
+                            };
+                            let wrong = wrong_th.finite_n(s.t).and_then(|w| get(&w, q));
+                            b.push(
+                                format!("{name}[control]"),
+                                measured,
+                                wrong,
+                                Source::FiniteN,
+                                delta,
+                                src,
+                                Some(what),
+                            );
+                        }
+                    }
+                }
+                all.extend(b.out);
+            }
+        }
+    }
+    Ok(all)
+}

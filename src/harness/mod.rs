@@ -1,0 +1,373 @@
+//! The Monte-Carlo harness: an [`Experiment`] (a training configuration, a number of seeded
+//! replicas and the check families to run) is trained replica by replica, aggregated over
+//! replicas, and compared with theory under declared tolerances (SPEC §6).
+//!
+//! Data flows one way: [`Experiment`] → replicas ([`run_replicas`], each a
+//! [`TrainOutput`]) → [`Aggregate`] → [`check::CheckResult`]s ([`families`]) →
+//! [`RunReport`] → reporters ([`crate::report`]).
+//!
+//! Replica r trains on data from stream (seed, r, Data, 0) and uses its own noise, init and
+//! generation streams (SPEC §7). Replicas run in parallel with rayon and are collected in
+//! replica order, and every reduction sums in that order: the report is bit-identical for any
+//! thread count and for any sharding ([`shard`]).
+
+pub mod check;
+pub mod families;
+pub mod shard;
+pub mod stats;
+pub mod sweep;
+
+use crate::error::Error;
+use crate::experiment::{EngineKind, TrainConfig, TrainOutput, Validated};
+use crate::schedule::ScheduleSpec;
+use check::CheckResult;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use stats::Estimate;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Version of the run report schema; bumped on any incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// A check family (SPEC §6); each has its own negative control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Generated p̂ against exact Euler integration of the Bayes denoiser (§5.4).
+    PHat,
+    /// Generated within-mode orthogonal variance against exact Euler (§5.4).
+    VarPerp,
+    /// Phase-1 overlaps ω, b, m against the finite-n theory (§5.3; dilated only).
+    Phase1Overlaps,
+    /// Phase-2 overlaps c, m against the finite-n theory (§5.3; dilated only).
+    Phase2Overlaps,
+}
+
+impl Family {
+    /// Every family, in report order.
+    pub const ALL: [Family; 4] = [
+        Family::PHat,
+        Family::VarPerp,
+        Family::Phase1Overlaps,
+        Family::Phase2Overlaps,
+    ];
+}
+
+fn default_alpha() -> f64 {
+    0.01
+}
+
+fn default_families() -> Vec<Family> {
+    Family::ALL.to_vec()
+}
+
+/// An experiment as data: readable from JSON or TOML, or built from a preset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// A name for reports.
+    pub name: String,
+    /// The training configuration of every replica (its `seed` is the master seed).
+    pub train: TrainConfig,
+    /// Number of replicas R ≥ 2 (the standard error needs a spread).
+    pub replicas: usize,
+    /// Family-wise significance level α of the Holm procedure. Default 0.01: lower means
+    /// fewer false alarms and less power.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Check families to run. Default: all that apply to the schedule.
+    #[serde(default = "default_families")]
+    pub families: Vec<Family>,
+}
+
+/// Built-in experiments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Preset {
+    /// CPU-quick: d = 1000, n = 256, K = 20, R = 16, averaged engine (about a second per
+    /// replica here).
+    Quick,
+    /// The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32,
+    /// averaged engine.
+    Paper,
+}
+
+impl Preset {
+    /// The experiment of this preset.
+    pub fn experiment(self) -> Experiment {
+        let base = TrainConfig {
+            schedule: ScheduleSpec::Dilated { kappa: 2.0 },
+            p: 0.8,
+            sigma2: 1.0,
+            engine: EngineKind::Averaged,
+            lambda_u: 0.01,
+            lambda_w: 0.01,
+            n_gen: 8192,
+            ..TrainConfig::default()
+        };
+        match self {
+            Preset::Quick => Experiment {
+                name: "quick".into(),
+                train: TrainConfig {
+                    d: 1000,
+                    n: 256,
+                    steps: 20,
+                    ..base
+                },
+                replicas: 16,
+                alpha: default_alpha(),
+                families: default_families(),
+            },
+            Preset::Paper => Experiment {
+                name: "paper".into(),
+                train: TrainConfig {
+                    d: 5000,
+                    n: 512,
+                    steps: 80,
+                    ..base
+                },
+                replicas: 32,
+                alpha: default_alpha(),
+                families: default_families(),
+            },
+        }
+    }
+}
+
+impl Experiment {
+    /// Read an experiment from a `.json` or `.toml` file.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the file (unknown extension, parse error, unknown field).
+    pub fn from_file(path: &Path) -> Result<Self, Error> {
+        let text = crate::io::read_to_string(path)?;
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let parsed: Result<Self, String> = match ext {
+            "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
+            "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
+            _ => Err("expected a .json or .toml file".into()),
+        };
+        parsed.map_err(|e| Error::Input(format!("{}: {}", path.display(), e.replace('\n', " "))))
+    }
+
+    /// Validate the training configuration and the harness fields.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the field.
+    pub fn validate(&self) -> Result<Validated, Error> {
+        if self.replicas < 2 {
+            return Err(Error::Input(format!(
+                "replicas: must be at least 2 (a standard error needs a spread), got {}",
+                self.replicas
+            )));
+        }
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return Err(Error::Input(format!(
+                "alpha: must satisfy 0 < alpha < 1, got {}",
+                self.alpha
+            )));
+        }
+        Ok(self.train.validate()?)
+    }
+}
+
+/// A progress bar on stderr, hidden with `quiet` or when stderr is not a terminal.
+pub fn progress(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed}, eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Train the given replicas in parallel; results in the order of `replicas`.
+///
+/// # Errors
+/// The first training failure, naming step and epoch.
+pub fn run_replicas(
+    v: &Validated,
+    replicas: &[u64],
+    pb: &ProgressBar,
+) -> Result<Vec<TrainOutput>, Error> {
+    let out: Vec<Result<TrainOutput, crate::train::TrainError>> = replicas
+        .par_iter()
+        .map(|&r| {
+            let o = v.run(r);
+            pb.inc(1);
+            o
+        })
+        .collect();
+    pb.finish_and_clear();
+    out.into_iter().map(|r| r.map_err(Error::from)).collect()
+}
+
+/// Replica estimates at one grid time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepAggregate {
+    /// Grid time.
+    pub t: f64,
+    /// τ(t).
+    pub tau: f64,
+    /// c.
+    pub c: Estimate,
+    /// m.
+    pub m: Estimate,
+    /// ω.
+    pub omega: Estimate,
+    /// b.
+    pub b: Estimate,
+    /// √q.
+    pub sqrt_q: Estimate,
+    /// √r.
+    pub sqrt_r: Estimate,
+    /// Steps that did not converge, over replicas (engines with a criterion).
+    pub not_converged: usize,
+}
+
+/// Replica estimates of every measured quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Number of replicas.
+    pub replicas: usize,
+    /// Per grid time.
+    pub steps: Vec<StepAggregate>,
+    /// Generated p̂.
+    pub p_hat: Estimate,
+    /// Generated within-mode orthogonal variance (`None` when d = 1).
+    pub var_perp: Option<Estimate>,
+    /// Training sets' + fraction.
+    pub train_plus_fraction: Estimate,
+}
+
+impl Aggregate {
+    /// Aggregate replica outputs (in replica order) at confidence `level` for intervals.
+    pub fn new(outs: &[TrainOutput], level: f64) -> Self {
+        let est = |f: &dyn Fn(&TrainOutput) -> f64| {
+            Estimate::from_samples(&outs.iter().map(f).collect::<Vec<_>>(), level)
+        };
+        let k = outs.first().map_or(0, |o| o.steps.len());
+        let steps = (0..k)
+            .map(|i| {
+                let s0 = &outs[0].steps[i];
+                StepAggregate {
+                    t: s0.t,
+                    tau: s0.tau,
+                    c: est(&|o| o.steps[i].overlaps.c),
+                    m: est(&|o| o.steps[i].overlaps.m),
+                    omega: est(&|o| o.steps[i].overlaps.omega),
+                    b: est(&|o| o.steps[i].overlaps.b),
+                    sqrt_q: est(&|o| o.steps[i].overlaps.sqrt_q),
+                    sqrt_r: est(&|o| o.steps[i].overlaps.sqrt_r),
+                    not_converged: outs
+                        .iter()
+                        .filter(|o| o.steps[i].converged == Some(false))
+                        .count(),
+                }
+            })
+            .collect();
+        let var_perp = outs
+            .iter()
+            .map(|o| o.generated.var_perp)
+            .collect::<Option<Vec<f64>>>()
+            .map(|v| Estimate::from_samples(&v, level));
+        Self {
+            replicas: outs.len(),
+            steps,
+            p_hat: est(&|o| o.generated.p_hat),
+            var_perp,
+            train_plus_fraction: est(&|o| o.train_plus_fraction),
+        }
+    }
+}
+
+/// Counts for the verdict line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Real checks.
+    pub checks: usize,
+    /// Real checks that passed.
+    pub passed: usize,
+    /// Negative controls.
+    pub negative_controls: usize,
+    /// Negative controls that failed (as they must).
+    pub negative_controls_failed: usize,
+    /// Every real check passed and every negative control failed.
+    pub ok: bool,
+}
+
+impl Summary {
+    /// Count a list of results.
+    pub fn of(checks: &[CheckResult]) -> Self {
+        let real = checks.iter().filter(|c| c.negative_control.is_none());
+        let neg = checks.iter().filter(|c| c.negative_control.is_some());
+        let (checks_n, passed) = real.fold((0, 0), |(n, p), c| (n + 1, p + usize::from(c.passed)));
+        let (neg_n, neg_failed) = neg.fold((0, 0), |(n, f), c| (n + 1, f + usize::from(!c.passed)));
+        Self {
+            checks: checks_n,
+            passed,
+            negative_controls: neg_n,
+            negative_controls_failed: neg_failed,
+            ok: passed == checks_n && neg_failed == neg_n,
+        }
+    }
+    /// Process exit code: 0 when ok, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.ok { 0 } else { 1 }
+    }
+}
+
+/// The report of a run: what `phaseflow run --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The crate version that produced it.
+    pub crate_version: String,
+    /// The experiment.
+    pub config: Experiment,
+    /// Replica estimates.
+    pub aggregate: Aggregate,
+    /// Every check and negative control.
+    pub checks: Vec<CheckResult>,
+    /// Counts and the overall verdict.
+    pub summary: Summary,
+}
+
+/// Aggregate replica outputs and evaluate the experiment's checks.
+///
+/// # Errors
+/// [`Error::Input`] if the theory cannot be built for this configuration.
+pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
+    let level = 1.0 - exp.alpha;
+    let aggregate = Aggregate::new(outs, level);
+    let inputs = families::check_inputs(exp, &aggregate)?;
+    let checks = check::evaluate(&inputs, exp.alpha);
+    let summary = Summary::of(&checks);
+    Ok(RunReport {
+        schema_version: REPORT_SCHEMA_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        config: exp.clone(),
+        aggregate,
+        checks,
+        summary,
+    })
+}
+
+/// Train all replicas of `exp` and evaluate them.
+///
+/// # Errors
+/// Bad input or a training failure.
+pub fn run(exp: &Experiment, quiet: bool) -> Result<RunReport, Error> {
+    let v = exp.validate()?;
+    let ids: Vec<u64> = (0..exp.replicas as u64).collect();
+    let pb = progress(ids.len() as u64, "replicas", quiet);
+    let outs = run_replicas(&v, &ids, &pb)?;
+    evaluate(exp, &outs)
+}

@@ -1,0 +1,186 @@
+//! Sharding for clusters: `--shard i/N` (0 ≤ i < N) trains replicas r with r mod N = i and
+//! writes a partial file; [`merge`] combines the N partial files of a folder into the same
+//! replica list, hence the same report, bit for bit, as the unsharded run (outputs are
+//! stored with round-trip-exact floats and re-sorted by replica).
+
+use super::Experiment;
+use crate::error::Error;
+use crate::experiment::TrainOutput;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Version of the shard file format.
+pub const SHARD_SCHEMA_VERSION: u32 = 1;
+
+/// Which part of the replicas a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardSpec {
+    /// 0-based shard index i.
+    pub index: usize,
+    /// Number of shards N.
+    pub count: usize,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = String;
+    /// Parse `i/N` with 0 ≤ i < N.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("shard: expected i/N with 0 <= i < N, got '{s}'");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl ShardSpec {
+    /// The replica indices of this shard among `replicas`.
+    pub fn replicas(&self, replicas: usize) -> Vec<u64> {
+        (0..replicas as u64)
+            .filter(|r| *r as usize % self.count == self.index)
+            .collect()
+    }
+    /// The file name of this shard's partial result.
+    pub fn file_name(&self) -> String {
+        format!("shard-{}-of-{}.json", self.index, self.count)
+    }
+}
+
+/// A partial result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardFile {
+    /// [`SHARD_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The crate version that wrote it.
+    pub crate_version: String,
+    /// The experiment (must be identical across shards).
+    pub experiment: Experiment,
+    /// Which shard.
+    pub shard: ShardSpec,
+    /// This shard's replica outputs, in replica order.
+    pub replicas: Vec<TrainOutput>,
+}
+
+/// Write a shard's partial result atomically into `dir`; returns its path.
+///
+/// # Errors
+/// [`Error::Io`] naming the file.
+pub fn write(dir: &Path, file: &ShardFile) -> Result<PathBuf, Error> {
+    let path = dir.join(file.shard.file_name());
+    crate::io::write_json(&path, file)?;
+    Ok(path)
+}
+
+/// Read every `shard-*.json` of `dir` and combine them.
+///
+/// # Errors
+/// [`Error::Input`] naming the file for a corrupt, truncated, mismatched, duplicate or
+/// missing shard, or an empty folder.
+pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Error::Input(format!(
+            "{}: no shard-*.json files to merge",
+            dir.display()
+        )));
+    }
+    let mut files: Vec<(PathBuf, ShardFile)> = Vec::new();
+    for p in paths {
+        let f: ShardFile = crate::io::read_json(&p)?;
+        if f.schema_version != SHARD_SCHEMA_VERSION {
+            return Err(Error::Input(format!(
+                "{}: shard schema {}, expected {SHARD_SCHEMA_VERSION}; rerun the shard with this version",
+                p.display(),
+                f.schema_version
+            )));
+        }
+        files.push((p, f));
+    }
+    let (first_path, first) = (&files[0].0.clone(), files[0].1.clone());
+    let count = first.shard.count;
+    let mut seen: Vec<Option<PathBuf>> = vec![None; count];
+    for (p, f) in &files {
+        if f.experiment != first.experiment || f.shard.count != count {
+            return Err(Error::Input(format!(
+                "{}: experiment or shard count differs from {}",
+                p.display(),
+                first_path.display()
+            )));
+        }
+        let i = f.shard.index;
+        if i >= count {
+            return Err(Error::Input(format!(
+                "{}: shard index {i} ≥ count {count}",
+                p.display()
+            )));
+        }
+        if let Some(prev) = &seen[i] {
+            return Err(Error::Input(format!(
+                "{}: duplicate of shard {i}/{count} (also in {})",
+                p.display(),
+                prev.display()
+            )));
+        }
+        let expected = f.shard.replicas(f.experiment.replicas);
+        let got: Vec<u64> = f.replicas.iter().map(|o| o.replica).collect();
+        if expected != got {
+            return Err(Error::Input(format!(
+                "{}: holds replicas {got:?}, expected {expected:?} (truncated or mismatched)",
+                p.display()
+            )));
+        }
+        seen[i] = Some(p.clone());
+    }
+    if let Some(missing) = seen.iter().position(Option::is_none) {
+        return Err(Error::Input(format!(
+            "{}: shard {missing}/{count} is missing (expected file {})",
+            dir.display(),
+            ShardSpec {
+                index: missing,
+                count
+            }
+            .file_name()
+        )));
+    }
+    let mut outs: Vec<TrainOutput> = files.into_iter().flat_map(|(_, f)| f.replicas).collect();
+    outs.sort_by_key(|o| o.replica);
+    Ok((first.experiment, outs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_partitions() {
+        let s: ShardSpec = "1/3".parse().unwrap();
+        assert_eq!(s.replicas(8), vec![1, 4, 7]);
+        assert!("3/3".parse::<ShardSpec>().is_err());
+        assert!("0/0".parse::<ShardSpec>().is_err());
+        assert!("x".parse::<ShardSpec>().is_err());
+        let all: Vec<u64> = {
+            let mut v: Vec<u64> = (0..3)
+                .flat_map(|i| ShardSpec { index: i, count: 3 }.replicas(8))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(all, (0..8).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,156 @@
+//! The figures of a report, built from a [`RunReport`] or [`SweepReport`] and the theory:
+//! the paper's overlap figure (learned overlaps vs t with the Bayes, d → ∞ and finite-n
+//! curves) and the log-log error figures of a sweep.
+
+use crate::error::Error;
+use crate::harness::sweep::SweepReport;
+use crate::harness::{RunReport, StepAggregate};
+use crate::plot::{Figure, Panel, Series};
+use crate::theory::{FiniteN, Prediction, Theory};
+use rayon::prelude::*;
+
+/// Theory points per unit of t for the closed-form curves.
+const CURVE_POINTS: usize = 60;
+/// Points per unit of t for the finite-n curve (a minimisation per point and n₊).
+const FINITE_N_POINTS: usize = 20;
+
+type Pick = fn(&Prediction) -> Option<f64>;
+type Measured = fn(&StepAggregate) -> &crate::harness::stats::Estimate;
+
+/// The six overlaps: (label, measured selector, theory selector).
+fn quantities() -> [(&'static str, Measured, Pick); 6] {
+    [
+        ("c", |s| &s.c, |p| p.c),
+        ("m", |s| &s.m, |p| p.m),
+        ("ω", |s| &s.omega, |p| p.omega),
+        ("b", |s| &s.b, |p| p.b),
+        ("√q", |s| &s.sqrt_q, |p| p.sqrt_q),
+        ("√r", |s| &s.sqrt_r, |p| p.sqrt_r),
+    ]
+}
+
+/// Learned overlaps (replica means with t-intervals) against the Bayes (§5.1), d → ∞
+/// (§5.2) and finite-n-at-d (§5.3) curves, one panel per overlap.
+///
+/// # Errors
+/// If the theory cannot be built for the report's configuration.
+pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
+    let c = &r.config.train;
+    let th = Theory::new(&c.schedule, c.p, c.sigma2, c.d)?.with_finite_n(FiniteN {
+        n: c.n,
+        lambda_u: c.lambda_u,
+        lambda_w: c.lambda_w,
+        noise: c.noise,
+    })?;
+    let t_end = th.schedule().t_end();
+    let m = (CURVE_POINTS as f64 * t_end) as usize;
+    let ts: Vec<f64> = (1..m).map(|i| t_end * i as f64 / m as f64).collect();
+    let bayes: Vec<Prediction> = ts.iter().map(|&t| th.bayes(t)).collect();
+    let limit: Vec<Option<Prediction>> = ts.iter().map(|&t| th.limit(t)).collect();
+    // The finite-n phase-1 curve needs a 2-D minimisation per (t, n₊): a coarser grid,
+    // computed in parallel (collected in order, so the figure is deterministic).
+    let mf = (FINITE_N_POINTS as f64 * t_end) as usize;
+    let tf: Vec<f64> = (1..mf).map(|i| t_end * i as f64 / mf as f64).collect();
+    let finite: Vec<Option<Prediction>> = tf.par_iter().map(|&t| th.finite_n_at_d(t)).collect();
+    let steps = &r.aggregate.steps;
+    let mut fig = Figure::new(format!(
+        "learned overlaps, {} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, R = {}",
+        c.schedule.name(),
+        c.p,
+        c.sigma2,
+        c.d,
+        c.n,
+        c.steps,
+        r.config.replicas
+    ))
+    .with_cols(3);
+    for (name, meas, pick) in quantities() {
+        let curve = |v: &[Option<Prediction>]| -> Vec<f64> {
+            v.iter()
+                .map(|p| p.as_ref().and_then(pick).unwrap_or(f64::NAN))
+                .collect()
+        };
+        let b: Vec<f64> = bayes.iter().map(|p| pick(p).unwrap_or(f64::NAN)).collect();
+        let mut panel = Panel::new(name, "t", name).with_series(Series::line(
+            "Bayes, this d (§5.1)",
+            ts.clone(),
+            b,
+        ));
+        if limit.iter().any(Option::is_some) {
+            panel = panel.with_series(Series::dashed("d → ∞ (§5.2)", ts.clone(), curve(&limit)));
+        }
+        if finite.iter().any(Option::is_some) {
+            panel = panel.with_series(Series::dotted(
+                format!("n = {} (§5.3)", c.n),
+                tf.clone(),
+                curve(&finite),
+            ));
+        }
+        let x: Vec<f64> = steps.iter().map(|s| s.t).collect();
+        let y: Vec<f64> = steps.iter().map(|s| meas(s).point).collect();
+        let e: Vec<f64> = steps
+            .iter()
+            .map(|s| {
+                let est = meas(s);
+                0.5 * (est.ci[1] - est.ci[0])
+            })
+            .collect();
+        panel = panel.with_series(
+            Series::markers(format!("trained ({:?})", c.engine).to_lowercase(), x, y).with_err(e),
+        );
+        // ω and b diverge in phase 2: keep the axis on the measured range there.
+        fig = fig.with_panel(panel);
+    }
+    Ok(fig)
+}
+
+/// One log-log panel per error metric: error vs d (a series per n) with fitted lines.
+pub fn sweep(r: &SweepReport) -> Figure {
+    let metrics: Vec<String> = r.cells[0].errors.iter().map(|(k, _)| k.clone()).collect();
+    let mut fig = Figure::new(format!(
+        "errors vs d at fixed n ({} schedule, R = {} per cell)",
+        r.config.base.train.schedule.name(),
+        r.config.base.replicas
+    ))
+    .with_cols(2);
+    for k in &metrics {
+        let mut panel = Panel::new(k.as_str(), "d", format!("error {k}")).with_log_log();
+        for &n in &r.config.n {
+            let cells: Vec<_> = r.cells.iter().filter(|c| c.n == n).collect();
+            let pick = |c: &crate::harness::sweep::Cell| {
+                c.errors.iter().find(|(m, _)| m == k).map(|(_, e)| *e)
+            };
+            let x: Vec<f64> = cells.iter().map(|c| c.d as f64).collect();
+            let y: Vec<f64> = cells
+                .iter()
+                .map(|c| pick(c).map_or(f64::NAN, |e| e.point))
+                .collect();
+            let e: Vec<f64> = cells
+                .iter()
+                .map(|c| pick(c).map_or(f64::NAN, |e| e.se))
+                .collect();
+            panel = panel
+                .with_series(Series::markers(format!("n = {n}"), x.clone(), y.clone()).with_err(e));
+            if let Some(f) = r
+                .fits
+                .iter()
+                .find(|f| &f.metric == k && f.along == "d" && f.fixed == n)
+            {
+                // Intercept of the least-squares line through (ln d, ln ē).
+                let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+                let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+                let icpt = ly.iter().sum::<f64>() / ly.len() as f64
+                    - f.slope * lx.iter().sum::<f64>() / lx.len() as f64;
+                let (lo, hi) = (x[0], x[x.len() - 1]);
+                panel = panel.with_series(Series::fit_line(
+                    f.slope,
+                    icpt,
+                    (lo, hi),
+                    format!("slope {:.2} ± {:.2}", f.slope, f.se),
+                ));
+            }
+        }
+        fig = fig.with_panel(panel);
+    }
+    fig
+}

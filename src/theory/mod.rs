@@ -1,0 +1,221 @@
+//! Every prediction of SPEC §5 as code: what the harness checks experiments against.
+//!
+//! One sub-module per kind of prediction:
+//!
+//! * [`bayes`] — §5.1, n → ∞ at finite d: the Bayes-optimal denoiser lies in the model class.
+//!   With v = α² + β²σ²: c = βσ²/v, m = 1 − cβ = √q, ω = √d·β/v = √r, b = atanh(2p − 1);
+//!   and its per-dimension MSE (§5.5).
+//! * [`limit`] — §5.2, d → ∞ on the dilated schedule (phase 1: c = 0, m = 1, ω = κt; phase 2:
+//!   c = τ'σ²/((1 − τ')² + τ'²σ²), ω and b diverge → `None`).
+//! * [`finite_n`] — §5.3, d → ∞ at fixed n: phase 2 in closed form (fresh and fixed noise),
+//!   phase 1 by minimising a two-variable objective, conditional on n₊ or averaged over
+//!   Binomial(n, p).
+//! * [`euler`] — §5.4, the exact p̂ and orthogonal variance produced by explicit Euler with
+//!   the Bayes denoiser on a given grid.
+//! * [`mse`] — §5.5, the Bayes MSE profile and its jump σ² + 4p(1 − p) → σ².
+//! * [`loss`] — §4, the x0-averaged squared error of engine 2 ([`expected_sq_error`]).
+//! * [`report`] — the `phaseflow theory` JSON document ([`TheoryReport`]) and its config.
+//!
+//! [`Theory`] bundles a validated problem and answers per grid time with a
+//! [`StepPrediction`]; a quantity the theory does not determine (it diverges, or the regime
+//! does not apply) is `None`, serialised as JSON `null`.
+//!
+//! ```
+//! use phaseflow::schedule::ScheduleSpec;
+//! use phaseflow::theory::Theory;
+//! let th = Theory::new(&ScheduleSpec::Dilated { kappa: 2.0 }, 0.8, 1.0, 5000).unwrap();
+//! let s = th.predict(0.5);
+//! let lim = s.limit.unwrap();
+//! assert!((lim.omega.unwrap() - 1.0).abs() < 1e-15); // ω = κt in phase 1
+//! assert!((s.bayes.omega.unwrap() - 1.0).abs() < 0.05); // finite-d value is O(1/√d) away
+//! assert!(th.predict(1.5).limit.unwrap().b.is_none()); // b diverges in phase 2
+//! ```
+//!
+//! ## References
+//! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in Flow-Based
+//! Generative Models*, arXiv:2412.07972 (doi:10.48550/arXiv.2412.07972).
+
+pub mod bayes;
+pub mod euler;
+pub mod finite_n;
+pub mod limit;
+pub mod loss;
+pub mod mse;
+pub mod report;
+pub mod tol;
+
+pub use euler::EulerPrediction;
+pub use finite_n::{FiniteN, Noise};
+pub use loss::expected_sq_error;
+pub use report::{THEORY_SCHEMA_VERSION, TheoryConfig, TheoryReport};
+
+use crate::experiment::ConfigError;
+use crate::mixture::Mixture;
+use crate::schedule::{Schedule, ScheduleSpec};
+use serde::{Deserialize, Serialize};
+
+/// Predicted overlaps (SPEC §3) and per-dimension MSE at one time. `None` means the theory
+/// gives no finite value (a diverging ω or b, an unidentifiable parameter, or a quantity the
+/// particular theory does not predict); it serialises as JSON `null`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Skip-connection weight c.
+    pub c: Option<f64>,
+    /// m = u·μ/d (canonical sign m ≥ 0).
+    pub m: Option<f64>,
+    /// ω = w·μ/d.
+    pub omega: Option<f64>,
+    /// Bias b.
+    pub b: Option<f64>,
+    /// √q = |u|/√d.
+    pub sqrt_q: Option<f64>,
+    /// √r = |w|/√d.
+    pub sqrt_r: Option<f64>,
+    /// Per-dimension MSE (1/d)·E|f(x_t) − x1|² of the predicted denoiser (SPEC §5.5).
+    pub mse: Option<f64>,
+}
+
+/// All predictions at one grid time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepPrediction {
+    /// Grid time t.
+    pub t: f64,
+    /// τ(t).
+    pub tau: f64,
+    /// α(t) = 1 − τ.
+    pub alpha: f64,
+    /// β(t) = τ.
+    pub beta: f64,
+    /// §5.1: n → ∞ at this d (every key present).
+    pub bayes: Prediction,
+    /// §5.2: d → ∞ on the dilated schedule; `None` on other schedules.
+    pub limit: Option<Prediction>,
+    /// §5.3: d → ∞ at fixed n (binomial average over n₊); `None` (absent from JSON) without
+    /// a finite-n configuration or off the dilated schedule.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub finite_n: Option<Prediction>,
+}
+
+/// A validated problem (schedule, mixture parameters, d, optionally finite n) that answers
+/// theory queries per time.
+#[derive(Debug)]
+pub struct Theory {
+    spec: ScheduleSpec,
+    schedule: Box<dyn Schedule>,
+    p: f64,
+    sigma2: f64,
+    d: usize,
+    finite_n: Option<FiniteN>,
+}
+
+impl Theory {
+    /// Validate and build.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the bad field: p ∉ (0, 1), σ² ≤ 0, d = 0, κ ∉ (0, √d), bad knots.
+    pub fn new(spec: &ScheduleSpec, p: f64, sigma2: f64, d: usize) -> Result<Self, ConfigError> {
+        // Mixture::new owns the rules for (p, σ², d); a 1-dimensional μ keeps this cheap.
+        Mixture::ones(p, sigma2, 1)?;
+        if d == 0 {
+            return Err(ConfigError::ZeroSize { field: "d" });
+        }
+        let schedule = spec.build(d)?;
+        Ok(Self {
+            spec: spec.clone(),
+            schedule,
+            p,
+            sigma2,
+            d,
+            finite_n: None,
+        })
+    }
+
+    /// Add the finite-n theory (SPEC §5.3).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for n = 0 or a negative / non-finite λ.
+    pub fn with_finite_n(mut self, f: FiniteN) -> Result<Self, ConfigError> {
+        f.validate()?;
+        self.finite_n = Some(f);
+        Ok(self)
+    }
+
+    /// The resolved schedule.
+    pub fn schedule(&self) -> &dyn Schedule {
+        self.schedule.as_ref()
+    }
+    /// The schedule description.
+    pub fn spec(&self) -> &ScheduleSpec {
+        &self.spec
+    }
+    /// p.
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+    /// σ².
+    pub fn sigma2(&self) -> f64 {
+        self.sigma2
+    }
+    /// d.
+    pub fn d(&self) -> usize {
+        self.d
+    }
+
+    /// κ when the schedule is the dilated one (the only one §5.2/§5.3 speak about).
+    fn kappa(&self) -> Option<f64> {
+        match self.spec {
+            ScheduleSpec::Dilated { kappa } => Some(kappa),
+            _ => None,
+        }
+    }
+
+    /// §5.1 at time t.
+    pub fn bayes(&self, t: f64) -> Prediction {
+        let s = self.schedule();
+        bayes::bayes(s.alpha(t), s.beta(t), self.p, self.sigma2, self.d).prediction()
+    }
+
+    /// §5.2 at time t (dilated schedule only).
+    pub fn limit(&self, t: f64) -> Option<Prediction> {
+        self.kappa()
+            .map(|kappa| limit::dilated_limit(kappa, self.p, self.sigma2, t))
+    }
+
+    /// §5.3 at time t (dilated schedule with a finite-n configuration only), averaged over
+    /// n₊ ~ Binomial(n, p).
+    pub fn finite_n(&self, t: f64) -> Option<Prediction> {
+        let f = self.finite_n.as_ref()?;
+        let kappa = self.kappa()?;
+        Some(f.predict_averaged(kappa, self.p, self.sigma2, t))
+    }
+
+    /// §5.3 with finite-d kinematics at time t (dilated schedule with a finite-n
+    /// configuration only; see [`FiniteN::predict_averaged_at`]).
+    pub fn finite_n_at_d(&self, t: f64) -> Option<Prediction> {
+        let f = self.finite_n.as_ref()?;
+        self.kappa()?;
+        let s = self.schedule();
+        Some(f.predict_averaged_at(self.p, self.sigma2, s.alpha(t), s.beta(t), self.d, t < 1.0))
+    }
+
+    /// Every prediction at time t.
+    pub fn predict(&self, t: f64) -> StepPrediction {
+        let s = self.schedule();
+        StepPrediction {
+            t,
+            tau: s.tau(t),
+            alpha: s.alpha(t),
+            beta: s.beta(t),
+            bayes: self.bayes(t),
+            limit: self.limit(t),
+            finite_n: self.finite_n(t),
+        }
+    }
+
+    /// §5.4: p̂ and orthogonal variance of explicit Euler with the Bayes denoiser on the
+    /// uniform K-point grid. `None` when an Euler map is not increasing (see [`euler`]).
+    pub fn euler(&self, steps: usize) -> Option<EulerPrediction> {
+        let grid = self.schedule.grid(steps);
+        euler::euler_bayes(self.schedule(), &grid, self.p, self.sigma2, self.d)
+    }
+}

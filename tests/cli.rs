@@ -1,0 +1,138 @@
+//! The command line as a user sees it: exit codes, one-line errors naming the flag,
+//! byte-identical output across thread counts.
+
+use std::process::{Command, Output};
+
+fn phaseflow(args: &[&str], threads: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phaseflow"));
+    cmd.args(args);
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t);
+    }
+    cmd.output().expect("run phaseflow")
+}
+
+const SMALL: &[&str] = &[
+    "train", "--d", "40", "--n", "16", "--steps", "6", "--epochs", "30", "--gen", "700", "--seed",
+    "7", "--json",
+];
+
+#[test]
+fn train_json_is_byte_identical_across_thread_counts() {
+    let one = phaseflow(SMALL, Some("1"));
+    let two = phaseflow(SMALL, Some("2"));
+    let again = phaseflow(SMALL, Some("2"));
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, two.stdout, "RAYON_NUM_THREADS=1 vs 2 differ");
+    assert_eq!(two.stdout, again.stdout, "two runs differ");
+    let other_seed = phaseflow(&[SMALL, &["--seed", "8"]].concat(), Some("2"));
+    assert_ne!(one.stdout, other_seed.stdout, "the seed must matter");
+}
+
+#[test]
+fn train_json_follows_the_schema() {
+    let out = phaseflow(SMALL, None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["config"]["d"], 40);
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 6);
+    for key in [
+        "t",
+        "tau",
+        "c",
+        "m",
+        "omega",
+        "b",
+        "sqrt_q",
+        "sqrt_r",
+        "loss",
+        "converged",
+    ] {
+        assert!(steps[0].get(key).is_some(), "steps[].{key} missing");
+    }
+    for key in ["p_hat", "p_hat_se", "var_perp", "n_gen"] {
+        assert!(v["generated"].get(key).is_some(), "generated.{key} missing");
+    }
+    assert_eq!(v["generated"]["n_gen"], 700);
+}
+
+/// Each bad input exits with code 2 and prints one line naming the flag.
+#[test]
+fn bad_input_exits_2_naming_the_flag() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--p", "1.2"], "p:"),
+        (&["--p", "0"], "p:"),
+        (&["--p", "NaN"], "p:"),
+        (&["--sigma2", "0"], "sigma2:"),
+        (&["--sigma2", "-1"], "sigma2:"),
+        (&["--sigma2", "inf"], "sigma2:"),
+        (&["--kappa", "7"], "kappa:"), // √d = √40 ≈ 6.3
+        (&["--d", "0"], "d:"),
+        (&["--n", "0"], "n:"),
+        (&["--steps", "0"], "steps:"),
+        (&["--epochs", "0"], "epochs:"),
+        (&["--gen", "0"], "gen:"),
+        (&["--lr", "-0.1"], "lr:"),
+        (&["--lambda-u", "NaN"], "lambda-u:"),
+    ];
+    for (extra, name) in cases {
+        let base = ["--d", "40", "--n", "8", "--steps", "4", "--epochs", "2"];
+        let mut args = vec!["train"];
+        for pair in base.chunks(2) {
+            if pair[0] != extra[0] {
+                args.extend_from_slice(pair);
+            }
+        }
+        args.extend_from_slice(extra);
+        let out = phaseflow(&args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{extra:?}: exit code, stderr {err}"
+        );
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{extra:?}: one line, got {err}"
+        );
+        assert!(
+            err.contains(name),
+            "{extra:?}: should name {name}, got {err}"
+        );
+        assert!(out.stdout.is_empty(), "{extra:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let out = phaseflow(&["train", "--bogus"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn diverging_training_names_step_and_epoch() {
+    let out = phaseflow(
+        &[
+            "train", "--d", "20", "--n", "8", "--steps", "3", "--epochs", "50", "--lr", "1e300",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr {err}");
+    assert!(err.contains("time step") && err.contains("epoch"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("NaN"));
+}
+
+#[test]
+fn help_lists_subcommands() {
+    let out = phaseflow(&["--help"], None);
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(s.contains("train"), "{s}");
+}

@@ -1,0 +1,122 @@
+//! A small statistical test of the reference sgd engine (issue 2): at d = 500, n = 256,
+//! K = 20 on the dilated schedule, the trained phase-2 c_k follow SPEC §5.1 and the
+//! generated p̂ follows p; each check has a negative control that must fail.
+
+use phaseflow::denoiser::{Denoiser, StepParams};
+use phaseflow::experiment::{TrainConfig, TrainOutput, Validated};
+use phaseflow::flow::{Flow, Integrator, generate};
+use phaseflow::schedule::{Schedule, ScheduleSpec};
+
+const D: usize = 500;
+const N: usize = 256;
+const K: usize = 20;
+const LR: f64 = 0.01;
+
+fn config(p: f64, sigma2: f64) -> TrainConfig {
+    TrainConfig {
+        schedule: ScheduleSpec::Dilated { kappa: 2.0 },
+        p,
+        sigma2,
+        d: D,
+        n: N,
+        steps: K,
+        epochs: 1000,
+        lr: LR,
+        lambda_u: 0.01,
+        lambda_w: 0.01,
+        seed: 11,
+        n_gen: 8192,
+        ..TrainConfig::default()
+    }
+}
+
+/// SPEC §5.1: the Bayes-optimal c at time t.
+fn bayes_c(s: &dyn Schedule, t: f64, sigma2: f64) -> f64 {
+    let (a, b) = (s.alpha(t), s.beta(t));
+    b * sigma2 / (a * a + b * b * sigma2)
+}
+
+/// SPEC §5.1 Bayes denoiser with μ = 1_d as model parameters.
+fn bayes_denoiser(v: &Validated) -> Denoiser {
+    let s = v.schedule.as_ref();
+    let (p, s2) = (v.config.p, v.config.sigma2);
+    let grid = s.grid(K);
+    let steps = grid
+        .iter()
+        .map(|&t| {
+            let (a, b) = (s.alpha(t), s.beta(t));
+            let var = a * a + b * b * s2;
+            let c = b * s2 / var;
+            let m = 1.0 - c * b;
+            let w = (D as f64).sqrt() * b / var;
+            StepParams::from_parts(c, &vec![m; D], &vec![w; D], (2.0 * p - 1.0).atanh())
+        })
+        .collect();
+    Denoiser { grid, steps }
+}
+
+fn trained() -> (Validated, TrainOutput) {
+    let v = config(0.8, 1.0).validate().unwrap();
+    let out = v.run(0).unwrap();
+    (v, out)
+}
+
+/// Tolerance on c, declared from its sources:
+/// * Adam's noise floor: with fresh noise each epoch the iterate keeps moving by up to `lr`
+///   per epoch; allow 2·lr = 0.02;
+/// * finite n (SPEC §5.3, fresh noise): |c_n − c_∞| ≤ 0.005 at n = 256, λ_u = 0.01.
+const C_TOL: f64 = 2.0 * LR + 0.005;
+
+fn max_c_error(out: &TrainOutput, v: &Validated, sigma2: f64) -> f64 {
+    out.steps
+        .iter()
+        .filter(|s| s.t >= 1.0)
+        .map(|s| (s.overlaps.c - bayes_c(v.schedule.as_ref(), s.t, sigma2)).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Check on p̂: the prediction is p̂ of the Bayes denoiser under the same Euler grid
+/// (Monte Carlo, 32 768 samples), so discretisation is not counted as learning error.
+/// The learned p̂ estimates the training set's own + fraction, itself Binomial(n, p)/n, so
+/// the combined standard error is √(se_gen² + se_euler² + p(1−p)/n); z = 3.
+fn p_hat_check(out: &TrainOutput, v_pred: &Validated) -> (f64, f64, f64) {
+    let den = bayes_denoiser(v_pred);
+    let flow = Flow::new(v_pred.schedule.as_ref(), &den, Integrator::Euler);
+    let euler = generate(&flow, v_pred.mixture.mu(), 32_768, 99, 0);
+    let p = v_pred.config.p;
+    let se =
+        (out.generated.p_hat_se.powi(2) + euler.p_hat_se.powi(2) + p * (1.0 - p) / N as f64).sqrt();
+    (out.generated.p_hat, euler.p_hat, 3.0 * se)
+}
+
+#[test]
+fn sgd_phase2_c_and_p_hat_against_theory() {
+    let (v, out) = trained();
+    let err = max_c_error(&out, &v, 1.0);
+    assert!(
+        err <= C_TOL,
+        "phase-2 c: max |c − c_bayes| = {err:.4} > tol {C_TOL} (d={D} n={N} K={K} seed=11)"
+    );
+    // Negative control: the same model against σ² scaled by 1.3 must fail.
+    let wrong = max_c_error(&out, &v, 1.3);
+    assert!(
+        wrong > C_TOL,
+        "negative control (σ²×1.3) passed: {wrong:.4} ≤ {C_TOL}"
+    );
+
+    let (p_hat, pred, tol) = p_hat_check(&out, &v);
+    assert!(
+        (p_hat - pred).abs() <= tol,
+        "p̂ = {p_hat:.4} vs Euler-Bayes prediction {pred:.4}, tol {tol:.4} (3 SE)"
+    );
+    // Negative control: a wrong p (0.65) must fail.
+    let v_wrong = config(0.65, 1.0).validate().unwrap();
+    let (_, pred_wrong, tol_w) = p_hat_check(&out, &v_wrong);
+    assert!(
+        (p_hat - pred_wrong).abs() > tol_w,
+        "negative control (p = 0.65) passed: p̂ {p_hat:.4} vs {pred_wrong:.4}, tol {tol_w:.4}"
+    );
+    eprintln!(
+        "c: max err {err:.4} (tol {C_TOL}), wrong-σ² {wrong:.4}; p̂ {p_hat:.4} vs {pred:.4} ± {tol:.4}"
+    );
+}
