@@ -199,10 +199,10 @@ fn averaged_agrees_with_sgd_within_its_fluctuation() {
 /// Full tier: the diagnosis of the phase-1 ω disagreement above. At t = 0.6 (seed 1, same
 /// data) the exact-objective gap R(sgd endpoint) − R(averaged) must shrink when Adam's step
 /// size shrinks (lr 0.01 × 16 000 epochs → lr 0.003 × 60 000 epochs), and ω must move
-/// towards the averaged engine's value. Measured when written: gap 0.43 → 0.17 (lr 0.001 ×
-/// 150 000 epochs: 0.04), ω 1.449 → 1.367 (→ 1.339) against 1.335.
+/// towards the averaged engine's value. Measured (62 s): gap 0.417 → 0.167 (lr 0.001 ×
+/// 150 000 epochs: 0.04), |ω − ω_avg| 0.115 → 0.032 (→ 0.005).
 #[test]
-#[ignore = "full tier (~3 min on 2 cores): cargo test --release -- --ignored"]
+#[ignore = "full tier (~1 min on 2 cores): cargo test --release -- --ignored"]
 fn sgd_bias_shrinks_with_step_size() {
     let (mix, data, schedule, full) = setup();
     let grid = vec![full[6]];

@@ -203,7 +203,8 @@ impl Averaged {
         };
         let mut theta = theta0;
         let mut iterations = 0u64;
-        let mut grad_norm = dot(&prob.eval(&theta).1, &prob.eval(&theta).1).sqrt();
+        let g0 = prob.eval(&theta).1;
+        let mut grad_norm = dot(&g0, &g0).sqrt();
         while grad_norm > self.tol_grad && iterations < self.max_iters {
             let budget = self.max_iters - iterations;
             let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
@@ -308,19 +309,20 @@ impl Averaged {
         (v, (mean_sq - 1.0).max(1e-3))
     }
 
-    /// The span of the training problem and, for fixed noise, the x0 draws' row offset.
-    fn build_span(&self, pb: &Problem<'_>) -> (Span, Vec<f64>, usize) {
+    /// The span of the training problem and, for fixed noise, the matrix Z = [X1; X0] it was
+    /// built from (empty for fresh noise, where Z is the data itself).
+    fn build_span(&self, pb: &Problem<'_>) -> (Span, Vec<f64>) {
         let data = pb.data;
         let (n, d) = (data.n, data.d);
         match self.noise {
-            Noise::Fresh => (Span::new(&data.x, n, d), Vec::new(), 0),
+            Noise::Fresh => (Span::new(&data.x, n, d), Vec::new()),
             Noise::Fixed => {
                 let mut z = Vec::with_capacity(2 * n * d);
                 z.extend_from_slice(&data.x);
                 let mut rng = stream(pb.seed, pb.replica, Purpose::FixedNoise, 0);
                 z.extend((0..n * d).map(|_| rng.sample::<f64, _>(StandardNormal)));
                 let s = Span::new(&z, 2 * n, d);
-                (s, z, n)
+                (s, z)
             }
         }
     }
@@ -356,7 +358,7 @@ impl Engine for Averaged {
     /// grid time (in parallel, collected in step order), then u, w mapped back to ℝ^d.
     fn train(&self, pb: &Problem<'_>) -> Result<Trained, TrainError> {
         let (n, d) = (pb.data.n, pb.data.d);
-        let (span, z_fixed, _) = self.build_span(pb);
+        let (span, z_fixed) = self.build_span(pb);
         let z: &[f64] = match self.noise {
             Noise::Fresh => &pb.data.x,
             Noise::Fixed => &z_fixed,
@@ -386,7 +388,11 @@ impl Engine for Averaged {
             .collect();
         let full = span.embed_many(z, &vecs);
         for (k, s) in sols.iter().enumerate() {
-            if !(s.loss.is_finite() && s.c.is_finite() && s.b.is_finite()) {
+            let finite = s.loss.is_finite()
+                && s.c.is_finite()
+                && s.b.is_finite()
+                && s.u.iter().chain(&s.w).all(|v| v.is_finite());
+            if !finite {
                 per_step.push(Err(TrainError::NonFinite {
                     step: k,
                     t: pb.grid[k],
@@ -440,7 +446,7 @@ mod tests {
             replica: 0,
         };
         let eng = Averaged::default();
-        let (span, _, _) = eng.build_span(&pb);
+        let (span, _) = eng.build_span(&pb);
         let (dir, _) = Averaged::initial_direction(&pb, &span, 128);
         let obj = eng.step_objective(&pb, &span, 0);
         let mut theta0: Vec<f64> = dir.iter().map(|x| 37.0 * x).collect();
