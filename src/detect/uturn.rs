@@ -208,4 +208,35 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn identical_across_thread_counts() {
+        let (p, s2, d) = (0.7, 0.8, 20);
+        let s = Dilated::new(2.0, d).unwrap();
+        let grid = s.grid(8);
+        let mix = Mixture::ones(p, s2, d).unwrap();
+        let den = bayes_denoiser(&s, &grid, p, s2, mix.mu());
+        let tr = FlowTransport::new(&s, &den, Integrator::Euler);
+        let feat = ModeSign::new(mix.mu());
+        let u = UTurn {
+            transport: &tr,
+            data: &mix,
+            feature: &feat,
+            samples: 200,
+            seed: 4,
+            replica: 1,
+        };
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    let c = u.curve().unwrap();
+                    let w = crate::detect::detect(&c, &crate::detect::Detector::default());
+                    (c, w)
+                })
+        };
+        assert_eq!(run(1), run(2));
+    }
 }
