@@ -42,6 +42,10 @@ pub enum Purpose {
     /// The averaged engine's span-space generator: the chi-square draw of the scatter
     /// outside the denoiser's span (index = mode, 0 for −, 1 for +).
     GenerateComplement = 8,
+    /// Parametric bootstrap of a detected window (index = bootstrap replicate).
+    Detect = 9,
+    /// U-turn draws x1 and x0 (index = starting grid step).
+    UTurn = 10,
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.

@@ -15,5 +15,8 @@ fn full_claims_hold() {
     let r = reproduce::run(&ctx, None, None).unwrap();
     let table = reproduce::render(&r);
     eprintln!("{table}");
-    assert!(r.ok(), "not every claim holds at the paper's sizes:\n{table}");
+    assert!(
+        r.ok(),
+        "not every claim holds at the paper's sizes:\n{table}"
+    );
 }

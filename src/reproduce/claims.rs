@@ -22,6 +22,8 @@ pub fn all_claims() -> Vec<Box<dyn Claim>> {
         Box::new(C2),
         Box::new(C3),
         Box::new(C4),
+        Box::new(C5),
+        Box::new(C6),
         Box::new(C7),
     ]
 }
@@ -493,6 +495,46 @@ impl Claim for C4 {
         }
         out.figures.extend(crate::report::figures::sweep(&dil));
         Ok(out)
+    }
+}
+
+/// C5: the MSE discontinuity (phase detection, [`crate::detect::claims::claim_c5`]).
+struct C5;
+
+impl Claim for C5 {
+    fn id(&self) -> &'static str {
+        "C5"
+    }
+    fn title(&self) -> &'static str {
+        "the MSE jump is found, of size 4p(1−p) and width ∝ d^(−1/2)"
+    }
+    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
+        let (checks, figures) = crate::detect::claims::claim_c5(ctx.tier == super::Tier::Quick)?;
+        Ok(Outcome {
+            checks,
+            figures,
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// C6: the U-turn window and phase-aware training ([`crate::detect::claims::claim_c6`]).
+struct C6;
+
+impl Claim for C6 {
+    fn id(&self) -> &'static str {
+        "C6"
+    }
+    fn title(&self) -> &'static str {
+        "the U-turn finds the decision window; an adapted schedule recovers p̂"
+    }
+    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
+        let (checks, figures) = crate::detect::claims::claim_c6(ctx.tier == super::Tier::Quick)?;
+        Ok(Outcome {
+            checks,
+            figures,
+            notes: Vec::new(),
+        })
     }
 }
 
