@@ -112,7 +112,7 @@ impl Claim for C1 {
     fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
         let ds: Vec<usize> = ctx.pick(vec![250, 2000, 16000], vec![500, 2000, 8000, 32000]);
         let (n, k) = ctx.pick((256, 40), (512, 80));
-        let r = ctx.replicas(6, 16);
+        let r = ctx.replicas(10, 16);
         let mut out = Outcome::default();
         let mut fig = Panel::new("p̂ vs d", "d", "p̂").with_log_x();
         let mut at_max = Vec::new();
