@@ -92,7 +92,7 @@ pub struct CheckResult {
     pub allowance: f64,
     /// Source of δ.
     pub allowance_source: String,
-    /// max(|measured − prediction| − δ, 0)/SE.
+    /// max(|measured − prediction| − δ, 0)/SE (`f64::MAX` for an excess with SE = 0).
     pub statistic: f64,
     /// Two-sided p-value of `statistic` (df = R − 1).
     pub p_value: f64,
@@ -133,6 +133,12 @@ fn statistic(c: &CheckInput) -> f64 {
     } else {
         f64::INFINITY
     }
+}
+
+/// JSON has no infinity (serde_json would write `null`, which does not read back as a
+/// number): +∞ is reported as `f64::MAX`.
+fn json_safe(v: f64) -> f64 {
+    if v == f64::INFINITY { f64::MAX } else { v }
 }
 
 /// Evaluate all checks of a run at family-wise level `alpha` (e.g. 0.01).
@@ -187,9 +193,9 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
                 ci: c.measured.ci,
                 allowance: c.allowance.delta,
                 allowance_source: c.allowance.source.clone(),
-                statistic: stats[i],
+                statistic: json_safe(stats[i]),
                 p_value: pv[i],
-                critical: crit,
+                critical: json_safe(crit),
                 passed: ok,
                 negative_control: c.negative_control.clone(),
                 side: c.side,
