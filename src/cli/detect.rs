@@ -338,6 +338,7 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
     } else {
         let w = &out.window;
         let sd = (a.d as f64).sqrt();
+        let tau_sd = |t: f64| sched.tau(t) * sd;
         println!(
             "phaseflow detect: {:?} profile, {:?} denoiser, {} schedule, p={}, σ²={}, d={}, K={}",
             a.profile,
@@ -349,13 +350,14 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
             a.steps
         );
         println!(
-            "window: centre {:.5} ± {:.5} (·√d = {:.3}), width {:.5} ± {:.5} (·√d = {:.3}), jump {:.4} ± {:.4}, grid resolution {:.2e}",
+            "window: centre t = {:.5} ± {:.5} (τ·√d = {:.3}), width {:.5} ± {:.5}, τ from {:.3}/√d to {:.3}/√d (10 %–90 %), jump {:.4} ± {:.4}, grid resolution {:.2e}",
             w.centre,
             w.centre_se,
-            w.centre * sd,
+            tau_sd(w.centre),
             w.width,
             w.width_se,
-            w.width * sd,
+            tau_sd(w.t10),
+            tau_sd(w.t90),
             w.jump,
             w.jump_se,
             w.resolution
