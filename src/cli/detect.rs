@@ -53,7 +53,8 @@ pub struct DetectArgs {
     /// Profile to compute.
     #[arg(long, value_enum, default_value_t = ProfileKind::Mse)]
     pub profile: ProfileKind,
-    /// Time schedule of the profile.
+    /// Time schedule of the profile (`auto`: the phase-aware schedule built with --share and
+    /// --margin from a pilot Bayes U-turn).
     #[arg(long, value_enum, default_value_t = ScheduleKind::Linear)]
     pub schedule: ScheduleKind,
     /// Dilation constant κ (dilated schedule).
@@ -188,10 +189,15 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
     let spec = match a.schedule {
         ScheduleKind::Linear => ScheduleSpec::Linear,
         ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa: a.kappa },
+        // The adapted schedule itself (pilot with --share and --margin): its profile shows
+        // the window spread over the share of the grid it was given.
         ScheduleKind::Auto => {
-            return Err(Error::Input(
-                "schedule: detect profiles a linear or dilated schedule (auto is built from a detection)".into(),
-            ));
+            let cfg = crate::detect::AutoConfig {
+                share: a.share,
+                margin: a.margin,
+                ..crate::detect::AutoConfig::default()
+            };
+            crate::detect::auto_schedule(a.p, a.sigma2, a.d, &cfg)?.spec
         }
     };
     let extent = match a.extent.unwrap_or(match a.profile {
