@@ -47,3 +47,39 @@ fn c5_quick_passes_with_failing_controls() {
 fn c6_quick_passes_with_failing_controls() {
     run("C6", claim_c6);
 }
+
+fn run_full(id: &str, f: fn(bool) -> Result<ClaimOutput, phaseflow::error::Error>) {
+    let (inputs, _) = f(false).unwrap();
+    let res = evaluate(&inputs, 0.01);
+    for r in &res {
+        eprintln!(
+            "{id} {:<60} {:>9.5} ± {:.5} pred {:>8.4} δ {:.4} {}",
+            r.name,
+            r.measured,
+            r.se,
+            r.prediction,
+            r.allowance,
+            if r.as_expected() {
+                "as expected"
+            } else {
+                "UNEXPECTED"
+            }
+        );
+    }
+    assert!(
+        res.iter().all(|r| r.as_expected()),
+        "{id} full: unexpected verdicts"
+    );
+}
+
+#[test]
+#[ignore = "full tier (C5 < 1 s, C6 ≈ 4 min on 2 cores): cargo test --release -- --ignored"]
+fn c5_full() {
+    run_full("C5", claim_c5);
+}
+
+#[test]
+#[ignore = "full tier (C5 < 1 s, C6 ≈ 4 min on 2 cores): cargo test --release -- --ignored"]
+fn c6_full() {
+    run_full("C6", claim_c6);
+}

@@ -111,7 +111,10 @@ fn bad_input_exits_2_naming_the_flag() {
         (vec!["detect", "--share", "1"], "share:"),
         (vec!["detect", "--fraction", "2"], "fraction:"),
         (vec!["detect", "--margin", "-1"], "margin:"),
-        (vec!["detect", "--schedule", "auto"], "schedule:"),
+        (
+            vec!["detect", "--schedule", "auto", "--share", "0"],
+            "share:",
+        ),
         (
             vec!["train", "--schedule", "auto", "--auto-share", "0"],
             "share:",

@@ -172,3 +172,60 @@ fn uturn_window_overlaps_the_mse_window() {
         );
     }
 }
+
+#[test]
+fn steep_background_at_small_d_is_not_counted() {
+    // σ² = 1, d = 1000: the within-mode fall σ²α²/v is steeper than 2 % of the jump's slope
+    // just after the jump, so only the valley rule separates them. Same declared allowance.
+    let (p, s2, d) = (0.8, 1.0, 1000);
+    let w = mse_window(p, s2, d);
+    let pred = 4.0 * p * (1.0 - p);
+    assert!(
+        (w.jump - pred).abs() <= jump_tol(p, s2, d),
+        "{w:?} vs 4pq {pred}"
+    );
+    let c = w.centre * (d as f64).sqrt();
+    assert!((0.8..1.2).contains(&c), "centre·√d = {c}");
+}
+
+#[test]
+fn trained_mse_window_agrees_with_the_bayes_window() {
+    // Averaged engine, d = 1000, n = 256, K = 100 (spacing 0.01 against a width ≈ 0.047):
+    // the trained window's centre and width within 3 bootstrap SEs + one grid spacing of the
+    // Bayes window on the same grid (n = 256 moves the denoiser by O(1/√n), well inside).
+    use phaseflow::detect::ModelMse;
+    use phaseflow::experiment::{EngineKind, TrainConfig};
+    use phaseflow::schedule::{Schedule, ScheduleSpec};
+    let cfg = TrainConfig {
+        schedule: ScheduleSpec::Linear,
+        d: 1000,
+        n: 256,
+        steps: 100,
+        engine: EngineKind::Averaged,
+        ..TrainConfig::default()
+    };
+    let v = cfg.validate().unwrap();
+    let (tr, _) = v.train(0).unwrap();
+    let c = ModelMse {
+        schedule: v.schedule.as_ref(),
+        denoiser: &tr.denoiser,
+        mixture: &v.mixture,
+        samples: 2000,
+        seed: 3,
+        replica: 0,
+    }
+    .curve()
+    .unwrap();
+    let det = Detector::default();
+    let m = detect(&c, &det).unwrap();
+    let b = detect(&mse_curve(0.8, 1.0, 1000, Linear.grid(100)), &det).unwrap();
+    eprintln!("trained {m:?}\nBayes {b:?}");
+    assert!(
+        (m.centre - b.centre).abs() <= 3.0 * m.centre_se + m.resolution,
+        "centre"
+    );
+    assert!(
+        (m.width - b.width).abs() <= 3.0 * m.width_se + m.resolution,
+        "width"
+    );
+}

@@ -53,7 +53,8 @@ pub struct DetectArgs {
     /// Profile to compute.
     #[arg(long, value_enum, default_value_t = ProfileKind::Mse)]
     pub profile: ProfileKind,
-    /// Time schedule of the profile.
+    /// Time schedule of the profile (`auto`: the phase-aware schedule built with --share and
+    /// --margin from a pilot Bayes U-turn).
     #[arg(long, value_enum, default_value_t = ScheduleKind::Linear)]
     pub schedule: ScheduleKind,
     /// Dilation constant κ (dilated schedule).
@@ -188,10 +189,15 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
     let spec = match a.schedule {
         ScheduleKind::Linear => ScheduleSpec::Linear,
         ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa: a.kappa },
+        // The adapted schedule itself (pilot with --share and --margin): its profile shows
+        // the window spread over the share of the grid it was given.
         ScheduleKind::Auto => {
-            return Err(Error::Input(
-                "schedule: detect profiles a linear or dilated schedule (auto is built from a detection)".into(),
-            ));
+            let cfg = crate::detect::AutoConfig {
+                share: a.share,
+                margin: a.margin,
+                ..crate::detect::AutoConfig::default()
+            };
+            crate::detect::auto_schedule(a.p, a.sigma2, a.d, &cfg)?.spec
         }
     };
     let extent = match a.extent.unwrap_or(match a.profile {
@@ -338,6 +344,7 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
     } else {
         let w = &out.window;
         let sd = (a.d as f64).sqrt();
+        let tau_sd = |t: f64| sched.tau(t) * sd;
         println!(
             "phaseflow detect: {:?} profile, {:?} denoiser, {} schedule, p={}, σ²={}, d={}, K={}",
             a.profile,
@@ -349,13 +356,14 @@ pub fn run(a: &DetectArgs) -> Result<i32, Error> {
             a.steps
         );
         println!(
-            "window: centre {:.5} ± {:.5} (·√d = {:.3}), width {:.5} ± {:.5} (·√d = {:.3}), jump {:.4} ± {:.4}, grid resolution {:.2e}",
+            "window: centre t = {:.5} ± {:.5} (τ·√d = {:.3}), width {:.5} ± {:.5}, τ from {:.3}/√d to {:.3}/√d (10 %–90 %), jump {:.4} ± {:.4}, grid resolution {:.2e}",
             w.centre,
             w.centre_se,
-            w.centre * sd,
+            tau_sd(w.centre),
             w.width,
             w.width_se,
-            w.width * sd,
+            tau_sd(w.t10),
+            tau_sd(w.t90),
             w.jump,
             w.jump_se,
             w.resolution

@@ -6,11 +6,13 @@
 //!    the change (decreasing for the MSE and the U-turn);
 //! 2. the **extent** [t_lo, t_hi] of the change is either the whole curve ([`Extent::Whole`],
 //!    the convention of SPEC §5.5, which takes the profile from 0 to 20/√d) or, by default,
-//!    the maximal run of segments around i* whose slope has the same sign and at least a
-//!    fraction f of the steepest slope ([`Extent::Slope`]). The second is scale-free: it
-//!    separates the fast change from a slow background (the within-mode MSE σ²α²/v keeps
-//!    falling after the jump) without knowing d. For an erf- or logistic-shaped step,
-//!    f = 0.02 leaves out 0.5 %–1 % of the change in the tails;
+//!    the maximal run of segments around i* whose slope has the same sign, is at least a
+//!    fraction f of the steepest slope and decreases away from i* ([`Extent::Slope`]). The
+//!    second is scale-free: it separates the fast change from a slow background (the
+//!    within-mode MSE σ²α²/v keeps falling after the jump) without knowing d, stopping at
+//!    the valley of the slope between the two. For an erf- or logistic-shaped step,
+//!    f = 0.02 leaves out 0.5 %–1 % of the change in the tails. For a noisy profile
+//!    (some se > 0) the slopes are first averaged over three neighbouring segments;
 //! 3. before = v(t_lo), after = v(t_hi), **jump** = |after − before|;
 //! 4. t_q = the first time in [t_lo, t_hi] where the curve has made the fraction q of the
 //!    change (linear interpolation between grid points); **centre** = t_50,
@@ -35,7 +37,8 @@ use serde::{Deserialize, Serialize};
 pub enum Extent {
     /// The whole curve: before = first value, after = last value (SPEC §5.5 convention).
     Whole,
-    /// Segments whose slope is at least `fraction` × the steepest slope, contiguous with it.
+    /// Segments around the steepest one whose slope is at least `fraction` × the steepest and
+    /// decreases away from it (module doc).
     Slope {
         /// f ∈ (0, 1). Default 0.02.
         fraction: f64,
@@ -127,11 +130,23 @@ struct Point {
     direction: Direction,
 }
 
-fn detect_values(t: &[f64], v: &[f64], extent: Extent) -> Result<Point, DetectError> {
+fn detect_values(t: &[f64], v: &[f64], extent: Extent, smooth: bool) -> Result<Point, DetectError> {
     let n = t.len();
-    let slopes: Vec<f64> = (0..n - 1)
+    let raw: Vec<f64> = (0..n - 1)
         .map(|i| (v[i + 1] - v[i]) / (t[i + 1] - t[i]))
         .collect();
+    // A noisy profile's slopes are averaged over three segments before the peak and the
+    // valleys are located, so that one noisy segment neither fakes a peak nor ends the walk.
+    let slopes: Vec<f64> = if smooth {
+        (0..raw.len())
+            .map(|i| {
+                let (a, b) = (i.saturating_sub(1), (i + 1).min(raw.len() - 1));
+                raw[a..=b].iter().sum::<f64>() / (b - a + 1) as f64
+            })
+            .collect()
+    } else {
+        raw
+    };
     let (istar, smax) = slopes.iter().enumerate().fold((0, 0.0f64), |acc, (i, &s)| {
         if s.abs() > acc.1.abs() { (i, s) } else { acc }
     });
@@ -141,13 +156,18 @@ fn detect_values(t: &[f64], v: &[f64], extent: Extent) -> Result<Point, DetectEr
     let (lo, hi) = match extent {
         Extent::Whole => (0, n - 1),
         Extent::Slope { fraction } => {
-            let keep = |s: f64| s * smax.signum() >= fraction * smax.abs();
+            // Walk away from the steepest segment while the slope (in the direction of the
+            // change) stays above f·max and keeps decreasing: the walk stops at the valley
+            // between this change and a slower background (the within-mode MSE σ²α²/v at
+            // small d), or where the slope has decayed to f·max.
+            let g = |i: usize| slopes[i] * smax.signum();
+            let floor = fraction * smax.abs();
             let mut lo = istar;
-            while lo > 0 && keep(slopes[lo - 1]) {
+            while lo > 0 && g(lo - 1) >= floor && g(lo - 1) <= g(lo) {
                 lo -= 1;
             }
             let mut hi = istar;
-            while hi + 1 < slopes.len() && keep(slopes[hi + 1]) {
+            while hi + 1 < slopes.len() && g(hi + 1) >= floor && g(hi + 1) <= g(hi) {
                 hi += 1;
             }
             (lo, hi + 1)
@@ -230,8 +250,8 @@ pub fn detect(curve: &Curve, det: &Detector) -> Result<Window, DetectError> {
     let t = curve.t();
     let v = curve.values();
     let se = curve.se();
-    let p = detect_values(&t, &v, det.extent)?;
     let noisy = se.iter().any(|&s| s > 0.0);
+    let p = detect_values(&t, &v, det.extent, noisy)?;
     let b = if noisy { det.bootstrap } else { 0 };
     let reps: Vec<Option<(f64, f64, f64)>> = (0..b)
         .into_par_iter()
@@ -242,7 +262,7 @@ pub fn detect(curve: &Curve, det: &Detector) -> Result<Window, DetectError> {
                 .zip(&se)
                 .map(|(&x, &s)| x + s * rng.sample::<f64, _>(StandardNormal))
                 .collect();
-            detect_values(&t, &vb, det.extent)
+            detect_values(&t, &vb, det.extent, true)
                 .ok()
                 .map(|q| (q.centre, q.width, q.jump))
         })
