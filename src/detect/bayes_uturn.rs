@@ -20,9 +20,7 @@
 //!   the test `forward_h_agrees` checks them against [`crate::theory::euler::forward_h`].
 
 use super::{Curve, DetectError, Profile, ProfilePoint};
-use crate::flow::{VelocityCoef, step_sizes};
 use crate::schedule::Schedule;
-use crate::theory::bayes::bias;
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// Exact U-turn curve of the Bayes denoiser with Euler on `grid` (module doc).
@@ -40,81 +38,18 @@ pub struct BayesUTurn<'a> {
     pub d: usize,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct HMap {
-    a: f64,
-    bb: f64,
-    cc: f64,
-    b: f64,
-}
-
-impl HMap {
-    fn apply(&self, h: f64) -> f64 {
-        self.a * h + self.bb * (self.cc * h + self.b).tanh()
-    }
-    /// The unique root of apply(h) = y by bisection to adjacent doubles (a > 0, bb, cc ≥ 0).
-    fn invert(&self, y: f64) -> f64 {
-        let (mut lo, mut hi) = ((y - self.bb) / self.a, (y + self.bb) / self.a);
-        loop {
-            let mid = 0.5 * (lo + hi);
-            if mid <= lo || mid >= hi {
-                return mid;
-            }
-            if self.apply(mid) < y {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-    }
-}
-
 fn phi(z: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-z * FRAC_1_SQRT_2)
 }
 
 impl BayesUTurn<'_> {
-    fn maps(&self) -> Result<Vec<HMap>, DetectError> {
-        let sd = (self.d as f64).sqrt();
-        let b = bias(self.p);
-        let dts = step_sizes(self.schedule, &self.grid);
-        self.grid
-            .iter()
-            .zip(&dts)
-            .map(|(&t, &dt)| {
-                let (al, be) = (self.schedule.alpha(t), self.schedule.beta(t));
-                let v = al * al + be * be * self.sigma2;
-                let c = be * self.sigma2 / v;
-                let m = 1.0 - c * be;
-                let vc = VelocityCoef::at(self.schedule, t);
-                let map = HMap {
-                    a: 1.0 + dt * (vc.a + vc.g * c),
-                    bb: dt * vc.g * m * sd,
-                    cc: be * sd / v,
-                    b,
-                };
-                if map.a > 0.0 && map.a.is_finite() && map.bb >= 0.0 && map.cc >= 0.0 {
-                    Ok(map)
-                } else {
-                    Err(DetectError::NotMonotone { t })
-                }
-            })
-            .collect()
-    }
-
     /// The thresholds h*_k (final sign + iff h_k > h*_k), k = 0..K−1.
     ///
     /// # Errors
     /// [`DetectError::NotMonotone`] if a map is not increasing.
     pub fn thresholds(&self) -> Result<Vec<f64>, DetectError> {
-        let maps = self.maps()?;
-        let mut h = vec![0.0; maps.len()];
-        let mut y = 0.0;
-        for k in (0..maps.len()).rev() {
-            y = maps[k].invert(y);
-            h[k] = y;
-        }
-        Ok(h)
+        crate::theory::euler::thresholds(self.schedule, &self.grid, self.p, self.sigma2, self.d)
+            .map_err(|k| DetectError::NotMonotone { t: self.grid[k] })
     }
 }
 
