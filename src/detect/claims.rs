@@ -58,19 +58,12 @@ fn check(
     why: &str,
     control: Option<&str>,
 ) -> CheckInput {
-    CheckInput {
-        name,
-        family: family.into(),
-        measured,
-        prediction,
-        source,
-        allowance: Allowance {
-            delta,
-            source: why.into(),
-        },
-        negative_control: control.map(str::to_string),
-        side: Default::default(),
-    }
+    let allowance = Allowance {
+        delta,
+        source: why.into(),
+    };
+    CheckInput::new(name, family, measured, prediction, source, allowance)
+        .control(control.map(str::to_string))
 }
 
 /// Fine linear grid for a window of scale 1/√d: 2000 uniform points on [0, 1] plus 2000 on

@@ -71,6 +71,41 @@ pub struct CheckInput {
     pub side: Side,
 }
 
+impl CheckInput {
+    /// A real, two-sided check.
+    pub fn new(
+        name: impl Into<String>,
+        family: impl Into<String>,
+        measured: Estimate,
+        prediction: f64,
+        source: Source,
+        allowance: Allowance,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            family: family.into(),
+            measured,
+            prediction,
+            source,
+            allowance,
+            negative_control: None,
+            side: Side::TwoSided,
+        }
+    }
+
+    /// Make this a negative control with the described deliberate error (`None`: a real check).
+    pub fn control(mut self, what: Option<String>) -> Self {
+        self.negative_control = what;
+        self
+    }
+
+    /// Make this a one-sided bound.
+    pub fn with_side(mut self, side: Side) -> Self {
+        self.side = side;
+        self
+    }
+}
+
 /// One evaluated check, as it appears in reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {

@@ -74,16 +74,7 @@ fn check(
     allowance: Allowance,
     negative: Option<String>,
 ) -> CheckInput {
-    CheckInput {
-        name,
-        family: family.into(),
-        measured,
-        prediction,
-        source,
-        allowance,
-        negative_control: negative,
-        side: Side::TwoSided,
-    }
+    CheckInput::new(name, family, measured, prediction, source, allowance).control(negative)
 }
 
 /// Paired differences f(a_r) − f(b_r) over replicas trained from the same seeds.
