@@ -192,7 +192,8 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
         .collect();
     let real_p: Vec<f64> = real.iter().map(|&i| pv[i]).collect();
     let rejected = holm(&real_p, alpha);
-    // Holm level of each real check: α/(m − rank) with rank in ascending p order.
+    // Holm level of each real check: α/(m − rank) with rank in ascending p order (the same
+    // order `holm` uses), reported as the critical value the verdict used.
     let mut order: Vec<usize> = (0..real.len()).collect();
     order.sort_by(|&a, &b| real_p[a].total_cmp(&real_p[b]).then(a.cmp(&b)));
     let mut level = vec![alpha / m as f64; inputs.len()];
