@@ -3,7 +3,7 @@
 //! A stream is identified by `(master seed, replica, purpose, index)`. The four
 //! numbers are folded into one 64-bit seed with the SplitMix64 finaliser
 //! (Steele, Lea & Flood 2014, doi:10.1145/2714064.2660195), which then seeds a
-//! [`Xoshiro256PlusPlus`] generator (Blackman & Vigna 2021,
+//! [`Xoshiro256PlusPlus`](PortableRng) generator (Blackman & Vigna 2021,
 //! doi:10.1145/3460772). Both are portable: the same seed gives the same
 //! numbers on every platform and with every thread count, because each work
 //! item (a time step, a chunk of generated samples, a replica) owns its stream
