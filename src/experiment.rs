@@ -14,6 +14,7 @@ use crate::flow::{Flow, GeneratedStats, Integrator, generate};
 use crate::mixture::{Mixture, MixtureError};
 use crate::rng::{Purpose, stream};
 use crate::schedule::{Schedule, ScheduleError, ScheduleSpec};
+use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::train::averaged::{Averaged, Noise, generate::generate_in_span};
 use crate::train::sgd::Sgd;
 use crate::train::{Engine, Problem, StepRecord, TrainError, Trained};
@@ -159,6 +160,12 @@ pub struct StepOutput {
     pub loss: f64,
     /// Convergence (null for the fixed-budget sgd engine).
     pub converged: Option<bool>,
+    /// p̂_w = (1 + tanh b)/2, the mode weight this step carries (meaningful in phase 1;
+    /// SPEC §5.7).
+    pub p_hat_w: f64,
+    /// σ̂²_w = cα²/(β(1 − cβ)), the variance this step carries (meaningful in phase 2;
+    /// null where β = 0 or cβ ≥ 1; SPEC §5.7).
+    pub sigma2_w: Option<f64>,
 }
 
 /// What `phaseflow train --json` prints.
@@ -309,12 +316,18 @@ impl Validated {
             .iter()
             .zip(&den.steps)
             .zip(&trained.records)
-            .map(|((&t, p), rec): ((&f64, _), &StepRecord)| StepOutput {
-                t,
-                tau: self.schedule.tau(t),
-                overlaps: p.overlaps(mu),
-                loss: rec.loss,
-                converged: rec.converged(),
+            .map(|((&t, p), rec): ((&f64, _), &StepRecord)| {
+                let overlaps = p.overlaps(mu);
+                let s = self.schedule.as_ref();
+                StepOutput {
+                    t,
+                    tau: s.tau(t),
+                    overlaps,
+                    loss: rec.loss,
+                    converged: rec.converged(),
+                    p_hat_w: p_from_bias(overlaps.b),
+                    sigma2_w: sigma2_from_c(overlaps.c, s.alpha(t), s.beta(t)),
+                }
             })
             .collect();
         // The averaged engine is meant for large d: generate in the span of the denoiser's

@@ -18,6 +18,7 @@
 
 pub mod cli;
 pub mod denoiser;
+pub mod detect;
 pub mod digits;
 pub mod error;
 pub mod experiment;

@@ -10,7 +10,7 @@
 //!   complex singularity is at imaginary distance π/(2a) ≥ π/2 from the real axis, so the
 //!   rule converges geometrically (see [`A_SWITCH`] for measured errors; all below 1e-10).
 //! * **a > 0.8** (towards saturation): split tanh^j = sign^j + (tanh^j − sign^j). The first
-//!   part is exact: E[sign(ag + b)] = 2Φ(b/a) − 1 = erf(b/(a√2)), E[sign²] = 1. The
+//!   part is exact: E[sign(ag + b)] = 2Φ(b/a) − 1 = erf(b/(a√2)), E\[sign²\] = 1. The
 //!   remainder decays like e^{−2|y|} in y = ag + b; substituting z = 2|y| gives
 //!   −Σ_i w_i P_j(e^{−z_i})/(1 + e^{−z_i})^j·[ρ(z_i/2) + (−1)^j ρ(−z_i/2)] with Gauss–Laguerre
 //!   weights w_i for e^{−z}, ρ the density of y, P_1 = 1, P_2 = 2, P_3 = 3 + e², P_4 = 4 + 4e²
@@ -53,13 +53,13 @@ pub const QUAD_ABS: f64 = 1e-10;
 /// ∂_b M2 = 2(M1 − M3), ∂_a M2 = 2a(1 − 4M2 + 3M4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TanhMoments {
-    /// E[φ].
+    /// E\[φ\].
     pub m1: f64,
-    /// E[φ²].
+    /// E\[φ²\].
     pub m2: f64,
-    /// E[φ³].
+    /// E\[φ³\].
     pub m3: f64,
-    /// E[φ⁴].
+    /// E\[φ⁴\].
     pub m4: f64,
 }
 

@@ -3,7 +3,7 @@
 //! A stream is identified by `(master seed, replica, purpose, index)`. The four
 //! numbers are folded into one 64-bit seed with the SplitMix64 finaliser
 //! (Steele, Lea & Flood 2014, doi:10.1145/2714064.2660195), which then seeds a
-//! [`Xoshiro256PlusPlus`] generator (Blackman & Vigna 2021,
+//! [`Xoshiro256PlusPlus`](PortableRng) generator (Blackman & Vigna 2021,
 //! doi:10.1145/3460772). Both are portable: the same seed gives the same
 //! numbers on every platform and with every thread count, because each work
 //! item (a time step, a chunk of generated samples, a replica) owns its stream
@@ -42,15 +42,19 @@ pub enum Purpose {
     /// The averaged engine's span-space generator: the chi-square draw of the scatter
     /// outside the denoiser's span (index = mode, 0 for −, 1 for +).
     GenerateComplement = 8,
+    /// Parametric bootstrap of a detected window (index = bootstrap replicate).
+    Detect = 9,
+    /// U-turn draws x1 and x0 (index = starting grid step).
+    UTurn = 10,
     /// Digits: the seeded subsample of ones and the classifier's train/held-out split
     /// (index 0 = subsample, 1 = split).
-    DigitsData = 9,
+    DigitsData = 11,
     /// Digits: velocity-network initial parameters (index unused, 0).
-    DigitsInit = 10,
+    DigitsInit = 12,
     /// Digits: per-epoch shuffle, training times and noise x0 (index = epoch).
-    DigitsTrain = 11,
+    DigitsTrain = 13,
     /// Digits: generated samples and U-turn noise (index = chunk of samples).
-    DigitsGenerate = 12,
+    DigitsGenerate = 14,
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.

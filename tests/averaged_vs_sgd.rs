@@ -112,8 +112,18 @@ fn averaged_objective_below_sgd_endpoint() {
 /// |avg − x̄| ≤ t_{1−α/(2M), R−1}·s·√(1 + 1/R), with α = 0.05 and a Bonferroni correction over
 /// the M = 24 comparisons (4 grid times × 6 overlaps): t ≈ 10.2 (statrs inverse CDF).
 /// Negative control: the fixed-noise objective (SPEC §5.3) on the same data must fail.
+///
+/// # Measured (2026-11-29): FAILS on ω and √r in phase 1
+/// 20 of 24 comparisons pass (c, m, √q, b at every time; everything at t = 1.2, 1.5), but at
+/// t = 0.6 the four sgd seeds agree on ω = 1.449 (SD 0.003) against the exact minimiser's
+/// 1.335, and at t = 1.0 on 2.235 against 2.277. The sgd endpoint has the *higher* exact
+/// objective (R = 151.39 vs 150.96 at t = 0.6), and the gap shrinks with Adam's step size
+/// (t = 0.6, seed 1: lr 0.003 × 60 000 epochs gives ω = 1.367, R = 151.12; lr 0.001 × 150 000
+/// epochs gives ω = 1.339, R = 151.00). Diagnosis: a bias of constant-step Adam under
+/// gradient noise, larger than its seed-to-seed fluctuation, not a defect of either engine.
+/// The rule is kept as declared; the failure is the finding.
 #[test]
-#[ignore = "full tier (~3 min on 2 cores): cargo test --release -- --ignored"]
+#[ignore = "full tier (~4 min on 2 cores; currently fails on phase-1 ω, see doc): cargo test --release -- --ignored"]
 fn averaged_agrees_with_sgd_within_its_fluctuation() {
     let (mix, data, schedule, full) = setup();
     let grid = vec![full[6], full[10], full[12], full[15]];
@@ -184,4 +194,37 @@ fn averaged_agrees_with_sgd_within_its_fluctuation() {
         !fixed.is_empty(),
         "negative control: the fixed-noise objective was not distinguished from sgd"
     );
+}
+
+/// Full tier: the diagnosis of the phase-1 ω disagreement above. At t = 0.6 (seed 1, same
+/// data) the exact-objective gap R(sgd endpoint) − R(averaged) must shrink when Adam's step
+/// size shrinks (lr 0.01 × 16 000 epochs → lr 0.003 × 60 000 epochs), and ω must move
+/// towards the averaged engine's value. Measured (62 s): gap 0.417 → 0.167 (lr 0.001 ×
+/// 150 000 epochs: 0.04), |ω − ω_avg| 0.115 → 0.032 (→ 0.005).
+#[test]
+#[ignore = "full tier (~1 min on 2 cores): cargo test --release -- --ignored"]
+fn sgd_bias_shrinks_with_step_size() {
+    let (mix, data, schedule, full) = setup();
+    let grid = vec![full[6]];
+    let pb = problem(schedule.as_ref(), &grid, &data, 1);
+    let avg = Averaged::default().train(&pb).unwrap();
+    let pa = &avg.denoiser.steps[0];
+    let ra = exact_r(schedule.as_ref(), grid[0], &data, pa);
+    let wa = pa.overlaps(mix.mu()).omega;
+    let runs: Vec<(f64, f64)> = [(0.01, 16_000usize), (0.003, 60_000)]
+        .iter()
+        .map(|&(lr, epochs)| {
+            let p = Sgd { epochs, lr }.train(&pb).unwrap().denoiser.steps[0].clone();
+            let gap = exact_r(schedule.as_ref(), grid[0], &data, &p) - ra;
+            let dw = (p.overlaps(mix.mu()).omega - wa).abs();
+            println!("lr {lr} × {epochs}: R gap {gap:.4}, |ω − ω_avg| {dw:.4}");
+            (gap, dw)
+        })
+        .collect();
+    assert!(
+        runs.iter().all(|r| r.0 > 0.0),
+        "sgd below the exact minimum: {runs:?}"
+    );
+    assert!(runs[1].0 < runs[0].0, "R gap did not shrink: {runs:?}");
+    assert!(runs[1].1 < runs[0].1, "ω did not approach: {runs:?}");
 }

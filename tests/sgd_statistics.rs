@@ -2,10 +2,9 @@
 //! K = 20 on the dilated schedule, the trained phase-2 c_k follow SPEC §5.1 and the
 //! generated p̂ follows p; each check has a negative control that must fail.
 
-use phaseflow::denoiser::{Denoiser, StepParams};
 use phaseflow::experiment::{TrainConfig, TrainOutput, Validated};
-use phaseflow::flow::{Flow, Integrator, generate};
-use phaseflow::schedule::{Schedule, ScheduleSpec};
+use phaseflow::schedule::ScheduleSpec;
+use phaseflow::theory::Theory;
 
 const D: usize = 500;
 const N: usize = 256;
@@ -30,29 +29,13 @@ fn config(p: f64, sigma2: f64) -> TrainConfig {
     }
 }
 
-/// SPEC §5.1: the Bayes-optimal c at time t.
-fn bayes_c(s: &dyn Schedule, t: f64, sigma2: f64) -> f64 {
-    let (a, b) = (s.alpha(t), s.beta(t));
-    b * sigma2 / (a * a + b * b * sigma2)
-}
-
-/// SPEC §5.1 Bayes denoiser with μ = 1_d as model parameters.
-fn bayes_denoiser(v: &Validated) -> Denoiser {
-    let s = v.schedule.as_ref();
-    let (p, s2) = (v.config.p, v.config.sigma2);
-    let grid = s.grid(K);
-    let steps = grid
-        .iter()
-        .map(|&t| {
-            let (a, b) = (s.alpha(t), s.beta(t));
-            let var = a * a + b * b * s2;
-            let c = b * s2 / var;
-            let m = 1.0 - c * b;
-            let w = (D as f64).sqrt() * b / var;
-            StepParams::from_parts(c, &vec![m; D], &vec![w; D], (2.0 * p - 1.0).atanh())
-        })
-        .collect();
-    Denoiser { grid, steps }
+/// SPEC §5.1: the Bayes-optimal c at time t (from the theory module).
+fn bayes_c(v: &Validated, t: f64, sigma2: f64) -> f64 {
+    Theory::new(&v.config.schedule, v.config.p, sigma2, D)
+        .unwrap()
+        .bayes(t)
+        .c
+        .unwrap()
 }
 
 fn trained() -> (Validated, TrainOutput) {
@@ -71,22 +54,22 @@ fn max_c_error(out: &TrainOutput, v: &Validated, sigma2: f64) -> f64 {
     out.steps
         .iter()
         .filter(|s| s.t >= 1.0)
-        .map(|s| (s.overlaps.c - bayes_c(v.schedule.as_ref(), s.t, sigma2)).abs())
+        .map(|s| (s.overlaps.c - bayes_c(v, s.t, sigma2)).abs())
         .fold(0.0, f64::max)
 }
 
-/// Check on p̂: the prediction is p̂ of the Bayes denoiser under the same Euler grid
-/// (Monte Carlo, 32 768 samples), so discretisation is not counted as learning error.
+/// Check on p̂: the prediction is the exact p̂ of the Bayes denoiser under the same Euler
+/// grid (SPEC §5.4, `Theory::euler`), so discretisation is not counted as learning error.
 /// The learned p̂ estimates the training set's own + fraction, itself Binomial(n, p)/n, so
-/// the combined standard error is √(se_gen² + se_euler² + p(1−p)/n); z = 3.
-fn p_hat_check(out: &TrainOutput, v_pred: &Validated) -> (f64, f64, f64) {
-    let den = bayes_denoiser(v_pred);
-    let flow = Flow::new(v_pred.schedule.as_ref(), &den, Integrator::Euler);
-    let euler = generate(&flow, v_pred.mixture.mu(), 32_768, 99, 0);
-    let p = v_pred.config.p;
-    let se =
-        (out.generated.p_hat_se.powi(2) + euler.p_hat_se.powi(2) + p * (1.0 - p) / N as f64).sqrt();
-    (out.generated.p_hat, euler.p_hat, 3.0 * se)
+/// the combined standard error is √(se_gen² + p(1−p)/n); z = 3.
+fn p_hat_check(out: &TrainOutput, p: f64) -> (f64, f64, f64) {
+    let pred = Theory::new(&ScheduleSpec::Dilated { kappa: 2.0 }, p, 1.0, D)
+        .unwrap()
+        .euler(K)
+        .unwrap()
+        .p_hat;
+    let se = (out.generated.p_hat_se.powi(2) + p * (1.0 - p) / N as f64).sqrt();
+    (out.generated.p_hat, pred, 3.0 * se)
 }
 
 #[test]
@@ -104,14 +87,13 @@ fn sgd_phase2_c_and_p_hat_against_theory() {
         "negative control (σ²×1.3) passed: {wrong:.4} ≤ {C_TOL}"
     );
 
-    let (p_hat, pred, tol) = p_hat_check(&out, &v);
+    let (p_hat, pred, tol) = p_hat_check(&out, 0.8);
     assert!(
         (p_hat - pred).abs() <= tol,
         "p̂ = {p_hat:.4} vs Euler-Bayes prediction {pred:.4}, tol {tol:.4} (3 SE)"
     );
     // Negative control: a wrong p (0.65) must fail.
-    let v_wrong = config(0.65, 1.0).validate().unwrap();
-    let (_, pred_wrong, tol_w) = p_hat_check(&out, &v_wrong);
+    let (_, pred_wrong, tol_w) = p_hat_check(&out, 0.65);
     assert!(
         (p_hat - pred_wrong).abs() > tol_w,
         "negative control (p = 0.65) passed: p̂ {p_hat:.4} vs {pred_wrong:.4}, tol {tol_w:.4}"

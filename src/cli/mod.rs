@@ -2,6 +2,7 @@
 //! exit code. One file per subcommand.
 
 mod demo;
+mod detect;
 mod digits;
 mod reproduce;
 mod run;
@@ -41,6 +42,9 @@ pub enum Command {
     Reproduce(reproduce::ReproduceArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
+    /// Phase detection: an MSE or U-turn profile, its fastest-change window and the
+    /// phase-aware schedule built from it (SPEC §8).
+    Detect(detect::DetectArgs),
     /// Real data: the U-turn and phase-aware training on the 8×8 handwritten digits.
     Digits(digits::DigitsArgs),
 }
@@ -52,6 +56,10 @@ pub enum ScheduleKind {
     Linear,
     /// Dilation by ε = κ/√d, t ∈ [0, 2].
     Dilated,
+    /// Phase-aware: a pilot Bayes U-turn at this (p, σ², d) on a fine linear grid, its
+    /// decision window detected and given --auto-share of the grid (SPEC §8); resolves to
+    /// piecewise knots.
+    Auto,
 }
 
 /// The schedule and mixture flags shared by every subcommand.
@@ -75,15 +83,41 @@ pub struct ProblemArgs {
     /// Grid points K ≥ 1.
     #[arg(long, default_value_t = 40)]
     pub steps: usize,
+    /// Share of the grid points the `auto` schedule gives the detected window, in (0, 1).
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub auto_share: f64,
+    /// Padding of the detected 10 %–90 % window, in widths, for the `auto` schedule.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub auto_margin: f64,
 }
 
 impl ProblemArgs {
-    /// The schedule these flags describe.
+    /// The schedule these flags describe. For `auto` the pilot runs here; if it rejects its
+    /// input the result is an empty knot list, which schedule validation rejects — use
+    /// [`ProblemArgs::try_schedule_spec`] to get the pilot's own message.
     pub fn schedule_spec(&self) -> ScheduleSpec {
-        match self.schedule {
+        self.try_schedule_spec()
+            .unwrap_or(ScheduleSpec::Piecewise { knots: Vec::new() })
+    }
+
+    /// The schedule these flags describe, running the `auto` pilot
+    /// ([`crate::detect::auto_schedule`]).
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming the flag the pilot rejects (p, sigma2, d, auto-share, …).
+    pub fn try_schedule_spec(&self) -> Result<ScheduleSpec, Error> {
+        Ok(match self.schedule {
             ScheduleKind::Linear => ScheduleSpec::Linear,
             ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa: self.kappa },
-        }
+            ScheduleKind::Auto => {
+                let cfg = crate::detect::AutoConfig {
+                    share: self.auto_share,
+                    margin: self.auto_margin,
+                    ..crate::detect::AutoConfig::default()
+                };
+                crate::detect::auto_schedule(self.p, self.sigma2, self.d, &cfg)?.spec
+            }
+        })
     }
 }
 
@@ -110,6 +144,7 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Sweep(a)) => sweep::run(&a),
         Some(Command::Reproduce(a)) => reproduce::run(&a),
         Some(Command::Theory(a)) => theory::run(&a),
+        Some(Command::Detect(a)) => detect::run(&a),
         Some(Command::Digits(a)) => digits::run(&a),
     }
 }

@@ -59,7 +59,9 @@ pub fn run(a: &SweepArgs) -> Result<i32, Error> {
     let report = sweep.run(a.quiet)?;
     if let Some(dir) = &a.out {
         crate::io::write_json(&dir.join("sweep.json"), &report)?;
-        crate::report::figures::sweep(&report).save(dir, "sweep")?;
+        for (stem, fig) in crate::report::figures::sweep(&report) {
+            fig.save(dir, &stem)?;
+        }
     }
     if a.json {
         print_json(&report)?;

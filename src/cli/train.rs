@@ -121,7 +121,10 @@ pub fn print_table(out: &TrainOutput) {
 /// # Errors
 /// Bad input (exit 2) or a diverged training (exit 1).
 pub fn run(args: &TrainArgs) -> Result<i32, Error> {
-    let v = args.config().validate()?;
+    let mut cfg = args.config();
+    // `--schedule auto`: the pilot's errors name their flag; the knots land in the JSON.
+    cfg.schedule = args.problem.try_schedule_spec()?;
+    let v = cfg.validate()?;
     let out = v.run(0)?;
     if args.json {
         print_json(&out)?;

@@ -71,6 +71,41 @@ pub struct CheckInput {
     pub side: Side,
 }
 
+impl CheckInput {
+    /// A real, two-sided check.
+    pub fn new(
+        name: impl Into<String>,
+        family: impl Into<String>,
+        measured: Estimate,
+        prediction: f64,
+        source: Source,
+        allowance: Allowance,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            family: family.into(),
+            measured,
+            prediction,
+            source,
+            allowance,
+            negative_control: None,
+            side: Side::TwoSided,
+        }
+    }
+
+    /// Make this a negative control with the described deliberate error (`None`: a real check).
+    pub fn control(mut self, what: Option<String>) -> Self {
+        self.negative_control = what;
+        self
+    }
+
+    /// Make this a one-sided bound.
+    pub fn with_side(mut self, side: Side) -> Self {
+        self.side = side;
+        self
+    }
+}
+
 /// One evaluated check, as it appears in reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -92,7 +127,7 @@ pub struct CheckResult {
     pub allowance: f64,
     /// Source of δ.
     pub allowance_source: String,
-    /// max(|measured − prediction| − δ, 0)/SE.
+    /// max(|measured − prediction| − δ, 0)/SE (`f64::MAX` for an excess with SE = 0).
     pub statistic: f64,
     /// Two-sided p-value of `statistic` (df = R − 1).
     pub p_value: f64,
@@ -135,6 +170,12 @@ fn statistic(c: &CheckInput) -> f64 {
     }
 }
 
+/// JSON has no infinity (serde_json would write `null`, which does not read back as a
+/// number): +∞ is reported as `f64::MAX`.
+fn json_safe(v: f64) -> f64 {
+    if v == f64::INFINITY { f64::MAX } else { v }
+}
+
 /// Evaluate all checks of a run at family-wise level `alpha` (e.g. 0.01).
 /// Results keep the input order.
 pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
@@ -151,7 +192,8 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
         .collect();
     let real_p: Vec<f64> = real.iter().map(|&i| pv[i]).collect();
     let rejected = holm(&real_p, alpha);
-    // Holm level of each real check: α/(m − rank) with rank in ascending p order.
+    // Holm level of each real check: α/(m − rank) with rank in ascending p order (the same
+    // order `holm` uses), reported as the critical value the verdict used.
     let mut order: Vec<usize> = (0..real.len()).collect();
     order.sort_by(|&a, &b| real_p[a].total_cmp(&real_p[b]).then(a.cmp(&b)));
     let mut level = vec![alpha / m as f64; inputs.len()];
@@ -187,9 +229,9 @@ pub fn evaluate(inputs: &[CheckInput], alpha: f64) -> Vec<CheckResult> {
                 ci: c.measured.ci,
                 allowance: c.allowance.delta,
                 allowance_source: c.allowance.source.clone(),
-                statistic: stats[i],
+                statistic: json_safe(stats[i]),
                 p_value: pv[i],
-                critical: crit,
+                critical: json_safe(crit),
                 passed: ok,
                 negative_control: c.negative_control.clone(),
                 side: c.side,

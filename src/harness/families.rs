@@ -11,6 +11,7 @@ use super::{Aggregate, Experiment, Family};
 use crate::error::Error;
 use crate::experiment::EngineKind;
 use crate::schedule::ScheduleSpec;
+use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::{FiniteN, Prediction, Theory};
 
 /// A-priori budget for optimisation error of the averaged engine (gradient-norm
@@ -204,6 +205,83 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                     src,
                     Some("σ² scaled by 1.5"),
                 );
+                all.extend(b.out);
+            }
+            Family::WeightEstimates => {
+                let ScheduleSpec::Dilated { .. } = c.schedule else {
+                    continue;
+                };
+                let mut b = Builder {
+                    out: Vec::new(),
+                    family: "weight_estimates",
+                };
+                let ts: Vec<f64> = agg.steps.iter().map(|s| s.t).collect();
+                // The same window averages of the predicted quantities (finite n, this d).
+                let predict = |th: &Theory, phase1: bool| -> Option<f64> {
+                    let v: Option<Vec<f64>> = ts
+                        .iter()
+                        .filter(|&&t| super::in_weight_window(t, phase1))
+                        .map(|&t| {
+                            let pr = th.finite_n_at_d(t)?;
+                            let s = th.schedule();
+                            if phase1 {
+                                pr.b.map(p_from_bias)
+                            } else {
+                                sigma2_from_c(pr.c?, s.alpha(t), s.beta(t))
+                            }
+                        })
+                        .collect();
+                    v.filter(|v| !v.is_empty())
+                        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+                };
+                if let Some(m) = agg.p_hat_w {
+                    let a = p_hat_allowance(exp);
+                    b.push(
+                        "p_hat_w".into(),
+                        m,
+                        predict(&th, true),
+                        Source::FiniteN,
+                        a.delta,
+                        a.source.clone(),
+                        None,
+                    );
+                    let pw = wrong_p(p);
+                    let wrong = predict(&theory_for(exp, pw, s2, 1.0)?, true);
+                    let what = format!("p = {pw} instead of {p}");
+                    b.push(
+                        "p_hat_w[control]".into(),
+                        m,
+                        wrong,
+                        Source::FiniteN,
+                        a.delta,
+                        a.source,
+                        Some(&what),
+                    );
+                }
+                if let Some(m) = agg.sigma2_w {
+                    let pred = predict(&th, false);
+                    let a = overlap_allowance(exp, pred.unwrap_or(0.0));
+                    b.push(
+                        "sigma2_w".into(),
+                        m,
+                        pred,
+                        Source::FiniteN,
+                        a.delta,
+                        a.source.clone(),
+                        None,
+                    );
+                    let wrong =
+                        predict(&theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?, false);
+                    b.push(
+                        "sigma2_w[control]".into(),
+                        m,
+                        wrong,
+                        Source::FiniteN,
+                        a.delta,
+                        a.source,
+                        Some("σ² scaled by 1.5"),
+                    );
+                }
                 all.extend(b.out);
             }
             Family::Phase1Overlaps | Family::Phase2Overlaps => {

@@ -43,15 +43,19 @@ pub enum Family {
     Phase1Overlaps,
     /// Phase-2 overlaps c, m against the finite-n theory (§5.3; dilated only).
     Phase2Overlaps,
+    /// The estimates the weights carry, p̂_w (phase 1) and σ̂²_w (phase 2), against the
+    /// finite-n theory (§5.7; dilated only).
+    WeightEstimates,
 }
 
 impl Family {
     /// Every family, in report order.
-    pub const ALL: [Family; 4] = [
+    pub const ALL: [Family; 5] = [
         Family::PHat,
         Family::VarPerp,
         Family::Phase1Overlaps,
         Family::Phase2Overlaps,
+        Family::WeightEstimates,
     ];
 }
 
@@ -244,6 +248,40 @@ pub struct Aggregate {
     pub var_perp: Option<Estimate>,
     /// Training sets' + fraction.
     pub train_plus_fraction: Estimate,
+    /// p̂_w averaged over phase-1 steps (0 < t < 1), dilated schedule only (SPEC §5.7).
+    pub p_hat_w: Option<Estimate>,
+    /// σ̂²_w averaged over mid-phase-2 steps ([`SIGMA2_W_WINDOW`]), dilated schedule only.
+    pub sigma2_w: Option<Estimate>,
+}
+
+/// The phase-2 times t ∈ [1.2, 1.8] (τ' ∈ [0.2, 0.8]) over which σ̂²_w is averaged: away from
+/// t = 1, where the tanh is not yet saturated, and from t = 2, where c·β → 1 makes the
+/// inversion ill-conditioned.
+pub const SIGMA2_W_WINDOW: (f64, f64) = (1.2, 1.8);
+
+/// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average.
+pub fn in_weight_window(t: f64, phase1: bool) -> bool {
+    if phase1 {
+        t > 0.0 && t < 1.0
+    } else {
+        t >= SIGMA2_W_WINDOW.0 - 1e-12 && t <= SIGMA2_W_WINDOW.1 + 1e-12
+    }
+}
+
+/// The per-replica average of a step quantity over a window; `None` if any is undefined.
+fn window_mean(
+    o: &TrainOutput,
+    phase1: bool,
+    f: impl Fn(&crate::experiment::StepOutput) -> Option<f64>,
+) -> Option<f64> {
+    let v: Option<Vec<f64>> = o
+        .steps
+        .iter()
+        .filter(|s| in_weight_window(s.t, phase1))
+        .map(f)
+        .collect();
+    v.filter(|v| !v.is_empty())
+        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 impl Aggregate {
@@ -277,12 +315,26 @@ impl Aggregate {
             .map(|o| o.generated.var_perp)
             .collect::<Option<Vec<f64>>>()
             .map(|v| Estimate::from_samples(&v, level));
+        let dilated = outs
+            .first()
+            .is_some_and(|o| matches!(o.config.schedule, ScheduleSpec::Dilated { .. }));
+        let weights = |phase1: bool, f: &dyn Fn(&crate::experiment::StepOutput) -> Option<f64>| {
+            if !dilated {
+                return None;
+            }
+            outs.iter()
+                .map(|o| window_mean(o, phase1, f))
+                .collect::<Option<Vec<f64>>>()
+                .map(|v| Estimate::from_samples(&v, level))
+        };
         Self {
             replicas: outs.len(),
             steps,
             p_hat: est(&|o| o.generated.p_hat),
             var_perp,
             train_plus_fraction: est(&|o| o.train_plus_fraction),
+            p_hat_w: weights(true, &|s| Some(s.p_hat_w)),
+            sigma2_w: weights(false, &|s| s.sigma2_w),
         }
     }
 }

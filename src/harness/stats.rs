@@ -98,12 +98,6 @@ pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
     reject
 }
 
-/// The per-check significance Holm used for the check at position `rank` (0-based, in
-/// ascending p-value order) among `m` checks: α/(m − rank).
-pub fn holm_level(alpha: f64, m: usize, rank: usize) -> f64 {
-    alpha / (m - rank) as f64
-}
-
 /// Ordinary least squares of y on x: (slope, intercept, slope standard error).
 /// Used for log-log scaling fits (SPEC §5.6).
 pub fn ols(x: &[f64], y: &[f64]) -> (f64, f64, f64) {

@@ -104,23 +104,40 @@ pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
     Ok(fig)
 }
 
-/// One log-log panel per error metric: error vs d (a series per n) with fitted lines.
-pub fn sweep(r: &SweepReport) -> Figure {
+/// Log-log error figures of a sweep: `errors_vs_d` (a series per n) and `errors_vs_n` (a
+/// series per d), one panel per metric, each series with its fitted line.
+pub fn sweep(r: &SweepReport) -> Vec<(String, Figure)> {
+    vec![
+        ("errors_vs_d".into(), sweep_along(r, true)),
+        ("errors_vs_n".into(), sweep_along(r, false)),
+    ]
+}
+
+fn sweep_along(r: &SweepReport, along_d: bool) -> Figure {
     let metrics: Vec<String> = r.cells[0].errors.iter().map(|(k, _)| k.clone()).collect();
+    let (axis, other) = if along_d { ("d", "n") } else { ("n", "d") };
     let mut fig = Figure::new(format!(
-        "errors vs d at fixed n ({} schedule, R = {} per cell)",
+        "errors vs {axis} at fixed {other} ({} schedule, R = {} per cell)",
         r.config.base.train.schedule.name(),
         r.config.base.replicas
     ))
     .with_cols(2);
+    let fixed_values = if along_d { &r.config.n } else { &r.config.d };
     for k in &metrics {
-        let mut panel = Panel::new(k.as_str(), "d", format!("error {k}")).with_log_log();
-        for &n in &r.config.n {
-            let cells: Vec<_> = r.cells.iter().filter(|c| c.n == n).collect();
+        let mut panel = Panel::new(k.as_str(), axis, format!("error {k}")).with_log_log();
+        for &fixed in fixed_values {
+            let cells: Vec<_> = r
+                .cells
+                .iter()
+                .filter(|c| if along_d { c.n == fixed } else { c.d == fixed })
+                .collect();
             let pick = |c: &crate::harness::sweep::Cell| {
                 c.errors.iter().find(|(m, _)| m == k).map(|(_, e)| *e)
             };
-            let x: Vec<f64> = cells.iter().map(|c| c.d as f64).collect();
+            let x: Vec<f64> = cells
+                .iter()
+                .map(|c| if along_d { c.d } else { c.n } as f64)
+                .collect();
             let y: Vec<f64> = cells
                 .iter()
                 .map(|c| pick(c).map_or(f64::NAN, |e| e.point))
@@ -129,23 +146,23 @@ pub fn sweep(r: &SweepReport) -> Figure {
                 .iter()
                 .map(|c| pick(c).map_or(f64::NAN, |e| e.se))
                 .collect();
-            panel = panel
-                .with_series(Series::markers(format!("n = {n}"), x.clone(), y.clone()).with_err(e));
+            panel = panel.with_series(
+                Series::markers(format!("{other} = {fixed}"), x.clone(), y.clone()).with_err(e),
+            );
             if let Some(f) = r
                 .fits
                 .iter()
-                .find(|f| &f.metric == k && f.along == "d" && f.fixed == n)
+                .find(|f| &f.metric == k && f.along == axis && f.fixed == fixed)
             {
-                // Intercept of the least-squares line through (ln d, ln ē).
+                // Intercept of the least-squares line through (ln x, ln ē).
                 let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
                 let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
                 let icpt = ly.iter().sum::<f64>() / ly.len() as f64
                     - f.slope * lx.iter().sum::<f64>() / lx.len() as f64;
-                let (lo, hi) = (x[0], x[x.len() - 1]);
                 panel = panel.with_series(Series::fit_line(
                     f.slope,
                     icpt,
-                    (lo, hi),
+                    (x[0], x[x.len() - 1]),
                     format!("slope {:.2} ± {:.2}", f.slope, f.se),
                 ));
             }

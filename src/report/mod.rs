@@ -64,6 +64,22 @@ pub fn terminal(r: &RunReport) -> String {
             verdict(ch)
         );
     }
+    let a = &r.aggregate;
+    let pm = |e: Option<crate::harness::stats::Estimate>| {
+        e.map_or_else(
+            || "n/a".to_string(),
+            |e| format!("{:.4} ± {:.4}", e.point, e.se),
+        )
+    };
+    let _ = writeln!(
+        s,
+        "estimates (SPEC §5.7): p from samples {} | from phase-1 weights {} | training sets {};  σ² from samples (var⊥) {} | from phase-2 weights {}",
+        pm(Some(a.p_hat)),
+        pm(a.p_hat_w),
+        pm(Some(a.train_plus_fraction)),
+        pm(a.var_perp),
+        pm(a.sigma2_w)
+    );
     let m = &r.summary;
     let _ = writeln!(
         s,

@@ -22,6 +22,8 @@ pub fn all_claims() -> Vec<Box<dyn Claim>> {
         Box::new(C2),
         Box::new(C3),
         Box::new(C4),
+        Box::new(C5),
+        Box::new(C6),
         Box::new(C7),
     ]
 }
@@ -72,16 +74,7 @@ fn check(
     allowance: Allowance,
     negative: Option<String>,
 ) -> CheckInput {
-    CheckInput {
-        name,
-        family: family.into(),
-        measured,
-        prediction,
-        source,
-        allowance,
-        negative_control: negative,
-        side: Side::TwoSided,
-    }
+    CheckInput::new(name, family, measured, prediction, source, allowance).control(negative)
 }
 
 /// Paired differences f(a_r) − f(b_r) over replicas trained from the same seeds.
@@ -110,7 +103,7 @@ impl Claim for C1 {
     fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
         let ds: Vec<usize> = ctx.pick(vec![250, 2000, 16000], vec![500, 2000, 8000, 32000]);
         let (n, k) = ctx.pick((256, 40), (512, 80));
-        let r = ctx.replicas(6, 16);
+        let r = ctx.replicas(10, 16);
         let mut out = Outcome::default();
         let mut fig = Panel::new("p̂ vs d", "d", "p̂").with_log_x();
         let mut at_max = Vec::new();
@@ -491,9 +484,48 @@ impl Claim for C4 {
             c.side = Side::AtLeast;
             out.checks.push(c);
         }
-        out.figures
-            .push(("errors_vs_d".into(), crate::report::figures::sweep(&dil)));
+        out.figures.extend(crate::report::figures::sweep(&dil));
         Ok(out)
+    }
+}
+
+/// C5: the MSE discontinuity (phase detection, [`crate::detect::claims::claim_c5`]).
+struct C5;
+
+impl Claim for C5 {
+    fn id(&self) -> &'static str {
+        "C5"
+    }
+    fn title(&self) -> &'static str {
+        "the MSE jump is found, of size 4p(1−p) and width ∝ d^(−1/2)"
+    }
+    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
+        let (checks, figures) = crate::detect::claims::claim_c5(ctx.tier == super::Tier::Quick)?;
+        Ok(Outcome {
+            checks,
+            figures,
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// C6: the U-turn window and phase-aware training ([`crate::detect::claims::claim_c6`]).
+struct C6;
+
+impl Claim for C6 {
+    fn id(&self) -> &'static str {
+        "C6"
+    }
+    fn title(&self) -> &'static str {
+        "the U-turn finds the decision window; an adapted schedule recovers p̂"
+    }
+    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
+        let (checks, figures) = crate::detect::claims::claim_c6(ctx.tier == super::Tier::Quick)?;
+        Ok(Outcome {
+            checks,
+            figures,
+            notes: Vec::new(),
+        })
     }
 }
 

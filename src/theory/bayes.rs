@@ -115,6 +115,29 @@ pub fn bayes_denoiser(
     }
 }
 
+/// SPEC §5.7: the mode weight a phase-1 step carries, p̂_w = (1 + tanh b)/2 (inverts
+/// b = atanh(2p − 1); `b` in the canonical sign m ≥ 0).
+pub fn p_from_bias(b: f64) -> f64 {
+    0.5 * (1.0 + b.tanh())
+}
+
+/// SPEC §5.7: the variance a phase-2 step carries, σ̂²_w = c·α²/(β(1 − cβ)) (inverts
+/// c = βσ²/(α² + β²σ²)); `None` unless β > 0 and cβ < 1.
+///
+/// # Remarks
+/// With fresh noise the finite-n theory gives c = βA_n/(α² + β²A_n), so σ̂²_w = A_n; with
+/// λ_u = 0 that is σ²(1 − 1/n), the maximum-likelihood 1/n bias (SPEC §5.7).
+///
+/// ```
+/// use phaseflow::theory::bayes::{bayes, sigma2_from_c};
+/// let (alpha, beta) = (0.4, 0.6);
+/// let c = bayes(alpha, beta, 0.8, 0.7, 1000).c;
+/// assert!((sigma2_from_c(c, alpha, beta).unwrap() - 0.7).abs() < 1e-12);
+/// ```
+pub fn sigma2_from_c(c: f64, alpha: f64, beta: f64) -> Option<f64> {
+    (beta > 0.0 && c * beta < 1.0).then(|| c * alpha * alpha / (beta * (1.0 - c * beta)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

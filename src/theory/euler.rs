@@ -74,18 +74,21 @@ impl HMap {
     }
 }
 
+/// The Euler step maps F_k of the μ-coordinate; `Err(k)` names the first step whose map is
+/// not strictly increasing.
 fn step_maps(
     schedule: &dyn Schedule,
     grid: &[f64],
     p: f64,
     sigma2: f64,
     d: usize,
-) -> Option<Vec<HMap>> {
+) -> Result<Vec<HMap>, usize> {
     let sd = (d as f64).sqrt();
     let dts = step_sizes(schedule, grid);
     grid.iter()
         .zip(&dts)
-        .map(|(&t, &dt)| {
+        .enumerate()
+        .map(|(k, (&t, &dt))| {
             let (al, be) = (schedule.alpha(t), schedule.beta(t));
             let vc = VelocityCoef::at(schedule, t);
             let bs = bayes(al, be, p, sigma2, d);
@@ -97,9 +100,34 @@ fn step_maps(
                 b: bs.b,
             };
             // Strictly increasing map needed for the backward inversion.
-            (map.a > 0.0 && map.bb >= 0.0 && map.cc >= 0.0 && map.a.is_finite()).then_some(map)
+            (map.a > 0.0 && map.bb >= 0.0 && map.cc >= 0.0 && map.a.is_finite())
+                .then_some(map)
+                .ok_or(k)
         })
         .collect()
+}
+
+/// The thresholds h*_k = F_k⁻¹ ∘ … ∘ F_{K−1}⁻¹(0), k = 0..K−1: a sample at grid step k ends
+/// in the + mode iff its μ-coordinate h_k exceeds h*_k (the exact U-turn of SPEC §8 for the
+/// Bayes denoiser uses them).
+///
+/// # Errors
+/// The index of the first step whose Euler map is not strictly increasing.
+pub fn thresholds(
+    schedule: &dyn Schedule,
+    grid: &[f64],
+    p: f64,
+    sigma2: f64,
+    d: usize,
+) -> Result<Vec<f64>, usize> {
+    let maps = step_maps(schedule, grid, p, sigma2, d)?;
+    let mut h = vec![0.0; maps.len()];
+    let mut y = 0.0;
+    for k in (0..maps.len()).rev() {
+        y = maps[k].invert(y);
+        h[k] = y;
+    }
+    Ok(h)
 }
 
 /// Exact p̂ and orthogonal variance for explicit Euler with the Bayes denoiser on `grid`
@@ -126,7 +154,7 @@ pub fn euler_bayes(
     sigma2: f64,
     d: usize,
 ) -> Option<EulerPrediction> {
-    let maps = step_maps(schedule, grid, p, sigma2, d)?;
+    let maps = step_maps(schedule, grid, p, sigma2, d).ok()?;
     let h0 = threshold(&maps);
     let var: f64 = maps.iter().map(|m| m.a * m.a).product();
     Some(EulerPrediction {
@@ -155,7 +183,7 @@ pub fn forward_h(
     d: usize,
     h0: f64,
 ) -> Option<f64> {
-    let maps = step_maps(schedule, grid, p, sigma2, d)?;
+    let maps = step_maps(schedule, grid, p, sigma2, d).ok()?;
     Some(maps.iter().fold(h0, |h, m| m.apply(h)))
 }
 

@@ -15,7 +15,7 @@
 //!
 //! # Variable projection
 //! For fixed (w, b) both are quadratic in (c, u) with u-Hessian 2S·I,
-//! S = Σ_i E[φ_i²] + λ_u (fresh) or Σ_i φ_i² + λ_u (fixed). Minimising over u gives
+//! S = Σ_i E_g(φ_i²) + λ_u (fresh) or Σ_i φ_i² + λ_u (fixed). Minimising over u gives
 //! u*(c) = −v(c)/S with v affine in c, then over c a scalar quadratic. The reduced objective
 //! F(w, b) = min_{c,u} R has, by the envelope theorem, gradient ∂R/∂(w, b) evaluated at
 //! (c*, u*): no derivative of c* or u* is needed. Fresh noise (a = Σ_i M1_i x_i,

@@ -1,0 +1,117 @@
+//! The automatic phase-aware schedule (`phaseflow train --schedule auto`, issue 6 item 3).
+//!
+//! Pilot: the exact Bayes U-turn ([`BayesUTurn`]) at this (p, σ², d) on a fine linear grid —
+//! cheap at any d and free of training noise. Two passes: a uniform grid of
+//! `pilot_points` on [0, 1]; then the same grid merged with `refine_points` uniform points on
+//! [0, min(1, t₉₀ + 10·width)] of the first detection, so that a window of width ~1.5/√d is
+//! resolved at large d (SPEC §5.5: refine around the jump rather than making the whole grid
+//! huge). The window is detected over the whole curve ([`Extent::Whole`]: the U-turn falls
+//! from 2p(1 − p) to 0 with no background), padded by `margin` widths ([`window_tau`]) and
+//! given the share `share` of the K grid points ([`phase_aware`], T = 1).
+
+use super::{
+    BayesUTurn, Curve, DetectError, Detector, Extent, Profile, Window, error::check_range,
+    phase_aware, window_tau,
+};
+use crate::schedule::{Linear, Schedule, ScheduleSpec};
+use serde::{Deserialize, Serialize};
+
+/// Knobs of the automatic schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AutoConfig {
+    /// Share of the grid points given to the window. Default 0.5 (as the paper's dilation
+    /// gives phase 1). Higher: finer decision window, coarser phase 2.
+    pub share: f64,
+    /// Padding of the 10 %–90 % window on each side, in widths. Default 1.
+    pub margin: f64,
+    /// Uniform pilot points on [0, 1]. Default 2000.
+    pub pilot_points: usize,
+    /// Extra pilot points around the first detected window. Default 1000.
+    pub refine_points: usize,
+}
+
+impl Default for AutoConfig {
+    fn default() -> Self {
+        Self {
+            share: 0.5,
+            margin: 1.0,
+            pilot_points: 2000,
+            refine_points: 1000,
+        }
+    }
+}
+
+/// The result of the pilot: the adapted schedule and how it was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoSchedule {
+    /// The adapted schedule (piecewise knots).
+    pub spec: ScheduleSpec,
+    /// The U-turn window on the pilot's linear schedule (t = τ).
+    pub window: Window,
+    /// The padded τ-window given `share` of the grid.
+    pub tau_window: (f64, f64),
+    /// The pilot U-turn curve.
+    pub pilot: Curve,
+}
+
+/// Uniform `coarse` points on [0, 1) merged with uniform `refine` points on [0, `to`),
+/// sorted, duplicates removed.
+pub fn pilot_grid(coarse: usize, to: f64, refine: usize) -> Vec<f64> {
+    let mut g: Vec<f64> = (0..coarse).map(|i| i as f64 / coarse as f64).collect();
+    g.extend((0..refine).map(|i| to * i as f64 / refine as f64));
+    g.sort_by(f64::total_cmp);
+    g.dedup_by(|a, b| (*a - *b).abs() < 1e-15);
+    g
+}
+
+/// Pilot, detect and adapt (module doc).
+///
+/// # Errors
+/// [`DetectError::OutOfRange`] naming a bad p, σ², d, share, margin or point count.
+pub fn auto_schedule(
+    p: f64,
+    sigma2: f64,
+    d: usize,
+    cfg: &AutoConfig,
+) -> Result<AutoSchedule, DetectError> {
+    check_range("p", "in (0, 1)", p, p > 0.0 && p < 1.0)?;
+    check_range("sigma2", "positive", sigma2, sigma2 > 0.0)?;
+    check_range("d", "at least 1", d as f64, d >= 1)?;
+    check_range("auto-margin", "non-negative", cfg.margin, cfg.margin >= 0.0)?;
+    check_range(
+        "pilot-points",
+        "at least 10",
+        cfg.pilot_points as f64,
+        cfg.pilot_points >= 10,
+    )?;
+    let det = Detector {
+        extent: Extent::Whole,
+        bootstrap: 0,
+        seed: 0,
+    };
+    let run = |grid: Vec<f64>| -> Result<(Curve, Window), DetectError> {
+        let c = BayesUTurn {
+            schedule: &Linear,
+            grid,
+            p,
+            sigma2,
+            d,
+        }
+        .curve()?;
+        let w = super::detect(&c, &det)?;
+        Ok((c, w))
+    };
+    let (_, w1) = run(Linear.grid(cfg.pilot_points))?;
+    let to = (w1.t90 + 10.0 * w1.width).min(1.0);
+    let (pilot, window) = run(pilot_grid(cfg.pilot_points, to, cfg.refine_points))?;
+    let tau_window = window_tau(&window, &Linear, cfg.margin);
+    let sched = phase_aware(tau_window, cfg.share, 1.0)?;
+    Ok(AutoSchedule {
+        spec: ScheduleSpec::Piecewise {
+            knots: sched.knots(),
+        },
+        window,
+        tau_window,
+        pilot,
+    })
+}

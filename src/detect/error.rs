@@ -1,0 +1,51 @@
+//! Errors of phase detection, one variant per cause.
+
+/// Why a profile, a detection or an adapted schedule could not be produced.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DetectError {
+    /// A parameter outside its range (the message names it as its CLI flag).
+    #[error("{field}: must be {rule}, got {value}")]
+    OutOfRange {
+        field: &'static str,
+        rule: &'static str,
+        value: f64,
+    },
+    /// Fewer than three profile points, or times not strictly increasing.
+    #[error("profile: {0}")]
+    BadCurve(String),
+    /// The profile does not change (nothing to detect).
+    #[error("profile: no change to detect (flat or non-finite curve)")]
+    NoChange,
+    /// An Euler map of the 1-D Bayes recursion is not increasing (a step overshoots τ = 1).
+    #[error(
+        "schedule: an Euler step of the Bayes flow is not monotone at t = {t}; use more --steps"
+    )]
+    NotMonotone { t: f64 },
+    /// The adapted schedule could not be built.
+    #[error(transparent)]
+    Schedule(#[from] crate::schedule::ScheduleError),
+}
+
+impl From<DetectError> for crate::error::Error {
+    fn from(e: DetectError) -> Self {
+        match e {
+            DetectError::NoChange | DetectError::NotMonotone { .. } => {
+                crate::error::Error::Run(e.to_string())
+            }
+            _ => crate::error::Error::Input(e.to_string()),
+        }
+    }
+}
+
+pub(crate) fn check_range(
+    field: &'static str,
+    rule: &'static str,
+    value: f64,
+    ok: bool,
+) -> Result<(), DetectError> {
+    if ok && value.is_finite() {
+        Ok(())
+    } else {
+        Err(DetectError::OutOfRange { field, rule, value })
+    }
+}

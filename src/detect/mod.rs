@@ -1,0 +1,50 @@
+//! Phase detection and phase-aware schedules (SPEC §5.5, §8; issue 6).
+//!
+//! The paper's practical proposal: find the time window where a feature of the generated
+//! sample is decided, then spend grid points (training time) there. Data flows one way:
+//!
+//! [`Profile`] (a curve over t with standard errors) → [`detect`] (the [`Window`] where the
+//! curve changes fastest: centre, 10 %–90 % width, jump, with uncertainty) →
+//! [`phase_aware`] (a piecewise-linear τ giving the window a chosen share of the K grid
+//! points) → training on the adapted grid ([`auto_schedule`], `phaseflow train --schedule
+//! auto`).
+//!
+//! Profiles, one file each:
+//! * [`BayesMse`] — the per-dimension Bayes MSE (§5.5), closed form at any d.
+//! * [`ModelMse`] — a trained denoiser's per-dimension MSE on fresh test data at every grid
+//!   time, the noise x0 averaged in closed form ([`crate::theory::expected_sq_error`]).
+//! * [`UTurn`] — for data x1, noise to x_t, integrate the flow from t to the end and record
+//!   P(feature(x̂) ≠ feature(x1)) with its binomial SE. Generic over a [`Transport`] (the
+//!   flow), a [`DataSource`] and a [`Feature`], so a real-data feature (a digit classifier,
+//!   issue 8) plugs in without touching detection.
+//! * [`BayesUTurn`] — the U-turn of the Bayes denoiser under Euler, reduced exactly to the
+//!   1-D recursion of h = x·μ/√d (SPEC §5.4): O(K) for the whole curve at any d.
+//!
+//! ## References
+//! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in Flow-Based
+//! Generative Models*, arXiv:2412.07972 (doi:10.48550/arXiv.2412.07972).
+
+mod adapt;
+mod auto;
+mod bayes_mse;
+mod bayes_uturn;
+pub mod claims;
+mod error;
+mod feature;
+mod figure;
+mod model_mse;
+mod profile;
+mod uturn;
+mod window;
+
+pub use adapt::{phase_aware, window_tau};
+pub use auto::{AutoConfig, AutoSchedule, auto_schedule, pilot_grid};
+pub use bayes_mse::BayesMse;
+pub use bayes_uturn::BayesUTurn;
+pub use error::DetectError;
+pub use feature::{Feature, ModeSign};
+pub use figure::profile_figure;
+pub use model_mse::ModelMse;
+pub use profile::{Curve, Profile, ProfilePoint};
+pub use uturn::{DataSource, FlowTransport, Transport, UTurn};
+pub use window::{Detector, Direction, Extent, Window, detect};
