@@ -35,11 +35,11 @@ fn uturn_falls_and_window_found_control_flat() {
         c.value[9],
         c.value
     );
-    let w = detect(&c).unwrap_or_else(|| panic!("no window in {:?}", c.value));
-    assert!(w.start < w.end && w.end < 0.9, "{w:?}");
+    let w = detect(&c, 11).unwrap_or_else(|| panic!("no window in {:?}", c.value));
+    assert!(w.t10 < w.t90 && w.t90 < 0.9, "{w:?}");
     let ctl = small_curve(true);
     assert!(
-        detect(&ctl).is_none(),
+        detect(&ctl, 11).is_none(),
         "control found a window: {:?}",
         ctl.value
     );

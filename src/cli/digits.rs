@@ -175,18 +175,7 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     );
                 }
                 match &ut.window {
-                    Some(w) => println!(
-                        "window [{:.3} ± {:.3}, {:.3} ± {:.3}], centre {:.3} ± {:.3}, width \
-                         {:.3} ± {:.3}",
-                        w.start,
-                        w.start_se,
-                        w.end,
-                        w.end_se,
-                        w.centre,
-                        w.centre_se,
-                        w.width,
-                        w.width_se
-                    ),
+                    Some(w) => println!("window {}", compare::window_line(w)),
                     None => println!("no window found"),
                 }
                 compare::print_checks(&checks);

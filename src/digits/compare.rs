@@ -265,8 +265,8 @@ pub fn uturn_report(
     Ok((
         UTurnReport {
             reference_epochs: cfg.reference_epochs,
-            window: uturn::detect(&curve),
-            control_window: uturn::detect(&control),
+            window: uturn::detect(&curve, cfg.seed),
+            control_window: uturn::detect(&control, cfg.seed),
             curve,
             control,
         },
@@ -359,7 +359,7 @@ pub fn run(
             cfg.reference_epochs, ut.curve.value
         ))
     })?;
-    let aware = TimeSampler::window(w.start.max(0.0), w.end.min(1.0), cfg.weight)
+    let aware = TimeSampler::window(w.t10.max(0.0), w.t90.min(1.0), cfg.weight)
         .map_err(|e| Error::Input(e.to_string()))?;
     let jobs: Vec<(usize, TimeSampler)> = (0..cfg.seeds)
         .flat_map(|r| [(r, TimeSampler::Uniform), (r, aware)])
@@ -502,20 +502,7 @@ pub fn print_table(r: &CompareReport) {
         f.accuracy, f.accuracy_se, f.n_test, f.n_test, r.classifier.control_accuracy
     );
     if let Some(w) = &r.uturn.window {
-        println!(
-            "U-turn window: [{:.3} ± {:.3}, {:.3} ± {:.3}], centre {:.3} ± {:.3}, width {:.3} \
-             ± {:.3}, jump {:.3} ± {:.3}",
-            w.start,
-            w.start_se,
-            w.end,
-            w.end_se,
-            w.centre,
-            w.centre_se,
-            w.width,
-            w.width_se,
-            w.jump,
-            w.jump_se
-        );
+        println!("U-turn window: {}", window_line(w));
     }
     println!(
         "epoch   q̂ uniform [CI]            q̂ phase-aware [CI]        |err| uniform  |err| aware"
@@ -533,6 +520,15 @@ pub fn print_table(r: &CompareReport) {
         c.epochs, r.diff.ci[0], r.diff.point, r.diff.ci[1]
     );
     print_checks(&r.checks);
+}
+
+/// A window as `[t10, t90], centre ± se, width ± se, jump ± se` (bootstrap SEs).
+pub fn window_line(w: &Window) -> String {
+    format!(
+        "[t10 {:.3}, t90 {:.3}], centre {:.3} ± {:.3}, width {:.3} ± {:.3}, jump {:.3} ± {:.3} \
+         (grid resolution {:.3})",
+        w.t10, w.t90, w.centre, w.centre_se, w.width, w.width_se, w.jump, w.jump_se, w.resolution
+    )
 }
 
 /// Print checks, one line each.
@@ -577,7 +573,7 @@ pub fn uturn_panel(u: &UTurnReport) -> Panel {
         .with_color(Color::Rgb(128, 128, 128)),
     );
     if let Some(w) = &u.window {
-        p = p.with_vspan(w.start, w.end);
+        p = p.with_vspan(w.t10, w.t90);
     }
     p
 }

@@ -8,10 +8,10 @@
 //! numbers make the curve smooth in t). At t = 0 the result is independent of x₁, so
 //! U(0) = 2q(1 − q) for a generated share q of zeros (0.32 at q = 0.8); as t → 1, U → 0.
 //!
-//! The curve is plain data `(t, value, se)` so the phase-detection module can consume it.
-//! The window detector here is deliberately simple: linear-interpolated crossings of
-//! `HIGH·U(0)` and `LOW·U(0)`, with delta-method SEs.
-// TODO(detect): switch the window to crate::detect (Profile/Feature traits) once merged.
+//! The curve is plain data `(t, value, se)`; the window comes from the crate's phase
+//! detection ([`crate::detect::detect`]: steepest-change extent, t₁₀/t₉₀ crossings, centre
+//! and width with parametric-bootstrap SEs). A window only counts as found when the curve
+//! falls, by more than [`JUMP_Z`] bootstrap SEs.
 
 use super::classifier::Classifier;
 use super::data::{PIXELS, Unbalanced};
@@ -27,12 +27,12 @@ use serde::{Deserialize, Serialize};
 pub const PAIR_CHUNK: usize = 32;
 /// Stream offset of the U-turn noise inside `DigitsGenerate`, far above any generation chunk.
 pub const STREAM_BASE: u64 = 1 << 40;
-/// Start of the window: U has fallen to this share of U(0).
-pub const HIGH: f64 = 0.9;
-/// End of the window: U has fallen to this share of U(0).
-pub const LOW: f64 = 0.1;
-/// A window is "found" when the drop U(0) − U(t_last) exceeds this many SEs.
+/// A window is "found" when the detected drop exceeds this many bootstrap SEs.
 pub const JUMP_Z: f64 = 5.0;
+/// Bootstrap replicates of the window's uncertainty.
+pub const BOOTSTRAP: usize = 200;
+
+pub use crate::detect::Window;
 
 /// A profile over t: value and standard error per grid point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,31 +45,6 @@ pub struct Curve {
     pub se: Vec<f64>,
     /// Pairs per point M.
     pub pairs: usize,
-}
-
-/// The window where the class is decided.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Window {
-    /// t where U crosses HIGH·U(0).
-    pub start: f64,
-    /// Its SE.
-    pub start_se: f64,
-    /// t where U crosses LOW·U(0).
-    pub end: f64,
-    /// Its SE.
-    pub end_se: f64,
-    /// (start + end)/2.
-    pub centre: f64,
-    /// Its SE (crossings treated as independent: an approximation).
-    pub centre_se: f64,
-    /// end − start.
-    pub width: f64,
-    /// Its SE (same approximation).
-    pub width_se: f64,
-    /// U(0) − U(t_last).
-    pub jump: f64,
-    /// Its SE.
-    pub jump_se: f64,
 }
 
 /// U-turn settings.
@@ -149,53 +124,38 @@ pub fn curve(net: &Mlp, data: &Unbalanced, clf: &Classifier, cfg: &UTurnConfig) 
     }
 }
 
-/// First downward crossing of `level` after index 0, with its delta-method SE
-/// √(se_U(t*)² + q²·se_U(0)²)/|slope| (the level is q·U(0), so it carries U(0)'s error).
-fn crossing(c: &Curve, level: f64, q: f64) -> Option<(f64, f64)> {
-    for i in 1..c.t.len() {
-        if c.value[i] <= level && c.value[i - 1] > level {
-            let (t0, t1) = (c.t[i - 1], c.t[i]);
-            let (u0, u1) = (c.value[i - 1], c.value[i]);
-            let f = (u0 - level) / (u0 - u1);
-            let t = t0 + f * (t1 - t0);
-            let slope = (u1 - u0) / (t1 - t0);
-            let se_u = (1.0 - f) * c.se[i - 1] + f * c.se[i];
-            let se = (se_u * se_u + q * q * c.se[0] * c.se[0]).sqrt() / slope.abs();
-            return Some((t, se));
-        }
+impl Curve {
+    /// The curve as a detection profile.
+    ///
+    /// # Errors
+    /// [`crate::detect::DetectError::BadCurve`] for fewer than three points.
+    pub fn to_profile(&self) -> Result<crate::detect::Curve, crate::detect::DetectError> {
+        crate::detect::Curve::new(
+            (0..self.t.len())
+                .map(|i| crate::detect::ProfilePoint {
+                    t: self.t[i],
+                    value: self.value[i],
+                    se: self.se[i],
+                })
+                .collect(),
+        )
     }
-    None
 }
 
-/// The window where U falls from HIGH·U(0) to LOW·U(0), or `None` when the curve does not
-/// fall by more than [`JUMP_Z`] SEs or never reaches LOW·U(0).
-pub fn detect(c: &Curve) -> Option<Window> {
-    let last = c.t.len().checked_sub(1)?;
-    let u0 = c.value[0];
-    let jump = u0 - c.value[last];
-    let jump_se = (c.se[0].powi(2) + c.se[last].powi(2)).sqrt();
-    // `<=` is false for NaN, so a NaN jump also counts as "no window".
-    if jump.is_nan() || jump <= JUMP_Z * jump_se {
-        return None;
-    }
-    let (start, start_se) = crossing(c, HIGH * u0, HIGH)?;
-    let (end, end_se) = crossing(c, LOW * u0, LOW)?;
-    if end < start {
-        return None;
-    }
-    let both = (start_se.powi(2) + end_se.powi(2)).sqrt();
-    Some(Window {
-        start,
-        start_se,
-        end,
-        end_se,
-        centre: 0.5 * (start + end),
-        centre_se: 0.5 * both,
-        width: end - start,
-        width_se: both,
-        jump,
-        jump_se,
-    })
+/// The window where U falls (crate::detect with its default extent rule, bootstrap from
+/// streams `(seed, 0, Detect, b)`), or `None` when the curve does not fall or the drop is
+/// within [`JUMP_Z`] bootstrap SEs (a flat curve's noise).
+pub fn detect(c: &Curve, seed: u64) -> Option<Window> {
+    let det = crate::detect::Detector {
+        bootstrap: BOOTSTRAP,
+        seed,
+        ..crate::detect::Detector::default()
+    };
+    let w = crate::detect::detect(&c.to_profile().ok()?, &det).ok()?;
+    let falls = w.direction == crate::detect::Direction::Decreasing;
+    // `>` is false for NaN, so a NaN jump also counts as "no window".
+    let significant = w.jump > JUMP_Z * w.jump_se;
+    (falls && significant).then_some(w)
 }
 
 #[cfg(test)]
@@ -222,17 +182,20 @@ mod tests {
 
     #[test]
     fn detect_recovers_a_logistic_window() {
-        // U = U₀/(1 + e^{(t−c)/s}) crosses q·U₀ at t = c + s·ln(1/q − 1) (U₀ ≈ value at 0).
-        let w = detect(&logistic_curve(0.3, 0.03)).unwrap();
-        let want = |q: f64| 0.3 + 0.03 * (1.0 / q - 1.0f64).ln();
-        assert!((w.start - want(HIGH)).abs() < 0.01, "{w:?}");
-        assert!((w.end - want(LOW)).abs() < 0.01, "{w:?}");
+        // U = U₀/(1 + e^{(t−c)/s}): centre c, t₉₀ − t₁₀ = 2·ln 9·s = 0.132; tolerance one
+        // grid spacing (0.025).
+        let w = detect(&logistic_curve(0.3, 0.03), 1).unwrap();
+        assert!((w.centre - 0.3).abs() < 0.025, "{w:?}");
+        assert!((w.width - 2.0 * 9f64.ln() * 0.03).abs() < 0.025, "{w:?}");
     }
 
     #[test]
     fn detect_rejects_a_flat_curve() {
         let mut c = logistic_curve(0.3, 0.03);
-        c.value.iter_mut().for_each(|v| *v = 0.32);
-        assert!(detect(&c).is_none());
+        // Flat at 0.32 with binomial-size wiggles (±0.01, M = 1000).
+        for (i, v) in c.value.iter_mut().enumerate() {
+            *v = 0.32 + if i % 2 == 0 { 0.01 } else { -0.01 };
+        }
+        assert!(detect(&c, 1).is_none());
     }
 }
