@@ -425,11 +425,12 @@ pub fn claim_c6(quick: bool) -> Result<ClaimOutput, Error> {
         ),
     ));
 
-    // Trained models (averaged engine): paired replicas on the same data.
+    // Trained models (averaged engine): paired replicas on the same data. Ten replicas give
+    // the control power under the run-wide Holm family of `reproduce` (df = 9).
     let (dt, n, kt, reps) = if quick {
-        (8000, 128, 40, 4u64)
+        (8000, 128, 40, 10u64)
     } else {
-        (32_000, 512, 80, 8u64)
+        (32_000, 512, 80, 16u64)
     };
     let auto = auto_schedule(p, s2, dt, &AutoConfig::default())?;
     let cfg = |schedule: ScheduleSpec| TrainConfig {
