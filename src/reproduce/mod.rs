@@ -273,9 +273,15 @@ pub fn render(r: &ReproduceReport) -> String {
         "phaseflow reproduce ({:?} tier, seed {}, Holm α = {} over all checks)",
         r.tier, r.seed, r.alpha
     );
+    let w = r
+        .claims
+        .iter()
+        .map(|c| c.title.chars().count())
+        .max()
+        .unwrap_or(5);
     let _ = writeln!(
         s,
-        "{:<4} {:<64} {:>9} {:>10}  verdict",
+        "{:<4} {:<w$} {:>9} {:>10}  verdict",
         "id", "claim", "checks", "controls"
     );
     for c in &r.claims {
@@ -289,11 +295,13 @@ pub fn render(r: &ReproduceReport) -> String {
             .iter()
             .filter(|x| x.negative_control.is_some())
             .collect();
+        let pad = w.saturating_sub(c.title.chars().count());
         let _ = writeln!(
             s,
-            "{:<4} {:<64} {:>4}/{:<4} {:>4}/{:<4}  {}",
+            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4}  {}",
             c.id,
             c.title,
+            " ".repeat(pad),
             real.iter().filter(|x| x.passed).count(),
             real.len(),
             ctl.iter().filter(|x| !x.passed).count(),
