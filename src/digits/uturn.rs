@@ -13,10 +13,10 @@
 //! and width with parametric-bootstrap SEs). A window only counts as found when the curve
 //! falls, by more than [`JUMP_Z`] bootstrap SEs.
 
-use super::classifier::Classifier;
 use super::data::{PIXELS, Unbalanced};
 use super::flow::integrate;
 use super::net::{Mlp, Workspace};
+use crate::detect::Feature;
 use crate::rng::{Purpose, stream};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -70,14 +70,14 @@ impl UTurnConfig {
     }
 }
 
-/// The U-turn curve of `net` on `data` with feature `clf`.
-pub fn curve(net: &Mlp, data: &Unbalanced, clf: &Classifier, cfg: &UTurnConfig) -> Curve {
+/// The U-turn curve of `net` on `data` with any [`Feature`] of the normalised image (for the
+/// digits: [`super::classifier::DigitClass`]).
+pub fn curve<F: Feature>(net: &Mlp, data: &Unbalanced, feature: &F, cfg: &UTurnConfig) -> Curve {
     let n = data.len();
     let k = cfg.grid.len();
     let feature = |x: &[f32]| {
-        let mut raw = [0f32; PIXELS];
-        data.denormalise(x, &mut raw);
-        clf.class(&raw)
+        let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        feature.label(&xd)
     };
     let counts: Vec<Vec<u32>> = (0..cfg.pairs.div_ceil(PAIR_CHUNK))
         .into_par_iter()
