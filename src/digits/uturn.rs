@@ -9,8 +9,8 @@
 //! U(0) = 2q(1 − q) for a generated share q of zeros (0.32 at q = 0.8); as t → 1, U → 0.
 //!
 //! The curve is plain data `(t, value, se)`; the window comes from the crate's phase
-//! detection ([`crate::detect::detect`]: steepest-change extent, t₁₀/t₉₀ crossings, centre
-//! and width with parametric-bootstrap SEs). A window only counts as found when the curve
+//! detection ([`crate::detect::detect`] over the whole curve: t₁₀/t₉₀ crossings of 10 % and
+//! 90 % of the drop U(0) − U(t_last), centre t₅₀ and width with parametric-bootstrap SEs). A window only counts as found when the curve
 //! falls, by more than [`JUMP_Z`] bootstrap SEs.
 
 use super::data::{PIXELS, Unbalanced};
@@ -146,10 +146,14 @@ impl Curve {
 /// streams `(seed, 0, Detect, b)`), or `None` when the curve does not fall or the drop is
 /// within [`JUMP_Z`] bootstrap SEs (a flat curve's noise).
 pub fn detect(c: &Curve, seed: u64) -> Option<Window> {
+    // Extent::Whole: SPEC §8 defines the U-turn window by the fall from the t = 0 level to
+    // near 0, i.e. over the whole curve. The default slope-based extent stops at the first
+    // noise dip of the slope on this gradual, binomially noisy decline (at 30 reference
+    // epochs it kept only t ≤ 0.125 and half the drop), which is a different window.
     let det = crate::detect::Detector {
+        extent: crate::detect::Extent::Whole,
         bootstrap: BOOTSTRAP,
         seed,
-        ..crate::detect::Detector::default()
     };
     let w = crate::detect::detect(&c.to_profile().ok()?, &det).ok()?;
     let falls = w.direction == crate::detect::Direction::Decreasing;
