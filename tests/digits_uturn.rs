@@ -2,7 +2,7 @@
 //! found; the mismatched-partner control stays flat and has no window. Same seed, same
 //! numbers.
 
-use phaseflow::digits::classifier::fit_zero_one;
+use phaseflow::digits::classifier::{DigitClass, fit_zero_one};
 use phaseflow::digits::data::{Digits, Unbalanced, default_path};
 use phaseflow::digits::train::{TimeSampler, TrainConfig, train};
 use phaseflow::digits::uturn::{Curve, UTurnConfig, curve, detect};
@@ -10,7 +10,7 @@ use phaseflow::digits::uturn::{Curve, UTurnConfig, curve, detect};
 fn small_curve(control: bool) -> Curve {
     let d = Digits::load(&default_path()).unwrap();
     let u = Unbalanced::build(&d, 0.8, 1).unwrap();
-    let clf = fit_zero_one(&d, 1, false).classifier;
+    let clf = DigitClass::new(fit_zero_one(&d, 1, false).classifier, &u);
     let mut cfg = TrainConfig::new(TimeSampler::Uniform, 60, 11, 0);
     cfg.hidden = 64;
     let net = train(&u, &cfg, |_, _, _| {}).unwrap();

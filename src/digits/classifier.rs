@@ -113,3 +113,44 @@ pub fn fit_zero_one(d: &Digits, seed: u64, shuffle_labels: bool) -> Fitted {
         accuracy_se: (a * (1.0 - a) / te.len() as f64).sqrt(),
     }
 }
+
+/// The classifier as a U-turn [`Feature`](crate::detect::Feature) on normalised images of
+/// an [`Unbalanced`](super::data::Unbalanced) set: label 0 or 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigitClass {
+    /// The fitted classifier (on raw intensities).
+    pub classifier: Classifier,
+    /// Per-pixel mean of the normalisation.
+    pub mean: Vec<f32>,
+    /// Per-pixel standard deviation of the normalisation.
+    pub sd: Vec<f32>,
+}
+
+impl DigitClass {
+    /// The feature for images normalised like `data`.
+    pub fn new(classifier: Classifier, data: &super::data::Unbalanced) -> Self {
+        DigitClass {
+            classifier,
+            mean: data.mean.clone(),
+            sd: data.sd.clone(),
+        }
+    }
+    /// The class of a normalised f32 image (denormalised in f32, as generated samples are).
+    pub fn class_f32(&self, x: &[f32]) -> u8 {
+        let mut raw = [0f32; PIXELS];
+        for j in 0..PIXELS {
+            raw[j] = x[j] * self.sd[j] + self.mean[j];
+        }
+        self.classifier.class(&raw)
+    }
+}
+
+impl crate::detect::Feature for DigitClass {
+    fn name(&self) -> String {
+        "digit class 0 vs 1 (logistic regression)".into()
+    }
+    fn label(&self, x: &[f64]) -> i64 {
+        let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        i64::from(self.class_f32(&xf))
+    }
+}

@@ -14,7 +14,7 @@
 //! error includes the binomial noise of q̂, whose floor is E|N(0, s²)| = s·√(2/π) with
 //! s = √(q(1 − q)/N) (0.0071 at N = 2000).
 
-use super::classifier::{Fitted, fit_zero_one};
+use super::classifier::{DigitClass, Fitted, fit_zero_one};
 use super::data::{Digits, PIXELS, Unbalanced};
 use super::flow::generate;
 use super::net::Mlp;
@@ -259,9 +259,10 @@ pub fn uturn_report(
         seed: cfg.seed,
         control: false,
     };
-    let curve = uturn::curve(&net, u, &clf.fitted.classifier, &ucfg);
+    let feature = DigitClass::new(clf.fitted.classifier.clone(), u);
+    let curve = uturn::curve(&net, u, &feature, &ucfg);
     ucfg.control = true;
-    let control = uturn::curve(&net, u, &clf.fitted.classifier, &ucfg);
+    let control = uturn::curve(&net, u, &feature, &ucfg);
     Ok((
         UTurnReport {
             reference_epochs: cfg.reference_epochs,
