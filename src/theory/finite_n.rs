@@ -76,6 +76,7 @@
 use super::Prediction;
 use crate::experiment::ConfigError;
 use crate::quadrature::tanh_moments;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Noise convention of the training objective (SPEC §4/§5.3): one type shared with the
@@ -510,18 +511,22 @@ impl FiniteN {
         self.binomial_average(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction)
     }
 
-    fn binomial_average(&self, p: f64, f: impl Fn(usize) -> Prediction) -> Prediction {
+    fn binomial_average(&self, p: f64, f: impl Fn(usize) -> Prediction + Sync) -> Prediction {
         if self.noise == Noise::Fixed || self.n < 2 {
             return Prediction::default();
         }
+        // One minimisation per n₊, in parallel; summed below in n₊ order, so the result does
+        // not depend on the thread count.
+        let terms: Vec<(f64, Prediction)> = (1..self.n)
+            .into_par_iter()
+            .filter_map(|k| {
+                let w = ln_binom_pmf(self.n, k, p).exp();
+                (w >= PMF_FLOOR).then(|| (w, f(k)))
+            })
+            .collect();
         let mut acc = [Some(0.0); 7];
         let mut wsum = 0.0;
-        for k in 1..self.n {
-            let w = ln_binom_pmf(self.n, k, p).exp();
-            if w < PMF_FLOOR {
-                continue;
-            }
-            let pr = f(k);
+        for (w, pr) in terms {
             let vals = [pr.c, pr.m, pr.omega, pr.b, pr.sqrt_q, pr.sqrt_r, pr.mse];
             for (a, v) in acc.iter_mut().zip(vals) {
                 *a = match (*a, v) {
