@@ -23,15 +23,11 @@ fn source(c: &CheckResult) -> String {
         .unwrap_or_default()
 }
 
-/// One line per check: `name [low point high] theory value (source) ±δ verdict t vs crit`.
-pub fn terminal(r: &RunReport) -> String {
-    let mut s = String::new();
-    let c = &r.config;
+/// The experiment in one line: schedule, sizes, engine, replicas, seed, level.
+fn describe(c: &crate::harness::Experiment) -> String {
     let t = &c.train;
-    let _ = writeln!(
-        s,
-        "phaseflow run '{}': {} p={} σ²={} d={} n={} K={} engine {:?}, R={} replicas, seed {}, α={} (Holm)",
-        c.name,
+    format!(
+        "{} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, engine {:?}, R = {} replicas, master seed {}, family-wise α = {} (Holm)",
         t.schedule.name(),
         t.p,
         t.sigma2,
@@ -42,7 +38,14 @@ pub fn terminal(r: &RunReport) -> String {
         c.replicas,
         t.seed,
         c.alpha
-    );
+    )
+}
+
+/// One line per check: `name [low point high] theory value (source) ±δ verdict t vs crit`.
+pub fn terminal(r: &RunReport) -> String {
+    let mut s = String::new();
+    let c = &r.config;
+    let _ = writeln!(s, "phaseflow run '{}': {}", c.name, describe(c));
     let _ = writeln!(
         s,
         "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
@@ -97,22 +100,8 @@ pub fn terminal(r: &RunReport) -> String {
 pub fn markdown(r: &RunReport) -> String {
     let mut s = String::new();
     let c = &r.config;
-    let t = &c.train;
     let _ = writeln!(s, "# phaseflow run `{}`\n", c.name);
-    let _ = writeln!(
-        s,
-        "Schedule {}, p = {}, σ² = {}, d = {}, n = {}, K = {}, engine {:?}, R = {} replicas, master seed {}, family-wise α = {} (Holm).\n",
-        t.schedule.name(),
-        t.p,
-        t.sigma2,
-        t.d,
-        t.n,
-        t.steps,
-        t.engine,
-        c.replicas,
-        t.seed,
-        c.alpha
-    );
+    let _ = writeln!(s, "{}.\n", describe(c));
     let m = &r.summary;
     let _ = writeln!(
         s,
