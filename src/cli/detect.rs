@@ -186,20 +186,14 @@ fn input(e: impl std::fmt::Display) -> Error {
 /// # Errors
 /// Bad input (exit 2, naming the flag), a diverged training or a flat profile (exit 1).
 pub fn run(a: &DetectArgs) -> Result<i32, Error> {
-    let spec = match a.schedule {
-        ScheduleKind::Linear => ScheduleSpec::Linear,
-        ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa: a.kappa },
-        // The adapted schedule itself (pilot with --share and --margin): its profile shows
-        // the window spread over the share of the grid it was given.
-        ScheduleKind::Auto => {
-            let cfg = crate::detect::AutoConfig {
-                share: a.share,
-                margin: a.margin,
-                ..crate::detect::AutoConfig::default()
-            };
-            crate::detect::auto_schedule(a.p, a.sigma2, a.d, &cfg)?.spec
-        }
-    };
+    // With `auto`, the adapted schedule itself (pilot with --share and --margin): its
+    // profile shows the window spread over the share of the grid it was given.
+    let spec = super::resolve_schedule(
+        a.schedule,
+        a.kappa,
+        (a.p, a.sigma2, a.d),
+        (a.share, a.margin),
+    )?;
     let extent = match a.extent.unwrap_or(match a.profile {
         ProfileKind::Mse => ExtentKind::Slope,
         ProfileKind::Uturn => ExtentKind::Whole,

@@ -106,19 +106,38 @@ impl ProblemArgs {
     /// # Errors
     /// [`Error::Input`] naming the flag the pilot rejects (p, sigma2, d, auto-share, …).
     pub fn try_schedule_spec(&self) -> Result<ScheduleSpec, Error> {
-        Ok(match self.schedule {
-            ScheduleKind::Linear => ScheduleSpec::Linear,
-            ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa: self.kappa },
-            ScheduleKind::Auto => {
-                let cfg = crate::detect::AutoConfig {
-                    share: self.auto_share,
-                    margin: self.auto_margin,
-                    ..crate::detect::AutoConfig::default()
-                };
-                crate::detect::auto_schedule(self.p, self.sigma2, self.d, &cfg)?.spec
-            }
-        })
+        resolve_schedule(
+            self.schedule,
+            self.kappa,
+            (self.p, self.sigma2, self.d),
+            (self.auto_share, self.auto_margin),
+        )
     }
+}
+
+/// The schedule a `--schedule` kind names; `auto` runs the pilot of
+/// [`crate::detect::auto_schedule`] for (p, σ², d) with the given (share, margin).
+///
+/// # Errors
+/// [`Error::Input`] naming the flag the pilot rejects.
+pub(crate) fn resolve_schedule(
+    kind: ScheduleKind,
+    kappa: f64,
+    (p, sigma2, d): (f64, f64, usize),
+    (share, margin): (f64, f64),
+) -> Result<ScheduleSpec, Error> {
+    Ok(match kind {
+        ScheduleKind::Linear => ScheduleSpec::Linear,
+        ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa },
+        ScheduleKind::Auto => {
+            let cfg = crate::detect::AutoConfig {
+                share,
+                margin,
+                ..crate::detect::AutoConfig::default()
+            };
+            crate::detect::auto_schedule(p, sigma2, d, &cfg)?.spec
+        }
+    })
 }
 
 /// Serialise `value` as pretty JSON on stdout.

@@ -4,7 +4,7 @@
 
 use super::{Claim, Context, Outcome};
 use crate::error::Error;
-use crate::experiment::{EngineKind, TrainConfig, TrainOutput};
+use crate::experiment::{TrainConfig, TrainOutput};
 use crate::harness::check::{Allowance, CheckInput, Side, Source};
 use crate::harness::families::{overlap_allowance, p_hat_allowance, theory_for};
 use crate::harness::stats::Estimate;
@@ -46,16 +46,7 @@ fn experiment(ctx: &Context, name: &str, train: TrainConfig, replicas: usize) ->
 
 /// The averaged-engine base of the claims: p = 0.8, σ² = 1, κ = 2, λ = 0.01.
 fn base() -> TrainConfig {
-    TrainConfig {
-        schedule: ScheduleSpec::Dilated { kappa: 2.0 },
-        p: 0.8,
-        sigma2: 1.0,
-        engine: EngineKind::Averaged,
-        lambda_u: 0.01,
-        lambda_w: 0.01,
-        n_gen: 8192,
-        ..TrainConfig::default()
-    }
+    crate::harness::averaged_base()
 }
 
 fn replicate(ctx: &Context, exp: &Experiment) -> Result<Vec<TrainOutput>, Error> {
