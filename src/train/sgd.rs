@@ -75,6 +75,51 @@ impl Adam {
     }
 }
 
+/// Independent partial sums per dot product in the fused pass.
+const LANES: usize = 4;
+
+/// Turn the noise row `xt` into x_t = α·x0 + β·x1 in place and return (w·x_t, u·x_t, u·x1),
+/// each summed in `LANES` interleaved partial sums, combined in lane order (deterministic).
+fn fused_xt_dots(
+    xt: &mut [f64],
+    x1: &[f64],
+    u: &[f64],
+    w: &[f64],
+    alpha: f64,
+    beta: f64,
+) -> SampleDots {
+    let mut acc = [[0.0f64; LANES]; 3];
+    let n = xt.len() / LANES * LANES;
+    for ((((xc, x1c), uc), wc), _) in xt[..n]
+        .chunks_exact_mut(LANES)
+        .zip(x1[..n].chunks_exact(LANES))
+        .zip(u[..n].chunks_exact(LANES))
+        .zip(w[..n].chunks_exact(LANES))
+        .zip(0..)
+    {
+        for l in 0..LANES {
+            let v = alpha * xc[l] + beta * x1c[l];
+            xc[l] = v;
+            acc[0][l] += wc[l] * v;
+            acc[1][l] += uc[l] * v;
+            acc[2][l] += uc[l] * x1c[l];
+        }
+    }
+    for j in n..xt.len() {
+        let v = alpha * xt[j] + beta * x1[j];
+        xt[j] = v;
+        acc[0][0] += w[j] * v;
+        acc[1][0] += u[j] * v;
+        acc[2][0] += u[j] * x1[j];
+    }
+    let sum = |a: [f64; LANES]| a.iter().sum::<f64>();
+    SampleDots {
+        wx: sum(acc[0]),
+        ux: sum(acc[1]),
+        ux1: sum(acc[2]),
+    }
+}
+
 impl Sgd {
     /// One Adam run for grid time `k`.
     fn train_step(
@@ -100,17 +145,14 @@ impl Sgd {
             let uu = params.u_norm2();
             for i in 0..data.n {
                 let x1 = data.row(i);
-                // Draw x_t and its dot products in one pass.
-                let (u, w) = (params.u(), params.w());
-                let mut dots = SampleDots::default();
-                for j in 0..d {
-                    let g: f64 = noise.sample(StandardNormal);
-                    let v = alpha * g + beta * x1[j];
-                    xt[j] = v;
-                    dots.wx += w[j] * v;
-                    dots.ux += u[j] * v;
-                    dots.ux1 += u[j] * x1[j];
+                // Draw the noise row in a tight loop (the ziggurat's branches stay out of the
+                // arithmetic), then x_t and its dot products in one pass with LANES
+                // independent partial sums per dot product, so the adds pipeline instead of
+                // waiting on one another.
+                for g in &mut xt {
+                    *g = noise.sample(StandardNormal);
                 }
+                let dots = fused_xt_dots(&mut xt, x1, params.u(), params.w(), alpha, beta);
                 total += params.accumulate_sample_grad_with(&xt, x1, &dots, uu, inv_d, &mut grad);
             }
             total = total * inv_d
