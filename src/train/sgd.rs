@@ -11,9 +11,10 @@
 //! d = 5000 gives λ = 2. The reference learning rate 0.01 carries over unchanged.
 //!
 //! # Cost
-//! Per epoch and step: n·d normal draws (ziggurat, [`rand_distr::StandardNormal`]) and two
-//! passes over a d-row that stays in L1 cache (draw x_t fused with its dot products;
-//! residual and gradient). The n×d noise matrix is never stored.
+//! Per epoch and step: n·d normal draws (ziggurat, [`rand_distr::StandardNormal`], drawn
+//! a row at a time in a tight loop) and two arithmetic passes over a d-row that stays in L1
+//! cache (x_t fused with its dot products, in 4-lane partial sums; residual and gradient).
+//! The n×d noise matrix is never stored.
 
 use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
 use crate::denoiser::{SampleDots, StepParams};
