@@ -25,6 +25,7 @@ pub mod experiment;
 pub mod flow;
 pub mod harness;
 pub mod io;
+pub mod linalg;
 pub mod mixture;
 pub mod plot;
 pub mod quadrature;

@@ -16,6 +16,7 @@
 //! doi:10.1016/j.neunet.2017.12.012.
 
 use super::data::PIXELS;
+use crate::linalg::dot;
 use crate::rng::{Purpose, stream};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -122,27 +123,6 @@ fn affine(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
     for (r, yr) in y.iter_mut().enumerate() {
         *yr = dot(&w[r * cols..(r + 1) * cols], x) + b[r];
     }
-}
-
-/// Dot product with eight independent partial sums in a fixed order: the compiler may not
-/// reorder a single f32 accumulator, so a plain loop would not vectorise; eight lanes do,
-/// and the fixed lane order keeps the result deterministic.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
 }
 
 impl Mlp {

@@ -44,24 +44,7 @@ pub struct Span {
     identity: bool,
 }
 
-/// Dot product with eight independent accumulators (vectorises; fixed summation order).
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
-}
+pub(crate) use crate::linalg::dot;
 
 /// G = Z Zᵀ (m × m, row-major, symmetric) for Z given row-major m × d.
 pub fn gram(z: &[f64], m: usize, d: usize) -> Vec<f64> {
