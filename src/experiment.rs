@@ -1,144 +1,76 @@
 //! One training run end to end: validated configuration → data → engine → generated
-//! samples → a serialisable [`TrainOutput`]. This is what `phaseflow train` prints and
-//! what the harness repeats over replicas.
+//! samples → a serialisable [`TrainOutput`]. This is what `phaseflow train` prints
+//! ([`run`]), what the harness repeats over replicas, and the configuration whose theory
+//! `phaseflow theory` prints ([`theory`]): the same [`TrainConfig`], so the theory describes
+//! the objective the training minimises.
 //!
 //! ```no_run
 //! use phaseflow::experiment::TrainConfig;
-//! let cfg = TrainConfig { d: 200, n: 64, steps: 10, epochs: 200, ..TrainConfig::default() };
-//! let out = cfg.validate().unwrap().run(0).unwrap();
+//! use phaseflow::problem::ProblemSpec;
+//! use phaseflow::train::EngineConfig;
+//! let cfg = TrainConfig {
+//!     problem: ProblemSpec { d: 200, n: 64, steps: 10, ..ProblemSpec::default() },
+//!     engine: EngineConfig::default_of("averaged").unwrap(),
+//!     ..TrainConfig::default()
+//! };
+//! let out = phaseflow::experiment::run(&cfg).unwrap();
 //! println!("p̂ = {}", out.generated.p_hat);
 //! ```
 
 use crate::denoiser::Overlaps;
-use crate::flow::{Flow, GeneratedStats, Integrator, generate};
-use crate::mixture::{Mixture, MixtureError};
+use crate::error::Error;
+use crate::flow::{GeneratedStats, Integrator, Sampler, generate};
+use crate::mixture::Mixture;
+use crate::problem::{ProblemSpec, at_least_one};
 use crate::rng::{Purpose, stream};
-use crate::schedule::{Schedule, ScheduleError, ScheduleSpec};
+use crate::schedule::Schedule;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
-use crate::train::averaged::{Averaged, Noise, generate::generate_in_span};
-use crate::train::sgd::Sgd;
-use crate::train::{Engine, Problem, StepRecord, TrainError, Trained};
+use crate::theory::{TheoryConfig, TheoryReport};
+use crate::train::{Engine, EngineConfig, Problem, StepRecord, TrainError, Trained};
 use serde::{Deserialize, Serialize};
 
-/// Version of the `train --json` schema; bumped on any incompatible change.
-pub const TRAIN_SCHEMA_VERSION: u32 = 1;
+/// Version of the `train --json` schema; bumped on any incompatible change (2: the engine's
+/// knobs moved into `config.engine`, the problem into `config.problem`).
+pub const TRAIN_SCHEMA_VERSION: u32 = 2;
 
-/// Which training engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum EngineKind {
-    /// Adam with fresh noise each epoch (SPEC §4, engine 1).
-    #[default]
-    Sgd,
-    /// L-BFGS on the exact noise-averaged objective in the span of the data
-    /// (SPEC §4, engine 2); deterministic, per-step convergence reported.
-    Averaged,
-}
-
-/// The mean direction μ of the mixture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum MeanKind {
-    /// μ = (1, …, 1).
-    #[default]
-    Ones,
-    /// A uniformly random direction scaled to |μ| = √d, from stream (seed, 0, Direction, 0).
-    Random,
-}
-
-/// Everything one training run needs. Defaults are the CPU-friendly reference settings.
+/// Everything one training run needs: the problem, the engine, the master seed and the
+/// generated samples. Every field has a default (the CPU-friendly reference settings), so
+/// a configuration file states only what differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrainConfig {
-    /// Time schedule. Default dilated, κ = 2.
-    pub schedule: ScheduleSpec,
-    /// Weight of the + mode. Default 0.8.
-    pub p: f64,
-    /// Within-mode variance. Default 1.
-    pub sigma2: f64,
-    /// Dimension. Default 1000.
-    pub d: usize,
-    /// Training samples. Default 128.
-    pub n: usize,
-    /// Grid points K. Default 40.
-    pub steps: usize,
-    /// Engine. Default sgd.
-    pub engine: EngineKind,
-    /// Noise convention (SPEC §5.3). Default fresh. `fixed` needs the averaged engine.
-    #[serde(default)]
-    pub noise: Noise,
-    /// Epochs of the sgd engine. Default 2000.
-    pub epochs: usize,
-    /// Adam learning rate of the sgd engine. Default 0.01.
-    pub lr: f64,
-    /// Ridge on u. Default 0.01.
-    pub lambda_u: f64,
-    /// Ridge on w. Default 0.01.
-    pub lambda_w: f64,
-    /// Master seed. Default 0.
+    /// The problem (mixture, schedule, grid, objective).
+    pub problem: ProblemSpec,
+    /// The engine and its knobs. Default sgd.
+    pub engine: EngineConfig,
+    /// Master seed (every random stream derives from it, SPEC §7). Default 0.
     pub seed: u64,
     /// Generated samples. Default 4096.
     pub n_gen: usize,
     /// Integrator for generation. Default Euler.
     pub integrator: Integrator,
-    /// Mean direction. Default all ones.
-    pub mean: MeanKind,
+    /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
+    /// the averaged engine, the full one for sgd). Resolved in the output.
+    pub sampler: Option<Sampler>,
 }
 
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            schedule: ScheduleSpec::Dilated { kappa: 2.0 },
-            p: 0.8,
-            sigma2: 1.0,
-            d: 1000,
-            n: 128,
-            steps: 40,
-            engine: EngineKind::Sgd,
-            noise: Noise::Fresh,
-            epochs: 2000,
-            lr: 0.01,
-            lambda_u: 0.01,
-            lambda_w: 0.01,
+            problem: ProblemSpec::default(),
+            engine: EngineConfig::default(),
             seed: 0,
             n_gen: 4096,
             integrator: Integrator::Euler,
-            mean: MeanKind::Ones,
+            sampler: None,
         }
     }
-}
-
-/// Rejected configuration: the message names the field (as its CLI flag) and the rule.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ConfigError {
-    /// Mixture parameters.
-    #[error(transparent)]
-    Mixture(#[from] MixtureError),
-    /// Schedule parameters.
-    #[error(transparent)]
-    Schedule(#[from] ScheduleError),
-    /// A size that must be at least 1.
-    #[error("{field}: must be at least 1")]
-    ZeroSize { field: &'static str },
-    /// A combination of flags that no engine implements.
-    #[error("{field}: {rule}")]
-    Unsupported {
-        field: &'static str,
-        rule: &'static str,
-    },
-    /// A number outside its allowed range.
-    #[error("{field}: must be {rule}, got {value}")]
-    OutOfRange {
-        field: &'static str,
-        rule: &'static str,
-        value: f64,
-    },
 }
 
 /// A configuration that passed validation, with its schedule and mixture built.
 #[derive(Debug)]
 pub struct Validated {
-    /// The configuration.
+    /// The configuration, resolved: an `auto` schedule is its knots, the sampler is named.
     pub config: TrainConfig,
     /// The schedule resolved for d.
     pub schedule: Box<dyn Schedule>,
@@ -185,107 +117,95 @@ pub struct TrainOutput {
     pub generated: GeneratedStats,
 }
 
-fn positive_finite(field: &'static str, v: f64) -> Result<(), ConfigError> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ConfigError::OutOfRange {
-            field,
-            rule: "positive and finite",
-            value: v,
-        })
-    }
-}
-
-fn nonnegative_finite(field: &'static str, v: f64) -> Result<(), ConfigError> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(ConfigError::OutOfRange {
-            field,
-            rule: "non-negative and finite",
-            value: v,
-        })
-    }
-}
-
-fn at_least_one(field: &'static str, v: usize) -> Result<(), ConfigError> {
-    if v == 0 {
-        Err(ConfigError::ZeroSize { field })
-    } else {
-        Ok(())
-    }
-}
-
 impl TrainConfig {
-    /// Check every field and build the schedule and mixture.
+    /// Check every field (cheap checks first), resolve an `auto` schedule with its pilot
+    /// (once) and build the schedule and mixture.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the first bad field.
-    pub fn validate(&self) -> Result<Validated, ConfigError> {
-        at_least_one("d", self.d)?;
-        at_least_one("n", self.n)?;
-        at_least_one("steps", self.steps)?;
-        at_least_one("epochs", self.epochs)?;
+    /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
+    pub fn validate(&self) -> Result<Validated, Error> {
+        self.problem.check()?;
+        self.engine.check()?;
         at_least_one("gen", self.n_gen)?;
-        positive_finite("lr", self.lr)?;
-        nonnegative_finite("lambda-u", self.lambda_u)?;
-        nonnegative_finite("lambda-w", self.lambda_w)?;
-        if self.noise == Noise::Fixed && self.engine != EngineKind::Averaged {
-            return Err(ConfigError::Unsupported {
-                field: "noise",
-                rule: "`fixed` is implemented by the averaged engine only; add --engine averaged",
-            });
-        }
-        let mixture = match self.mean {
-            MeanKind::Ones => Mixture::ones(self.p, self.sigma2, self.d)?,
-            MeanKind::Random => Mixture::random_direction(
-                self.p,
-                self.sigma2,
-                self.d,
-                &mut stream(self.seed, 0, Purpose::Direction, 0),
-            )?,
+        let problem = crate::phase::resolve(&self.problem)?;
+        let schedule = problem.schedule()?;
+        let mixture = problem.mixture(self.seed)?;
+        let config = TrainConfig {
+            problem,
+            sampler: Some(self.sampler.unwrap_or(self.engine.default_sampler())),
+            ..self.clone()
         };
-        let schedule = self.schedule.build(self.d)?;
         Ok(Validated {
-            config: self.clone(),
+            config,
             schedule,
             mixture,
         })
     }
+
+    /// The theory document of this configuration (`phaseflow theory`): its resolved
+    /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
+    ///
+    /// # Errors
+    /// As [`TrainConfig::validate`].
+    pub fn theory_config(&self, finite_n: bool) -> Result<TheoryConfig, Error> {
+        let v = self.validate()?;
+        let p = &v.config.problem;
+        Ok(TheoryConfig {
+            schedule: p.schedule.clone(),
+            p: p.p,
+            sigma2: p.sigma2,
+            d: p.d,
+            steps: p.steps,
+            n: finite_n.then_some(p.n),
+            lambda_u: p.lambda_u,
+            lambda_w: p.lambda_w,
+            noise: self.engine.noise(),
+        })
+    }
+}
+
+/// `phaseflow train`: validate, train replica 0, generate and summarise.
+///
+/// # Errors
+/// Bad input ([`Error::Config`], [`Error::Detect`]) before any work, or a diverged training
+/// ([`Error::Train`]).
+pub fn run(config: &TrainConfig) -> Result<TrainOutput, Error> {
+    Ok(config.validate()?.run(0)?)
+}
+
+/// `phaseflow theory`: every SPEC §5 prediction for `config` (with the finite-n block if
+/// `finite_n`).
+///
+/// # Errors
+/// Bad input, naming the field.
+pub fn theory(config: &TrainConfig, finite_n: bool) -> Result<TheoryReport, Error> {
+    Ok(config.theory_config(finite_n)?.compute()?)
 }
 
 impl Validated {
     /// The engine this configuration names.
-    pub fn engine(&self) -> Box<dyn Engine> {
-        match self.config.engine {
-            EngineKind::Sgd => Box::new(Sgd {
-                epochs: self.config.epochs,
-                lr: self.config.lr,
-            }),
-            EngineKind::Averaged => Box::new(Averaged {
-                noise: self.config.noise,
-                ..Averaged::default()
-            }),
-        }
+    pub fn engine(&self) -> &dyn Engine {
+        self.config.engine.engine()
     }
 
-    /// Train replica `replica` (data from stream (seed, replica, Data, 0)).
+    /// Train replica `replica` (data from stream (seed, replica, Data, 0)); returns the
+    /// model and the training set's + fraction.
     ///
     /// # Errors
     /// [`TrainError`] if training diverges.
     pub fn train(&self, replica: u64) -> Result<(Trained, f64), TrainError> {
         let c = &self.config;
+        let pr = &c.problem;
         let data = self
             .mixture
-            .sample(c.n, &mut stream(c.seed, replica, Purpose::Data, 0));
-        let grid = self.schedule.grid(c.steps);
+            .sample(pr.n, &mut stream(c.seed, replica, Purpose::Data, 0));
+        let grid = self.schedule.grid(pr.steps);
         let problem = Problem {
             schedule: self.schedule.as_ref(),
             grid: &grid,
             data: &data,
-            lambda_u: c.lambda_u,
-            lambda_w: c.lambda_w,
+            lambda_u: pr.lambda_u,
+            lambda_w: pr.lambda_w,
             seed: c.seed,
             replica,
         };
@@ -311,6 +231,7 @@ impl Validated {
         let c = &self.config;
         let mu = self.mixture.mu();
         let den = &trained.denoiser;
+        let s = self.schedule.as_ref();
         let steps = den
             .grid
             .iter()
@@ -318,7 +239,6 @@ impl Validated {
             .zip(&trained.records)
             .map(|((&t, p), rec): ((&f64, _), &StepRecord)| {
                 let overlaps = p.overlaps(mu);
-                let s = self.schedule.as_ref();
                 StepOutput {
                     t,
                     tau: s.tau(t),
@@ -330,23 +250,15 @@ impl Validated {
                 }
             })
             .collect();
-        // The averaged engine is meant for large d: generate in the span of the denoiser's
-        // vectors (same law, O(K·r) per sample instead of O(K·d)).
-        let generated = match c.engine {
-            EngineKind::Sgd => {
-                let flow = Flow::new(self.schedule.as_ref(), den, c.integrator);
-                generate(&flow, mu, c.n_gen, c.seed, replica)
-            }
-            EngineKind::Averaged => generate_in_span(
-                self.schedule.as_ref(),
-                den,
-                c.integrator,
-                mu,
-                c.n_gen,
-                c.seed,
-                replica,
-            ),
-        };
+        let sampler = c.sampler.unwrap_or(c.engine.default_sampler());
+        let generated = generate(
+            sampler,
+            s,
+            den,
+            c.integrator,
+            mu,
+            (c.n_gen, c.seed, replica),
+        );
         TrainOutput {
             schema_version: TRAIN_SCHEMA_VERSION,
             config: c.clone(),

@@ -46,7 +46,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// # Errors
 /// [`Error::Io`] naming the file.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Run(e.to_string()))?;
+    let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
     write_atomic(path, s.as_bytes())
 }
@@ -62,10 +62,13 @@ pub fn read_to_string(path: &Path) -> Result<String, Error> {
 /// Read and parse a JSON file; a parse failure is an input error naming the file.
 ///
 /// # Errors
-/// [`Error::Io`] or [`Error::Input`] naming the file.
+/// [`Error::Io`] or [`Error::Parse`] naming the file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
     let s = read_to_string(path)?;
-    serde_json::from_str(&s).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+    serde_json::from_str(&s).map_err(|e| Error::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -4,19 +4,32 @@
 //! generative models (Aranguri & Insulla, arXiv:2412.07972) against experiment.
 //!
 //! A two-layer denoiser f(x) = c·x + u·tanh(w·x/√d + b), one parameter set per time step,
-//! is trained to sample a two-mode Gaussian mixture in dimension d. Data flows one way:
-//! [`experiment::TrainConfig`] → [`train`] engine → [`denoiser::Denoiser`] →
-//! [`flow`] (generated samples) → statistics.
+//! is trained to sample a two-mode Gaussian mixture in dimension d. Modules, one per concept,
+//! in layers that import only downwards:
 //!
-//! Modules, one per concept: [`mixture`] (data, SPEC §1), [`schedule`] (time maps, §2),
-//! [`denoiser`] (model, §3), [`train`] (engines, §4), [`flow`] (sampling, §3/§5.4),
-//! [`experiment`] (one run end to end), [`rng`] (seed derivation, §7), [`cli`].
+//! 1. [`problem`] (the problem as data: mixture, schedule, grid, objective; validation
+//!    errors) over [`schedule`] (time maps, SPEC §2) and [`mixture`] (data, §1), with the
+//!    utilities [`rng`] (seed derivation, §7), [`stats`], [`linalg`], [`quadrature`], [`io`];
+//! 2. [`denoiser`] (the model, §3) → [`flow`] (every sampler, §3/§5.4) → [`train`] (the
+//!    engines and their configuration, §4) → [`theory`] (every prediction, §5);
+//! 3. [`phase`] (profiles, windows, phase-aware schedules, §5.5/§8) → [`experiment`] (one
+//!    run end to end: `phaseflow train` and `theory`) → [`detect`] (`phaseflow detect`) →
+//!    [`harness`] (replicas, checks, shards, sweeps, §6) → [`claims`] (C1–C7,
+//!    `phaseflow reproduce`) → [`report`] (every output format behind one trait), with
+//!    [`plot`] for figures, [`demo`] and the real-data experiment [`digits`].
+//!
+//! Every subcommand of the `phaseflow` binary is one library call taking its configuration
+//! (`experiment::run`, `experiment::theory`, `detect::run`, `harness::run`,
+//! `claims::reproduce`, …); the binary only parses flags and prints through
+//! [`report::Reports`]. Failures are typed ([`error::Error`]); the binary maps them to exit
+//! codes.
 
-// Public items carry docs; enum-variant fields are self-describing, so missing_docs is not denied.
+#![warn(missing_docs)] // the public API is documented, item by item
 #![warn(clippy::float_cmp)] // compare floats through explicit tolerances
 #![allow(clippy::needless_range_loop)] // numerical kernels index several arrays in lockstep
 
-pub mod cli;
+pub mod claims;
+pub mod demo;
 pub mod denoiser;
 pub mod detect;
 pub mod digits;
@@ -27,11 +40,13 @@ pub mod harness;
 pub mod io;
 pub mod linalg;
 pub mod mixture;
+pub mod phase;
 pub mod plot;
+pub mod problem;
 pub mod quadrature;
 pub mod report;
-pub mod reproduce;
 pub mod rng;
 pub mod schedule;
+pub mod stats;
 pub mod theory;
 pub mod train;

@@ -1,5 +1,7 @@
 //! `phaseflow`: parse, run, map the error to an exit code.
 
+mod cli;
+
 fn main() {
     // Rust ignores SIGPIPE, so writing to a closed pipe (`phaseflow … | head`) would panic;
     // restore the default action: the process ends quietly like any Unix filter.
@@ -8,11 +10,11 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    match phaseflow::cli::run() {
+    match cli::run() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::exit(e.code());
+            std::process::exit(cli::exit_code(&e));
         }
     }
 }

@@ -16,20 +16,32 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 /// Rejected mixture parameters, one variant per bad field.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MixtureError {
     /// p must lie strictly between 0 and 1.
     #[error("p: must satisfy 0 < p < 1, got {p}")]
-    WeightOutOfRange { p: f64 },
+    WeightOutOfRange {
+        /// The p given.
+        p: f64,
+    },
     /// σ² must be positive and finite.
     #[error("sigma2: must be positive and finite, got {sigma2}")]
-    NonPositiveVariance { sigma2: f64 },
+    NonPositiveVariance {
+        /// The σ² given.
+        sigma2: f64,
+    },
     /// d must be at least 1.
     #[error("d: must be at least 1")]
     ZeroDimension,
     /// μ must satisfy |μ|² = d.
     #[error("mu: |mu|^2 must equal d = {d}, got {norm2}")]
-    MeanNorm { norm2: f64, d: usize },
+    MeanNorm {
+        /// |μ|² of the μ given.
+        norm2: f64,
+        /// Its dimension.
+        d: usize,
+    },
 }
 
 /// Two-mode Gaussian mixture with weights (p, 1 − p), means ±μ and variance σ².

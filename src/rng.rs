@@ -20,8 +20,9 @@
 use rand::SeedableRng;
 pub use rand_xoshiro::Xoshiro256PlusPlus as PortableRng;
 
-/// What a random stream is used for. The discriminant is part of the seed
-/// derivation, so it must never change for an existing variant.
+/// What a random stream is used for. Each purpose is its own namespace of streams; its
+/// [`Purpose::word`] is part of the seed derivation, so it must never change for an
+/// existing variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
@@ -53,8 +54,27 @@ pub enum Purpose {
     DigitsInit = 12,
     /// Digits: per-epoch shuffle, training times and noise x0 (index = epoch).
     DigitsTrain = 13,
-    /// Digits: generated samples and U-turn noise (index = chunk of samples).
+    /// Digits: generated samples (index = chunk of samples).
     DigitsGenerate = 14,
+    /// Digits: the second, independent set of generated samples of the comparison's
+    /// negative control (index = chunk of samples).
+    DigitsGenerateControl = 15,
+    /// Digits: the U-turn noise x₀ (index = chunk of pairs).
+    DigitsUTurn = 16,
+}
+
+impl Purpose {
+    /// The (purpose word, index offset) that enter the derivation. Most purposes use their
+    /// discriminant and no offset. The two digits namespaces below began as index ranges of
+    /// [`Purpose::DigitsGenerate`] (offsets 2^20 and 2^40, far above any chunk count); they
+    /// keep those words so that every stream, and every digits result, is unchanged.
+    pub const fn word(self) -> (u64, u64) {
+        match self {
+            Purpose::DigitsGenerateControl => (Purpose::DigitsGenerate as u64, 1 << 20),
+            Purpose::DigitsUTurn => (Purpose::DigitsGenerate as u64, 1 << 40),
+            p => (p as u64, 0),
+        }
+    }
 }
 
 /// SplitMix64 finaliser: a bijective mixer of 64-bit words.
@@ -68,9 +88,11 @@ pub fn mix(mut z: u64) -> u64 {
 
 /// The 64-bit seed of stream `(master, replica, purpose, index)`.
 ///
-/// Folded as `mix(mix(mix(mix(master) ^ replica) ^ purpose) ^ index)`.
+/// Folded as `mix(mix(mix(mix(master) ^ replica) ^ word) ^ (offset + index))` with
+/// `(word, offset)` = [`Purpose::word`].
 pub fn derive(master: u64, replica: u64, purpose: Purpose, index: u64) -> u64 {
-    mix(mix(mix(mix(master) ^ replica) ^ purpose as u64) ^ index)
+    let (word, offset) = purpose.word();
+    mix(mix(mix(mix(master) ^ replica) ^ word) ^ offset.wrapping_add(index))
 }
 
 /// A portable generator for stream `(master, replica, purpose, index)`.
@@ -90,6 +112,25 @@ mod tests {
         assert_ne!(base, derive(1, 3, Purpose::Noise, 4));
         assert_ne!(base, derive(1, 2, Purpose::Data, 4));
         assert_ne!(base, derive(1, 2, Purpose::Noise, 5));
+    }
+
+    #[test]
+    fn digits_namespaces_keep_their_streams() {
+        // The words the digits streams had as index ranges of DigitsGenerate.
+        for c in [0u64, 1, 7, 1000] {
+            assert_eq!(
+                derive(1, 2, Purpose::DigitsUTurn, c),
+                mix(mix(mix(mix(1) ^ 2) ^ 14) ^ ((1 << 40) + c))
+            );
+            assert_eq!(
+                derive(1, 2, Purpose::DigitsGenerateControl, c),
+                mix(mix(mix(mix(1) ^ 2) ^ 14) ^ ((1 << 20) + c))
+            );
+            assert_eq!(
+                derive(1, 2, Purpose::DigitsGenerate, c),
+                mix(mix(mix(mix(1) ^ 2) ^ 14) ^ c)
+            );
+        }
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! `phaseflow digits uturn|train|compare`: the real-data experiment of issue 8 on the 8×8
-//! handwritten digits (see [`crate::digits`]).
+//! handwritten digits (see [`phaseflow::digits`]).
 
-use crate::digits::compare::{self, CompareConfig};
-use crate::digits::data;
-use crate::digits::flow::generate;
-use crate::digits::train::{TimeSampler, TrainConfig, train};
-use crate::error::Error;
-use crate::harness;
-use crate::plot::Figure;
+use super::args::{OutputArgs, SeedArgs};
 use clap::{Args, Subcommand, ValueEnum};
+use phaseflow::digits::compare::{self, CompareConfig};
+use phaseflow::digits::data;
+use phaseflow::digits::train::{DigitsTrainConfig, TimeSampler};
+use phaseflow::error::Error;
+use phaseflow::harness;
+use phaseflow::plot::Figure;
+use phaseflow::problem::ConfigError;
 use std::path::PathBuf;
 
 /// Flags of `phaseflow digits`.
@@ -22,21 +23,13 @@ pub struct DigitsArgs {
 /// Flags shared by the digits subcommands.
 #[derive(Debug, Clone, Args)]
 pub struct Common {
-    /// Master seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub seed: SeedArgs,
     /// The data file (its checksum is `<file>.sha256`).
     #[arg(long, default_value_os_t = data::default_path())]
     pub data: PathBuf,
-    /// Folder for the JSON report and figures (omit: nothing is written).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Print one JSON document instead of a table.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The digits subcommands.
@@ -124,9 +117,6 @@ fn exit_code(checks: &[compare::Check]) -> i32 {
 }
 
 /// Run `phaseflow digits …`; exit code 1 when a check or control is not as expected.
-///
-/// # Errors
-/// Bad flags, a missing or corrupt data file, a failed training run.
 pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
     match &a.command {
         DigitsCommand::Uturn {
@@ -136,32 +126,22 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             pairs,
         } => {
             let cfg = CompareConfig {
-                seed: common.seed,
+                seed: common.seed.seed,
                 reference_epochs: *epochs,
                 uturn_points: *points,
                 uturn_pairs: *pairs,
                 ..CompareConfig::default()
             };
-            let (d, u) = compare::load(&common.data, cfg.share, cfg.seed)?;
-            let clf = compare::classifier(&d, cfg.seed);
-            let (ut, _) = compare::uturn_report(&u, &clf, &cfg)?;
-            let mut checks = compare::classifier_checks(&clf);
-            checks.extend(compare::uturn_checks(&ut));
-            let doc = serde_json::json!({
-                "schema": compare::SCHEMA,
-                "config": cfg,
-                "classifier": clf,
-                "uturn": ut,
-                "checks": checks,
-            });
-            if let Some(dir) = &common.out {
-                crate::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
+            let doc = compare::uturn_command(&common.data, &cfg)?;
+            let (clf, ut) = (&doc.classifier, &doc.uturn);
+            if let Some(dir) = &common.output.out {
+                phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
                 Figure::new("digits 0 vs 1: U-turn")
-                    .with_panel(compare::uturn_panel(&ut))
+                    .with_panel(compare::uturn_panel(ut))
                     .save(dir, "digits_uturn")?;
             }
-            if common.json {
-                super::print_json(&doc)?;
+            if common.output.json {
+                println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
                 println!(
                     "classifier held-out accuracy {:.4} ({} images); shuffled labels {:.4}",
@@ -178,9 +158,9 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     Some(w) => println!("window {}", compare::window_line(w)),
                     None => println!("no window found"),
                 }
-                compare::print_checks(&checks);
+                compare::print_checks(&doc.checks);
             }
-            Ok(exit_code(&checks))
+            Ok(exit_code(&doc.checks))
         }
         DigitsCommand::Train {
             common,
@@ -196,60 +176,45 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 SamplerKind::Uniform => TimeSampler::Uniform,
                 SamplerKind::Aware => {
                     let [lo, hi] = window[..] else {
-                        return Err(Error::Input(format!(
-                            "--window {window:?}: expected two values LO,HI"
-                        )));
+                        return Err(ConfigError::TooFew {
+                            field: "window",
+                            min: 2,
+                            why: " values LO,HI",
+                            got: window.len(),
+                        }
+                        .into());
                     };
                     TimeSampler::window(lo, hi, *weight)
-                        .map_err(|e| Error::Input(format!("--window/--weight: {e}")))?
+                        .map_err(phaseflow::digits::DigitsError::from)?
                 }
             };
-            let (d, u) = compare::load(&common.data, 0.8, common.seed)?;
-            let clf = compare::classifier(&d, common.seed).fitted.classifier;
-            let marks = CompareConfig::default()
-                .with_epochs(*epochs, *checkpoints)
-                .checkpoints;
-            let cfg = TrainConfig::new(s, *epochs, common.seed, *replica);
-            let pb = harness::progress(*epochs as u64, "epochs", common.quiet || common.json);
-            let mut rows = Vec::new();
-            train(&u, &cfg, |e, net, loss| {
-                pb.inc(1);
-                if marks.contains(&e) {
-                    let g = generate(net, *generated, 50, common.seed, *replica, 0);
-                    rows.push(serde_json::json!({
-                        "epoch": e,
-                        "loss": loss,
-                        "share_zero": compare::share_zero(&g, &u, &clf),
-                    }));
-                }
-            })?;
+            let seed = common.seed.seed;
+            let cfg = DigitsTrainConfig::new(s, *epochs, seed, *replica);
+            let quiet = common.output.quiet || common.output.json;
+            let pb = harness::progress(*epochs as u64, "epochs", quiet);
+            let doc =
+                compare::train_command(&common.data, &cfg, (*checkpoints, *generated), &|| {
+                    pb.inc(1)
+                })?;
             pb.finish_and_clear();
-            let doc = serde_json::json!({
-                "schema": compare::SCHEMA,
-                "config": cfg,
-                "true_share": u.share_zero(),
-                "checkpoints": rows,
-            });
-            if let Some(dir) = &common.out {
-                crate::io::write_json(&dir.join("digits_train.json"), &doc)?;
+            if let Some(dir) = &common.output.out {
+                phaseflow::io::write_json(&dir.join("digits_train.json"), &doc)?;
             }
-            if common.json {
-                super::print_json(&doc)?;
+            if common.output.json {
+                println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
                 println!(
                     "{} sampler, {} epochs, seed {} replica {}; set share q = {:.4}",
                     s.name(),
                     epochs,
-                    common.seed,
+                    seed,
                     replica,
-                    u.share_zero()
+                    doc.true_share
                 );
-                for r in &rows {
+                for r in &doc.checkpoints {
                     println!(
                         "epoch {:>4}  loss {:.4}  q̂ {:.4}",
-                        r["epoch"],
-                        r["loss"].as_f64().unwrap_or(f64::NAN),
-                        r["share_zero"].as_f64().unwrap_or(f64::NAN)
+                        r.epoch, r.loss, r.share_zero
                     );
                 }
             }
@@ -266,7 +231,7 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             lr,
         } => {
             let cfg = CompareConfig {
-                seed: common.seed,
+                seed: common.seed.seed,
                 seeds: *seeds,
                 reference_epochs: *reference_epochs,
                 generated: *generated,
@@ -275,19 +240,16 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 ..CompareConfig::default()
             }
             .with_epochs(*epochs, *checkpoints);
-            let pb = harness::progress(
-                (2 * seeds + 1) as u64,
-                "digits runs",
-                common.quiet || common.json,
-            );
+            let quiet = common.output.quiet || common.output.json;
+            let pb = harness::progress((2 * seeds + 1) as u64, "digits runs", quiet);
             let report = compare::run(&common.data, &cfg, &|| pb.inc(1))?;
             pb.finish_and_clear();
-            if let Some(dir) = &common.out {
-                crate::io::write_json(&dir.join("digits_compare.json"), &report)?;
+            if let Some(dir) = &common.output.out {
+                phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
                 compare::save_figures(&report, dir)?;
             }
-            if common.json {
-                super::print_json(&report)?;
+            if common.output.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 compare::print_table(&report);
             }

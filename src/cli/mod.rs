@@ -1,6 +1,8 @@
-//! The `phaseflow` command line. `main.rs` only calls [`run`] and maps the error to an
-//! exit code. One file per subcommand.
+//! The `phaseflow` command line: parse, call the library, print. One file per subcommand;
+//! the argument groups they share are in [`args`]. The library's errors become exit codes
+//! here and only here ([`exit_code`]).
 
+mod args;
 mod demo;
 mod detect;
 mod digits;
@@ -10,9 +12,8 @@ mod sweep;
 mod theory;
 mod train;
 
-use crate::error::Error;
-use crate::schedule::ScheduleSpec;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use phaseflow::error::Error;
 
 /// Check the theory of phase-aware training of flow-based generative models against
 /// experiment. With no subcommand, runs the quick tier of `reproduce` (every claim of the
@@ -49,121 +50,65 @@ pub enum Command {
     Digits(digits::DigitsArgs),
 }
 
-/// Schedule kind on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScheduleKind {
-    /// τ(t) = t on [0, 1].
-    Linear,
-    /// Dilation by ε = κ/√d, t ∈ [0, 2].
-    Dilated,
-    /// Phase-aware: a pilot Bayes U-turn at this (p, σ², d) on a fine linear grid, its
-    /// decision window detected and given --auto-share of the grid (SPEC §8); resolves to
-    /// piecewise knots.
-    Auto,
-}
-
-/// The schedule and mixture flags shared by every subcommand.
-#[derive(Debug, Clone, Args)]
-pub struct ProblemArgs {
-    /// Time schedule.
-    #[arg(long, value_enum, default_value_t = ScheduleKind::Dilated)]
-    pub schedule: ScheduleKind,
-    /// Dilation constant κ (dilated schedule; needs 0 < κ < √d).
-    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
-    pub kappa: f64,
-    /// Weight p of the + mode, in (0, 1).
-    #[arg(long, default_value_t = 0.8, allow_negative_numbers = true)]
-    pub p: f64,
-    /// Within-mode variance σ² > 0.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub sigma2: f64,
-    /// Dimension d ≥ 1.
-    #[arg(long, default_value_t = 1000)]
-    pub d: usize,
-    /// Grid points K ≥ 1.
-    #[arg(long, default_value_t = 40)]
-    pub steps: usize,
-    /// Share of the grid points the `auto` schedule gives the detected window, in (0, 1).
-    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
-    pub auto_share: f64,
-    /// Padding of the detected 10 %–90 % window, in widths, for the `auto` schedule.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub auto_margin: f64,
-}
-
-impl ProblemArgs {
-    /// The schedule these flags describe. For `auto` the pilot runs here; if it rejects its
-    /// input the result is an empty knot list, which schedule validation rejects — use
-    /// [`ProblemArgs::try_schedule_spec`] to get the pilot's own message.
-    pub fn schedule_spec(&self) -> ScheduleSpec {
-        self.try_schedule_spec()
-            .unwrap_or(ScheduleSpec::Piecewise { knots: Vec::new() })
-    }
-
-    /// The schedule these flags describe, running the `auto` pilot
-    /// ([`crate::detect::auto_schedule`]).
-    ///
-    /// # Errors
-    /// [`Error::Input`] naming the flag the pilot rejects (p, sigma2, d, auto-share, …).
-    pub fn try_schedule_spec(&self) -> Result<ScheduleSpec, Error> {
-        resolve_schedule(
-            self.schedule,
-            self.kappa,
-            (self.p, self.sigma2, self.d),
-            (self.auto_share, self.auto_margin),
-        )
+/// The process exit code of an error: 2 for bad input (a flag, a file, a shard), 1 for a run
+/// that could not complete (training diverged, nothing to detect, a figure not drawn).
+pub fn exit_code(e: &Error) -> i32 {
+    use phaseflow::phase::DetectError;
+    match e {
+        Error::Config(_)
+        | Error::Io { .. }
+        | Error::Parse { .. }
+        | Error::Shard(_)
+        | Error::Digits(
+            phaseflow::digits::DigitsError::Checksum { .. }
+            | phaseflow::digits::DigitsError::Malformed { .. }
+            | phaseflow::digits::DigitsError::Share { .. }
+            | phaseflow::digits::DigitsError::TooFewOnes { .. }
+            | phaseflow::digits::DigitsError::Config(_)
+            | phaseflow::digits::DigitsError::Checkpoints { .. },
+        ) => 2,
+        Error::Detect(DetectError::NoChange | DetectError::NotMonotone { .. }) => 1,
+        Error::Detect(_) => 2,
+        _ => 1,
     }
 }
 
-/// The schedule a `--schedule` kind names; `auto` runs the pilot of
-/// [`crate::detect::auto_schedule`] for (p, σ², d) with the given (share, margin).
-///
-/// # Errors
-/// [`Error::Input`] naming the flag the pilot rejects.
-pub(crate) fn resolve_schedule(
-    kind: ScheduleKind,
-    kappa: f64,
-    (p, sigma2, d): (f64, f64, usize),
-    (share, margin): (f64, f64),
-) -> Result<ScheduleSpec, Error> {
-    Ok(match kind {
-        ScheduleKind::Linear => ScheduleSpec::Linear,
-        ScheduleKind::Dilated => ScheduleSpec::Dilated { kappa },
-        ScheduleKind::Auto => {
-            let cfg = crate::detect::AutoConfig {
-                share,
-                margin,
-                ..crate::detect::AutoConfig::default()
-            };
-            crate::detect::auto_schedule(p, sigma2, d, &cfg)?.spec
-        }
+/// The command with the defaults `detect` needs (its help says why).
+fn command() -> clap::Command {
+    let dp = phaseflow::detect::DetectConfig::default_problem();
+    let steps: &'static str = dp.steps.to_string().leak();
+    Cli::command().mut_subcommand("detect", |c| {
+        c.mut_arg("schedule", |a| {
+            a.default_value("linear")
+                .help("Time schedule (detect: default linear, where the MSE jump of width ~1.5/√d is)")
+        })
+        .mut_arg("steps", |a| {
+            a.default_value(steps)
+                .help("Grid points K ≥ 3 (detect: default 2000, a fine grid to resolve a window of width ~1.5/√d on the linear schedule)")
+        })
     })
-}
-
-/// Serialise `value` as pretty JSON on stdout.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    let s = serde_json::to_string_pretty(value).map_err(|e| Error::Run(e.to_string()))?;
-    println!("{s}");
-    Ok(())
 }
 
 /// Parse the process arguments and run. Returns the exit code for a successful run
 /// (0, or 1 when a check failed).
 ///
 /// # Errors
-/// [`Error`] with its exit code.
+/// [`Error`], mapped to its exit code by [`exit_code`].
 pub fn run() -> Result<i32, Error> {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sub: &ArgMatches = matches.subcommand().map_or(&matches, |(_, m)| m);
+    let given = args::Given(sub);
     match cli.command {
-        None => reproduce::run(&reproduce::ReproduceArgs::default()),
+        None => reproduce::run(&reproduce::ReproduceArgs::default(), &given),
         Some(Command::Demo(a)) => demo::run(&a),
-        Some(Command::Train(a)) => train::run(&a),
-        Some(Command::Run(a)) => run::run(&a),
+        Some(Command::Train(a)) => train::run(&a, &given),
+        Some(Command::Run(a)) => run::run(&a, &given),
         Some(Command::Merge(a)) => run::merge(&a),
-        Some(Command::Sweep(a)) => sweep::run(&a),
-        Some(Command::Reproduce(a)) => reproduce::run(&a),
-        Some(Command::Theory(a)) => theory::run(&a),
-        Some(Command::Detect(a)) => detect::run(&a),
+        Some(Command::Sweep(a)) => sweep::run(&a, &given),
+        Some(Command::Reproduce(a)) => reproduce::run(&a, &given),
+        Some(Command::Theory(a)) => theory::run(&a, &given),
+        Some(Command::Detect(a)) => detect::run(&a, &given),
         Some(Command::Digits(a)) => digits::run(&a),
     }
 }

@@ -1,13 +1,14 @@
 //! `phaseflow reproduce`: the paper's claims, quick or full, with a report folder.
 
-use super::print_json;
-use crate::error::Error;
-use crate::reproduce::{self, Context, Tier};
+use super::args::{Given, OutputArgs, SeedArgs};
 use clap::Args;
+use phaseflow::claims::{self, Context, ReproduceConfig, Tier};
+use phaseflow::error::Error;
+use phaseflow::report::Reports;
 use std::path::PathBuf;
 
 /// Flags of `phaseflow reproduce`.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReproduceArgs {
     /// The paper's sizes (d = 5000, K = 80, wide sweeps; tens of minutes here).
     #[arg(long)]
@@ -15,62 +16,55 @@ pub struct ReproduceArgs {
     /// Only these claims, comma-separated (e.g. C1,C3).
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
-    /// Output folder (default phaseflow-out/reproduce-quick or -full).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
     /// Override the replica count of every claim (≥ 2).
     #[arg(long)]
     pub replicas: Option<usize>,
-    /// Master seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Print the JSON report on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress output.
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+    /// Output folder (reproduce default: phaseflow-out/reproduce-quick or -full) and stdout.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write one fixture per claim into this folder (used by
     /// scripts/regenerate-fixtures.sh).
     #[arg(long, hide = true)]
     pub fixtures: Option<PathBuf>,
 }
 
-/// Run `phaseflow reproduce`; exit code 1 if a claim fails or a control passes.
-///
-/// # Errors
-/// Bad input (exit 2), training failures, I/O.
-pub fn run(a: &ReproduceArgs) -> Result<i32, Error> {
-    if a.replicas.is_some_and(|r| r < 2) {
-        return Err(Error::Input("replicas: must be at least 2".into()));
+impl Default for ReproduceArgs {
+    fn default() -> Self {
+        Self {
+            full: false,
+            claims: None,
+            replicas: None,
+            seed: SeedArgs { seed: 0 },
+            output: OutputArgs::default(),
+            fixtures: None,
+        }
     }
+}
+
+/// Run `phaseflow reproduce`; exit code 1 if a claim fails or a control passes.
+pub fn run(a: &ReproduceArgs, _g: &Given<'_>) -> Result<i32, Error> {
     let tier = if a.full { Tier::Full } else { Tier::Quick };
-    let ctx = Context {
-        tier,
-        replicas: a.replicas,
-        seed: a.seed,
-        quiet: a.quiet || a.json,
+    let cfg = ReproduceConfig {
+        context: Context {
+            tier,
+            replicas: a.replicas,
+            seed: a.seed.seed,
+            quiet: a.output.quiet || a.output.json,
+        },
+        claims: a.claims.clone(),
     };
-    let out = a.out.clone().unwrap_or_else(|| {
+    let out = a.output.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "phaseflow-out/reproduce-{}",
             if a.full { "full" } else { "quick" }
         ))
     });
-    let report = reproduce::run(&ctx, a.claims.as_deref(), Some(&out))?;
-    crate::io::write_json(&out.join("reproduce.json"), &report)?;
+    let r = claims::reproduce(&cfg)?;
     if let Some(dir) = &a.fixtures {
-        reproduce::write_fixtures(&report, dir)?;
+        claims::write_fixtures(&r.report, dir)?;
     }
-    crate::io::write_atomic(
-        &out.join("reproduce.md"),
-        reproduce::markdown(&report).as_bytes(),
-    )?;
-    if a.json {
-        print_json(&report)?;
-    } else {
-        print!("{}", reproduce::render(&report));
-        println!("report, figures and JSON written to {}", out.display());
-    }
-    Ok(if report.ok() { 0 } else { 1 })
+    Reports::new(&a.output.output(Some(out))).reproduce(&r)?;
+    Ok(if r.report.ok() { 0 } else { 1 })
 }

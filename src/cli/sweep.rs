@@ -1,72 +1,59 @@
 //! `phaseflow sweep`: a grid over d and n with log-log slope fits (SPEC §5.6).
 
-use super::print_json;
-use super::run::RunArgs;
-use crate::error::Error;
-use crate::harness::sweep::{Sweep, render};
+use super::args::{EngineArgs, Given, OutputArgs, SampleArgs, SeedArgs};
 use clap::Args;
+use phaseflow::error::Error;
+use phaseflow::harness::Preset;
+use phaseflow::harness::sweep::Sweep;
+use phaseflow::report::Reports;
 use std::path::PathBuf;
 
-/// Flags of `phaseflow sweep`.
+/// Flags of `phaseflow sweep`. Its d and n are lists (the sweep's axes); the engine, sample
+/// and seed flags override the base experiment's where given.
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
     /// Base experiment file (.json or .toml); default the quick preset.
     pub experiment: Option<PathBuf>,
     /// A built-in base experiment.
     #[arg(long, value_enum, conflicts_with = "experiment")]
-    pub preset: Option<crate::harness::Preset>,
+    pub preset: Option<Preset>,
     /// Dimensions, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [500usize, 2000, 8000, 32000])]
     pub d: Vec<usize>,
     /// Sample sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [64usize, 256])]
     pub n: Vec<usize>,
-    /// Replicas per cell (≥ 2).
+    /// Replicas per cell (≥ 2; sweep default 8: cells × replicas trainings).
     #[arg(long, default_value_t = 8)]
     pub replicas: usize,
-    /// Output folder for sweep.json.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Print the JSON report instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bars.
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub sample: SampleArgs,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Run `phaseflow sweep`.
-///
-/// # Errors
-/// Bad input or a training failure.
-pub fn run(a: &SweepArgs) -> Result<i32, Error> {
-    let base = RunArgs {
-        experiment: a.experiment.clone(),
-        preset: a.preset,
-        replicas: Some(a.replicas),
-        seed: None,
-        shard: None,
-        out: None,
-        json: false,
-        quiet: a.quiet,
+pub fn run(a: &SweepArgs, g: &Given<'_>) -> Result<i32, Error> {
+    let mut base = match &a.experiment {
+        Some(path) => phaseflow::harness::Experiment::from_file(path)?,
+        None => a.preset.unwrap_or(Preset::Quick).experiment(),
+    };
+    a.engine.apply(&mut base.train.engine, g)?;
+    a.sample.apply(&mut base.train, g);
+    if g.has("seed") {
+        base.train.seed = a.seed.seed;
     }
-    .experiment()?;
+    base.replicas = a.replicas;
     let sweep = Sweep {
         base,
         d: a.d.clone(),
         n: a.n.clone(),
     };
-    let report = sweep.run(a.quiet)?;
-    if let Some(dir) = &a.out {
-        crate::io::write_json(&dir.join("sweep.json"), &report)?;
-        for (stem, fig) in crate::report::figures::sweep(&report) {
-            fig.save(dir, &stem)?;
-        }
-    }
-    if a.json {
-        print_json(&report)?;
-    } else {
-        print!("{}", render(&report));
-    }
+    let report = sweep.run(a.output.quiet || a.output.json)?;
+    Reports::new(&a.output.output(None)).sweep(&report)?;
     Ok(0)
 }

@@ -110,11 +110,11 @@ pub fn fit_zero_one(d: &Digits, seed: u64, shuffle_labels: bool) -> Fitted {
         n_train,
         n_test: te.len(),
         accuracy: a,
-        accuracy_se: (a * (1.0 - a) / te.len() as f64).sqrt(),
+        accuracy_se: crate::stats::binomial_se(a, te.len() as f64),
     }
 }
 
-/// The classifier as a U-turn [`Feature`](crate::detect::Feature) on normalised images of
+/// The classifier as a U-turn [`Feature`](crate::phase::Feature) on normalised images of
 /// an [`Unbalanced`](super::data::Unbalanced) set: label 0 or 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigitClass {
@@ -145,7 +145,7 @@ impl DigitClass {
     }
 }
 
-impl crate::detect::Feature for DigitClass {
+impl crate::phase::Feature for DigitClass {
     fn name(&self) -> String {
         "digit class 0 vs 1 (logistic regression)".into()
     }

@@ -14,15 +14,17 @@
 //! error includes the binomial noise of q̂, whose floor is E|N(0, s²)| = s·√(2/π) with
 //! s = √(q(1 − q)/N) (0.0071 at N = 2000).
 
+use super::DigitsError;
 use super::classifier::{DigitClass, Fitted, fit_zero_one};
 use super::data::{Digits, PIXELS, Unbalanced};
-use super::flow::generate;
+use super::flow::generate_images;
 use super::net::Mlp;
-use super::train::{TimeSampler, TrainConfig, train};
-use super::uturn::{self, Curve, UTurnConfig, Window};
+use super::train::{DigitsTrainConfig, TimeSampler, train};
+use super::uturn::{self, UTurnConfig, UTurnCurve, Window};
 use crate::error::Error;
-use crate::harness::stats::Estimate;
 use crate::plot::{Color, Figure, Panel, Series, Style};
+use crate::rng::Purpose;
+use crate::stats::Estimate;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -31,8 +33,6 @@ use std::path::{Path, PathBuf};
 pub const SCHEMA: u32 = 1;
 /// Replica index of the reference model that the U-turn is measured on.
 pub const REFERENCE_REPLICA: u64 = 1_000_000;
-/// Stream base of the independent second generated set (the comparison's control).
-pub const CONTROL_BASE: u64 = 1 << 20;
 /// Declared threshold on the classifier's held-out accuracy. Source: linear classifiers
 /// separate 0 from 1 in the UCI 8×8 digits almost perfectly (Alpaydin & Kaynak 1998 report
 /// > 97 % over all ten classes for simple methods); 0.97 leaves room for 3 errors in 108.
@@ -148,11 +148,11 @@ pub struct UTurnReport {
     /// Epochs of the reference model.
     pub reference_epochs: usize,
     /// The curve.
-    pub curve: Curve,
+    pub curve: UTurnCurve,
     /// Its window.
     pub window: Option<Window>,
     /// The mismatched-partner control curve.
-    pub control: Curve,
+    pub control: UTurnCurve,
     /// Its window (must be `None`).
     pub control_window: Option<Window>,
 }
@@ -244,7 +244,7 @@ pub fn uturn_report(
     clf: &ClassifierReport,
     cfg: &CompareConfig,
 ) -> Result<(UTurnReport, Mlp), Error> {
-    let mut tc = TrainConfig::new(
+    let mut tc = DigitsTrainConfig::new(
         TimeSampler::Uniform,
         cfg.reference_epochs,
         cfg.seed,
@@ -283,24 +283,29 @@ fn run_one(
     sampler: TimeSampler,
     replica: u64,
 ) -> Result<(Vec<f64>, f64), Error> {
-    let mut tc = TrainConfig::new(sampler, cfg.epochs, cfg.seed, replica);
+    let mut tc = DigitsTrainConfig::new(sampler, cfg.epochs, cfg.seed, replica);
     tc.hidden = cfg.hidden;
     tc.lr = cfg.lr;
     let mut shares = Vec::with_capacity(cfg.checkpoints.len());
     let mut second = f64::NAN;
     train(u, &tc, |e, net, _| {
         if cfg.checkpoints.contains(&e) {
-            let g = generate(net, cfg.generated, cfg.steps, cfg.seed, replica, 0);
-            shares.push(share_zero(&g, u, clf));
-        }
-        if e == cfg.epochs {
-            let g = generate(
+            let g = generate_images(
                 net,
                 cfg.generated,
                 cfg.steps,
-                cfg.seed,
-                replica,
-                CONTROL_BASE,
+                (cfg.seed, replica),
+                Purpose::DigitsGenerate,
+            );
+            shares.push(share_zero(&g, u, clf));
+        }
+        if e == cfg.epochs {
+            let g = generate_images(
+                net,
+                cfg.generated,
+                cfg.steps,
+                (cfg.seed, replica),
+                Purpose::DigitsGenerateControl,
             );
             second = share_zero(&g, u, clf);
         }
@@ -338,30 +343,32 @@ pub fn run(
 ) -> Result<CompareReport, Error> {
     let start = std::time::Instant::now();
     if cfg.seeds < 2 {
-        return Err(Error::Input(format!(
-            "--seeds {}: need at least 2 for an interval",
-            cfg.seeds
-        )));
+        return Err(crate::problem::ConfigError::TooFew {
+            field: "seeds",
+            min: 2,
+            why: " for an interval",
+            got: cfg.seeds,
+        }
+        .into());
     }
     if cfg.checkpoints.last() != Some(&cfg.epochs) {
-        return Err(Error::Input(format!(
-            "checkpoints {:?} must end at --epochs {}",
-            cfg.checkpoints, cfg.epochs
-        )));
+        return Err(DigitsError::Checkpoints {
+            checkpoints: cfg.checkpoints.clone(),
+            epochs: cfg.epochs,
+        }
+        .into());
     }
     let (d, u) = load(data_path, cfg.share, cfg.seed)?;
     let q = u.share_zero();
     let clf = classifier(&d, cfg.seed);
     let (ut, _) = uturn_report(&u, &clf, cfg)?;
     progress();
-    let w = ut.window.ok_or_else(|| {
-        Error::Run(format!(
-            "no U-turn window found on the reference model ({} epochs); U = {:?}",
-            cfg.reference_epochs, ut.curve.value
-        ))
+    let w = ut.window.ok_or_else(|| DigitsError::NoWindow {
+        epochs: cfg.reference_epochs,
+        curve: ut.curve.value.clone(),
     })?;
     let aware = TimeSampler::window(w.t10.max(0.0), w.t90.min(1.0), cfg.weight)
-        .map_err(|e| Error::Input(e.to_string()))?;
+        .map_err(DigitsError::from)?;
     let jobs: Vec<(usize, TimeSampler)> = (0..cfg.seeds)
         .flat_map(|r| [(r, TimeSampler::Uniform), (r, aware)])
         .collect();
@@ -414,7 +421,7 @@ pub fn classifier_checks(c: &ClassifierReport) -> Vec<Check> {
     let acc = |name: &str, a: f64, control: Option<&str>| Check {
         name: name.into(),
         measured: a,
-        se: (a * (1.0 - a) / f.n_test as f64).sqrt(),
+        se: crate::stats::binomial_se(a, f.n_test as f64),
         ci: [f64::NAN; 2],
         rule: format!("held-out accuracy ≥ {ACCURACY_MIN} (n = {})", f.n_test),
         passed: a >= ACCURACY_MIN,
@@ -432,7 +439,7 @@ pub fn classifier_checks(c: &ClassifierReport) -> Vec<Check> {
 
 /// The U-turn checks.
 pub fn uturn_checks(u: &UTurnReport) -> Vec<Check> {
-    let falls = |name: &str, c: &Curve, w: &Option<Window>, control: Option<&str>| {
+    let falls = |name: &str, c: &UTurnCurve, w: &Option<Window>, control: Option<&str>| {
         let (u0, ul) = (c.value[0], *c.value.last().unwrap_or(&f64::NAN));
         Check {
             name: name.into(),
@@ -615,4 +622,105 @@ pub fn save_figures(r: &CompareReport, dir: &Path) -> Result<Vec<PathBuf>, Error
     .with_panel(share)
     .with_panel(error);
     fig.save(dir, "digits_compare")
+}
+
+/// What `phaseflow digits uturn` reports (keys in alphabetical order, as before).
+#[derive(Debug, Clone, Serialize)]
+pub struct UTurnDoc {
+    /// Classifier and U-turn checks with their controls.
+    pub checks: Vec<Check>,
+    /// The classifier.
+    pub classifier: ClassifierReport,
+    /// Settings.
+    pub config: CompareConfig,
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// The U-turn curve, its window and its control.
+    pub uturn: UTurnReport,
+}
+
+/// `phaseflow digits uturn`: the classifier, the reference model and the U-turn curve with
+/// its window.
+///
+/// # Errors
+/// A missing or corrupt data file, a training failure.
+pub fn uturn_command(data: &Path, cfg: &CompareConfig) -> Result<UTurnDoc, Error> {
+    let (d, u) = load(data, cfg.share, cfg.seed)?;
+    let clf = classifier(&d, cfg.seed);
+    let (ut, _) = uturn_report(&u, &clf, cfg)?;
+    let mut checks = classifier_checks(&clf);
+    checks.extend(uturn_checks(&ut));
+    Ok(UTurnDoc {
+        checks,
+        classifier: clf,
+        config: cfg.clone(),
+        schema: SCHEMA,
+        uturn: ut,
+    })
+}
+
+/// One checkpoint of `phaseflow digits train`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkpoint {
+    /// Epochs done.
+    pub epoch: usize,
+    /// That epoch's mean batch loss.
+    pub loss: f32,
+    /// Generated share of zeros q̂.
+    pub share_zero: f64,
+}
+
+/// What `phaseflow digits train` reports (keys in alphabetical order, as before).
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainDoc {
+    /// The checkpoints.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Settings.
+    pub config: DigitsTrainConfig,
+    /// [`SCHEMA`].
+    pub schema: u32,
+    /// Share q of zeros in the unbalanced set.
+    pub true_share: f64,
+}
+
+/// `phaseflow digits train`: one model, the generated share of zeros at `checkpoints`
+/// evenly spaced epochs (`generated` samples each); `progress` is called after every epoch.
+///
+/// # Errors
+/// A missing or corrupt data file, an invalid configuration, a training failure.
+pub fn train_command(
+    data: &Path,
+    cfg: &DigitsTrainConfig,
+    (checkpoints, generated): (usize, usize),
+    progress: &dyn Fn(),
+) -> Result<TrainDoc, Error> {
+    let (d, u) = load(data, 0.8, cfg.seed)?;
+    let clf = classifier(&d, cfg.seed).fitted.classifier;
+    let marks = CompareConfig::default()
+        .with_epochs(cfg.epochs, checkpoints)
+        .checkpoints;
+    let mut rows = Vec::new();
+    train(&u, cfg, |e, net, loss| {
+        progress();
+        if marks.contains(&e) {
+            let g = generate_images(
+                net,
+                generated,
+                50,
+                (cfg.seed, cfg.replica),
+                Purpose::DigitsGenerate,
+            );
+            rows.push(Checkpoint {
+                epoch: e,
+                loss,
+                share_zero: share_zero(&g, &u, &clf),
+            });
+        }
+    })?;
+    Ok(TrainDoc {
+        checkpoints: rows,
+        config: cfg.clone(),
+        schema: SCHEMA,
+        true_share: u.share_zero(),
+    })
 }

@@ -11,6 +11,7 @@
 //! E. Alpaydin, C. Kaynak, *Optical Recognition of Handwritten Digits*, UCI Machine Learning
 //! Repository (1998), doi:10.24432/C50P49.
 
+use super::DigitsError;
 use crate::error::Error;
 use crate::io;
 use crate::rng::{Purpose, stream};
@@ -53,7 +54,7 @@ impl Digits {
     /// Read `path` and check it against `<path>.sha256` (`sha256sum` format).
     ///
     /// # Errors
-    /// [`Error::Io`] if a file is missing; [`Error::Input`] naming the file if the checksum
+    /// [`Error::Io`] if a file is missing; [`DigitsError`] naming the file if the checksum
     /// does not match or a line is malformed.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = io::read_to_string(path)?;
@@ -66,14 +67,21 @@ impl Digits {
             .to_lowercase();
         let actual = hex(&sha256(text.as_bytes()));
         if expected != actual {
-            return Err(Error::Input(format!(
-                "{}: SHA-256 {actual} does not match {} ({expected}); the file is corrupt, \
-                 restore it with `git checkout` or rerun scripts/export-digits.sh",
-                path.display(),
-                sum_path.display()
-            )));
+            return Err(DigitsError::Checksum {
+                path: path.to_path_buf(),
+                sum_path,
+                actual,
+                expected,
+            }
+            .into());
         }
-        Self::parse(&text).map_err(|e| Error::Input(format!("{}: {e}", path.display())))
+        Self::parse(&text).map_err(|message| {
+            DigitsError::Malformed {
+                path: path.to_path_buf(),
+                message,
+            }
+            .into()
+        })
     }
 
     /// Parse the CSV text (header line, then `label,p0,…,p63`).
@@ -138,21 +146,21 @@ impl Unbalanced {
     /// `(seed, 0, DigitsData, 0)`, in file order.
     ///
     /// # Errors
-    /// [`Error::Input`] if `share` is not in (0.5, 1) or there are too few ones.
+    /// [`DigitsError::Share`] if `share` is not in (0.5, 1), [`DigitsError::TooFewOnes`].
     pub fn build(d: &Digits, share: f64, seed: u64) -> Result<Self, Error> {
         if !(share > 0.5 && share < 1.0) {
-            return Err(Error::Input(format!(
-                "share of zeros {share}: must be in (0.5, 1)"
-            )));
+            return Err(DigitsError::Share { share }.into());
         }
         let zeros = d.indices_of(0);
         let mut ones = d.indices_of(1);
         let n1 = (zeros.len() as f64 * (1.0 - share) / share).round() as usize;
         if n1 == 0 || n1 > ones.len() {
-            return Err(Error::Input(format!(
-                "share of zeros {share} needs {n1} ones; the file has {}",
-                ones.len()
-            )));
+            return Err(DigitsError::TooFewOnes {
+                share,
+                needed: n1,
+                available: ones.len(),
+            }
+            .into());
         }
         ones.shuffle(&mut stream(seed, 0, Purpose::DigitsData, 0));
         let mut keep: Vec<usize> = zeros

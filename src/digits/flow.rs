@@ -1,7 +1,7 @@
 //! Sampling with the learned velocity: explicit Euler from t₀ to 1 on the uniform grid of K
 //! steps over [0, 1] (a start inside a cell takes ⌈(1 − t₀)K⌉ equal steps), and generation
 //! from x(0) ~ N(0, I₆₄) in fixed chunks, chunk c drawing from stream
-//! `(seed, replica, DigitsGenerate, base + c)`.
+//! `(seed, replica, purpose, c)`.
 
 use super::data::PIXELS;
 use super::net::{Mlp, Workspace};
@@ -30,13 +30,20 @@ pub fn integrate(net: &Mlp, x: &mut [f32], t0: f32, steps: usize, ws: &mut Works
     }
 }
 
-/// `n` generated samples (`n × PIXELS`, normalised space). `base` offsets the chunk streams
-/// so that an independent second set can be drawn from the same (seed, replica).
-pub fn generate(net: &Mlp, n: usize, steps: usize, seed: u64, replica: u64, base: u64) -> Vec<f32> {
+/// `n` generated images (`n × PIXELS`, normalised space). `purpose` names the stream
+/// namespace ([`Purpose::DigitsGenerate`], or [`Purpose::DigitsGenerateControl`] for an
+/// independent second set from the same (seed, replica)).
+pub fn generate_images(
+    net: &Mlp,
+    n: usize,
+    steps: usize,
+    (seed, replica): (u64, u64),
+    purpose: Purpose,
+) -> Vec<f32> {
     let chunks: Vec<Vec<f32>> = (0..n.div_ceil(GEN_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut rng = stream(seed, replica, Purpose::DigitsGenerate, base + c as u64);
+            let mut rng = stream(seed, replica, purpose, c as u64);
             let mut ws = Workspace::new(net.hidden);
             let m = GEN_CHUNK.min(n - c * GEN_CHUNK);
             let mut out = vec![0f32; m * PIXELS];

@@ -117,7 +117,7 @@ impl TimeSampler {
 
 /// One training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
+pub struct DigitsTrainConfig {
     /// Hidden width H. Default 128.
     pub hidden: usize,
     /// Epochs (passes over the set). The limited budget of the comparison.
@@ -134,10 +134,10 @@ pub struct TrainConfig {
     pub replica: u64,
 }
 
-impl TrainConfig {
+impl DigitsTrainConfig {
     /// Defaults with the given sampler, epochs, seed and replica.
     pub fn new(sampler: TimeSampler, epochs: usize, seed: u64, replica: u64) -> Self {
-        TrainConfig {
+        DigitsTrainConfig {
             hidden: 128,
             epochs,
             batch: 32,
@@ -209,20 +209,22 @@ pub fn epoch_batch(
 /// An invalid configuration, or a non-finite loss (naming the epoch).
 pub fn train(
     data: &Unbalanced,
-    cfg: &TrainConfig,
+    cfg: &DigitsTrainConfig,
     mut after_epoch: impl FnMut(usize, &Mlp, f32),
 ) -> Result<Mlp, crate::error::Error> {
-    cfg.validate()
-        .map_err(|e| crate::error::Error::Input(e.to_string()))?;
+    cfg.validate().map_err(super::DigitsError::from)?;
     let mut net = Mlp::new(cfg.hidden, cfg.seed, cfg.replica);
     let mut adam = Adam::new(net.len(), cfg.lr);
     for epoch in 0..cfg.epochs {
         let loss = train_epoch(data, cfg, epoch, &mut net, &mut adam);
         if !loss.is_finite() {
-            return Err(crate::error::Error::Run(format!(
-                "digits training diverged at epoch {epoch} (loss {loss}), seed {} replica {}",
-                cfg.seed, cfg.replica
-            )));
+            return Err(super::DigitsError::Diverged {
+                epoch,
+                loss,
+                seed: cfg.seed,
+                replica: cfg.replica,
+            }
+            .into());
         }
         after_epoch(epoch + 1, &net, loss);
     }
@@ -232,7 +234,7 @@ pub fn train(
 /// One epoch of mini-batch Adam; returns the mean of the batch losses.
 pub fn train_epoch(
     data: &Unbalanced,
-    cfg: &TrainConfig,
+    cfg: &DigitsTrainConfig,
     epoch: usize,
     net: &mut Mlp,
     adam: &mut Adam,

@@ -9,15 +9,16 @@
 //! U(0) = 2q(1 − q) for a generated share q of zeros (0.32 at q = 0.8); as t → 1, U → 0.
 //!
 //! The curve is plain data `(t, value, se)`; the window comes from the crate's phase
-//! detection ([`crate::detect::detect`] over the whole curve: t₁₀/t₉₀ crossings of 10 % and
+//! detection ([`crate::phase::detect`] over the whole curve: t₁₀/t₉₀ crossings of 10 % and
 //! 90 % of the drop U(0) − U(t_last), centre t₅₀ and width with parametric-bootstrap SEs). A window only counts as found when the curve
 //! falls, by more than [`JUMP_Z`] bootstrap SEs.
 
 use super::data::{PIXELS, Unbalanced};
 use super::flow::integrate;
 use super::net::{Mlp, Workspace};
-use crate::detect::Feature;
+use crate::phase::Feature;
 use crate::rng::{Purpose, stream};
+use crate::stats::binomial_se;
 use rand::Rng;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -25,18 +26,16 @@ use serde::{Deserialize, Serialize};
 
 /// Pairs per work chunk (and per random stream).
 pub const PAIR_CHUNK: usize = 32;
-/// Stream offset of the U-turn noise inside `DigitsGenerate`, far above any generation chunk.
-pub const STREAM_BASE: u64 = 1 << 40;
 /// A window is "found" when the detected drop exceeds this many bootstrap SEs.
 pub const JUMP_Z: f64 = 5.0;
 /// Bootstrap replicates of the window's uncertainty.
 pub const BOOTSTRAP: usize = 200;
 
-pub use crate::detect::Window;
+pub use crate::phase::Window;
 
 /// A profile over t: value and standard error per grid point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Curve {
+pub struct UTurnCurve {
     /// Grid times.
     pub t: Vec<f64>,
     /// Mismatch share U(t).
@@ -72,7 +71,12 @@ impl UTurnConfig {
 
 /// The U-turn curve of `net` on `data` with any [`Feature`] of the normalised image (for the
 /// digits: [`super::classifier::DigitClass`]).
-pub fn curve<F: Feature>(net: &Mlp, data: &Unbalanced, feature: &F, cfg: &UTurnConfig) -> Curve {
+pub fn curve<F: Feature>(
+    net: &Mlp,
+    data: &Unbalanced,
+    feature: &F,
+    cfg: &UTurnConfig,
+) -> UTurnCurve {
     let n = data.len();
     let k = cfg.grid.len();
     let feature = |x: &[f32]| {
@@ -82,7 +86,7 @@ pub fn curve<F: Feature>(net: &Mlp, data: &Unbalanced, feature: &F, cfg: &UTurnC
     let counts: Vec<Vec<u32>> = (0..cfg.pairs.div_ceil(PAIR_CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut rng = stream(cfg.seed, 0, Purpose::DigitsGenerate, STREAM_BASE + c as u64);
+            let mut rng = stream(cfg.seed, 0, Purpose::DigitsUTurn, c as u64);
             let mut ws = Workspace::new(net.hidden);
             let mut count = vec![0u32; k];
             let mut x0 = [0f32; PIXELS];
@@ -115,8 +119,8 @@ pub fn curve<F: Feature>(net: &Mlp, data: &Unbalanced, feature: &F, cfg: &UTurnC
         }
     }
     value.iter_mut().for_each(|v| *v /= m);
-    let se = value.iter().map(|u| (u * (1.0 - u) / m).sqrt()).collect();
-    Curve {
+    let se = value.iter().map(|&u| binomial_se(u, m)).collect();
+    UTurnCurve {
         t: cfg.grid.clone(),
         value,
         se,
@@ -124,15 +128,15 @@ pub fn curve<F: Feature>(net: &Mlp, data: &Unbalanced, feature: &F, cfg: &UTurnC
     }
 }
 
-impl Curve {
+impl UTurnCurve {
     /// The curve as a detection profile.
     ///
     /// # Errors
-    /// [`crate::detect::DetectError::BadCurve`] for fewer than three points.
-    pub fn to_profile(&self) -> Result<crate::detect::Curve, crate::detect::DetectError> {
-        crate::detect::Curve::new(
+    /// [`crate::phase::DetectError::BadCurve`] for fewer than three points.
+    pub fn to_profile(&self) -> Result<crate::phase::Curve, crate::phase::DetectError> {
+        crate::phase::Curve::new(
             (0..self.t.len())
-                .map(|i| crate::detect::ProfilePoint {
+                .map(|i| crate::phase::ProfilePoint {
                     t: self.t[i],
                     value: self.value[i],
                     se: self.se[i],
@@ -142,21 +146,21 @@ impl Curve {
     }
 }
 
-/// The window where U falls (crate::detect with its default extent rule, bootstrap from
+/// The window where U falls (crate::phase with its default extent rule, bootstrap from
 /// streams `(seed, 0, Detect, b)`), or `None` when the curve does not fall or the drop is
 /// within [`JUMP_Z`] bootstrap SEs (a flat curve's noise).
-pub fn detect(c: &Curve, seed: u64) -> Option<Window> {
+pub fn detect(c: &UTurnCurve, seed: u64) -> Option<Window> {
     // Extent::Whole: SPEC §8 defines the U-turn window by the fall from the t = 0 level to
     // near 0, i.e. over the whole curve. The default slope-based extent stops at the first
     // noise dip of the slope on this gradual, binomially noisy decline (at 30 reference
     // epochs it kept only t ≤ 0.125 and half the drop), which is a different window.
-    let det = crate::detect::Detector {
-        extent: crate::detect::Extent::Whole,
+    let det = crate::phase::Detector {
+        extent: crate::phase::Extent::Whole,
         bootstrap: BOOTSTRAP,
         seed,
     };
-    let w = crate::detect::detect(&c.to_profile().ok()?, &det).ok()?;
-    let falls = w.direction == crate::detect::Direction::Decreasing;
+    let w = crate::phase::detect(&c.to_profile().ok()?, &det).ok()?;
+    let falls = w.direction == crate::phase::Direction::Decreasing;
     // `>` is false for NaN, so a NaN jump also counts as "no window".
     let significant = w.jump > JUMP_Z * w.jump_se;
     (falls && significant).then_some(w)
@@ -166,17 +170,14 @@ pub fn detect(c: &Curve, seed: u64) -> Option<Window> {
 mod tests {
     use super::*;
 
-    fn logistic_curve(c: f64, s: f64) -> Curve {
+    fn logistic_curve(c: f64, s: f64) -> UTurnCurve {
         let t: Vec<f64> = (0..40).map(|i| i as f64 / 40.0).collect();
         let value: Vec<f64> = t
             .iter()
             .map(|t| 0.32 / (1.0 + ((t - c) / s).exp()))
             .collect();
-        let se = value
-            .iter()
-            .map(|u| (u * (1.0 - u) / 1000.0).sqrt())
-            .collect();
-        Curve {
+        let se = value.iter().map(|&u| binomial_se(u, 1000.0)).collect();
+        UTurnCurve {
             t,
             value,
             se,

@@ -11,7 +11,7 @@
 //! the strictest real threshold, Bonferroni α/m, so "the control failed" is never an
 //! artefact of a lenient threshold. They are not part of the Holm family.
 
-use super::stats::{Estimate, holm, t_p_value, t_quantile};
+use crate::stats::{Estimate, holm, t_p_value, t_quantile};
 use serde::{Deserialize, Serialize};
 
 /// Where a prediction comes from (SPEC §5).

@@ -6,24 +6,18 @@
 //! a declared a-priori budget and is named as such.
 
 use super::check::{Allowance, CheckInput, Side, Source};
-use super::stats::Estimate;
 use super::{Aggregate, Experiment, Family};
 use crate::error::Error;
-use crate::experiment::EngineKind;
 use crate::schedule::ScheduleSpec;
+use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::{FiniteN, Prediction, Theory};
 
-/// A-priori budget for optimisation error of the averaged engine (gradient-norm
-/// convergence), on overlaps and on p̂.
-pub const OPT_BUDGET_AVERAGED: f64 = 0.005;
-/// A-priori budget for the sgd engine: Adam with fresh noise keeps moving each parameter by
-/// up to `lr` per epoch at its noise floor; 2·lr.
+/// A-priori budget for the optimisation error of the experiment's engine, on overlaps and on
+/// p̂ ([`crate::train::EngineSpec::optimisation_budget`]: 0.005 for the averaged engine's
+/// gradient-norm convergence, 2·lr for Adam at its noise floor).
 pub fn opt_budget(exp: &Experiment) -> f64 {
-    match exp.train.engine {
-        EngineKind::Averaged => OPT_BUDGET_AVERAGED,
-        EngineKind::Sgd => 2.0 * exp.train.lr,
-    }
+    exp.train.engine.optimisation_budget()
 }
 /// A-priori budget for the change of the generated p̂ caused by the finite-n phase-1 field
 /// (SPEC §5.3 vs §5.1), which has no closed form in p̂.
@@ -36,26 +30,28 @@ pub fn theory_for(
     sigma2: f64,
     kappa_scale: f64,
 ) -> Result<Theory, Error> {
-    let c = &exp.train;
-    let spec = match &c.schedule {
-        ScheduleSpec::Dilated { kappa } => ScheduleSpec::Dilated {
-            kappa: kappa * kappa_scale,
-        },
-        s => s.clone(),
+    let c = &exp.train.problem;
+    let spec = match c.schedule.kappa() {
+        Some(kappa) => ScheduleSpec::dilated(kappa * kappa_scale),
+        None => c.schedule.clone(),
     };
     let th = Theory::new(&spec, p, sigma2, c.d)?;
     Ok(th.with_finite_n(FiniteN {
         n: c.n,
         lambda_u: c.lambda_u,
         lambda_w: c.lambda_w,
-        noise: c.noise,
+        noise: exp.train.engine.noise(),
     })?)
 }
 
 /// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
 /// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
 pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
-    let (p, n, opt) = (exp.train.p, exp.train.n as f64, opt_budget(exp));
+    let (p, n, opt) = (
+        exp.train.problem.p,
+        exp.train.problem.n as f64,
+        opt_budget(exp),
+    );
     Allowance {
         delta: p * (1.0 - p) / n + P_HAT_FINITE_N_BUDGET + opt,
         source: format!(
@@ -70,7 +66,7 @@ pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
 pub fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
     let opt = opt_budget(exp);
     Allowance {
-        delta: pred.abs() / (exp.train.d as f64).sqrt() + opt * pred.abs().max(1.0),
+        delta: pred.abs() / (exp.train.problem.d as f64).sqrt() + opt * pred.abs().max(1.0),
         source: format!(
             "|pred|/√d (O(1/√d) terms the finite-d kinematics leave out, coefficient 1) + {opt}·max(1,|pred|) optimisation budget"
         ),
@@ -135,7 +131,7 @@ fn get(p: &Prediction, q: &str) -> Option<f64> {
 /// # Errors
 /// [`Error::Input`] if a theory cannot be built for the configuration.
 pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>, Error> {
-    let c = &exp.train;
+    let c = &exp.train.problem;
     let (p, s2) = (c.p, c.sigma2);
     let th = theory_for(exp, p, s2, 1.0)?;
     let opt = opt_budget(exp);
@@ -208,9 +204,9 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                 all.extend(b.out);
             }
             Family::WeightEstimates => {
-                let ScheduleSpec::Dilated { .. } = c.schedule else {
+                if c.schedule.kappa().is_none() {
                     continue;
-                };
+                }
                 let mut b = Builder {
                     out: Vec::new(),
                     family: "weight_estimates",
@@ -285,9 +281,9 @@ pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>
                 all.extend(b.out);
             }
             Family::Phase1Overlaps | Family::Phase2Overlaps => {
-                let ScheduleSpec::Dilated { .. } = c.schedule else {
+                if c.schedule.kappa().is_none() {
                     continue;
-                };
+                }
                 let phase1 = *fam == Family::Phase1Overlaps;
                 let family = if phase1 {
                     "phase1_overlaps"

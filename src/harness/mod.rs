@@ -14,22 +14,24 @@
 pub mod check;
 pub mod families;
 pub mod shard;
-pub mod stats;
 pub mod sweep;
 
 use crate::error::Error;
-use crate::experiment::{EngineKind, TrainConfig, TrainOutput, Validated};
+use crate::experiment::{TrainConfig, TrainOutput, Validated};
+use crate::problem::{ConfigError, Noise, ProblemSpec, in_range};
 use crate::schedule::ScheduleSpec;
+use crate::stats::Estimate;
+use crate::train::EngineConfig;
 use check::CheckResult;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use stats::Estimate;
 use std::io::IsTerminal;
 use std::path::Path;
 
-/// Version of the run report schema; bumped on any incompatible change.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// Version of the run report schema; bumped on any incompatible change (2: `config.train`
+/// is the nested [`TrainConfig`] of schema 2).
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// A check family (SPEC §6); each has its own negative control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -73,7 +75,9 @@ fn default_families() -> Vec<Family> {
 pub struct Experiment {
     /// A name for reports.
     pub name: String,
-    /// The training configuration of every replica (its `seed` is the master seed).
+    /// The training configuration of every replica (its `seed` is the master seed). Every
+    /// field has a default: state only what differs.
+    #[serde(default)]
     pub train: TrainConfig,
     /// Number of replicas R ≥ 2 (the standard error needs a spread).
     pub replicas: usize,
@@ -102,14 +106,32 @@ pub enum Preset {
 /// the claims of `reproduce`.
 pub fn averaged_base() -> TrainConfig {
     TrainConfig {
-        schedule: ScheduleSpec::Dilated { kappa: 2.0 },
-        p: 0.8,
-        sigma2: 1.0,
-        engine: EngineKind::Averaged,
-        lambda_u: 0.01,
-        lambda_w: 0.01,
+        problem: ProblemSpec {
+            schedule: ScheduleSpec::dilated(2.0),
+            p: 0.8,
+            sigma2: 1.0,
+            lambda_u: 0.01,
+            lambda_w: 0.01,
+            ..ProblemSpec::default()
+        },
+        engine: EngineConfig::averaged(Noise::Fresh),
         n_gen: 8192,
         ..TrainConfig::default()
+    }
+}
+
+impl TrainConfig {
+    /// This configuration with the problem's sizes d, n, K replaced.
+    pub fn with_sizes(self, d: usize, n: usize, steps: usize) -> Self {
+        TrainConfig {
+            problem: ProblemSpec {
+                d,
+                n,
+                steps,
+                ..self.problem
+            },
+            ..self
+        }
     }
 }
 
@@ -120,24 +142,14 @@ impl Preset {
         match self {
             Preset::Quick => Experiment {
                 name: "quick".into(),
-                train: TrainConfig {
-                    d: 1000,
-                    n: 256,
-                    steps: 20,
-                    ..base
-                },
+                train: base.with_sizes(1000, 256, 20),
                 replicas: 16,
                 alpha: default_alpha(),
                 families: default_families(),
             },
             Preset::Paper => Experiment {
                 name: "paper".into(),
-                train: TrainConfig {
-                    d: 5000,
-                    n: 512,
-                    steps: 80,
-                    ..base
-                },
+                train: base.with_sizes(5000, 512, 80),
                 replicas: 32,
                 alpha: default_alpha(),
                 families: default_families(),
@@ -150,7 +162,8 @@ impl Experiment {
     /// Read an experiment from a `.json` or `.toml` file.
     ///
     /// # Errors
-    /// [`Error::Input`] naming the file (unknown extension, parse error, unknown field).
+    /// [`Error::Parse`] naming the file (unknown extension, parse error, unknown field), or
+    /// [`Error::Io`].
     pub fn from_file(path: &Path) -> Result<Self, Error> {
         let text = crate::io::read_to_string(path)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -159,27 +172,44 @@ impl Experiment {
             "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
             _ => Err("expected a .json or .toml file".into()),
         };
-        parsed.map_err(|e| Error::Input(format!("{}: {}", path.display(), e.replace('\n', " "))))
+        parsed.map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            message: e.replace('\n', " "),
+        })
     }
 
     /// Validate the training configuration and the harness fields.
     ///
     /// # Errors
-    /// [`Error::Input`] naming the field.
+    /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
         if self.replicas < 2 {
-            return Err(Error::Input(format!(
-                "replicas: must be at least 2 (a standard error needs a spread), got {}",
-                self.replicas
-            )));
+            return Err(ConfigError::TooFew {
+                field: "replicas",
+                min: 2,
+                why: " (a standard error needs a spread)",
+                got: self.replicas,
+            }
+            .into());
         }
-        if !(self.alpha > 0.0 && self.alpha < 1.0) {
-            return Err(Error::Input(format!(
-                "alpha: must satisfy 0 < alpha < 1, got {}",
-                self.alpha
-            )));
-        }
-        Ok(self.train.validate()?)
+        in_range(
+            "alpha",
+            "in (0, 1)",
+            self.alpha,
+            self.alpha > 0.0 && self.alpha < 1.0,
+        )?;
+        self.train.validate()
+    }
+
+    /// The experiment with an `auto` schedule resolved into its knots (the form theory and
+    /// checks need).
+    ///
+    /// # Errors
+    /// The pilot's error ([`Error::Detect`]).
+    pub fn resolved(&self) -> Result<Experiment, Error> {
+        let mut e = self.clone();
+        e.train.problem = crate::phase::resolve(&self.train.problem)?;
+        Ok(e)
     }
 }
 
@@ -324,7 +354,7 @@ impl Aggregate {
             .map(|v| Estimate::from_samples(&v, level));
         let dilated = outs
             .first()
-            .is_some_and(|o| matches!(o.config.schedule, ScheduleSpec::Dilated { .. }));
+            .is_some_and(|o| o.config.problem.schedule.kappa().is_some());
         let weights = |phase1: bool, f: &dyn Fn(&crate::experiment::StepOutput) -> Option<f64>| {
             if !dilated {
                 return None;
@@ -402,11 +432,11 @@ pub struct RunReport {
 /// Aggregate replica outputs and evaluate the experiment's checks.
 ///
 /// # Errors
-/// [`Error::Input`] if the theory cannot be built for this configuration.
+/// [`Error::Config`] if the theory cannot be built for this configuration.
 pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
     let level = 1.0 - exp.alpha;
     let aggregate = Aggregate::new(outs, level);
-    let inputs = families::check_inputs(exp, &aggregate)?;
+    let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
     let checks = check::evaluate(&inputs, exp.alpha);
     let summary = Summary::of(&checks);
     Ok(RunReport {

@@ -9,8 +9,81 @@ use crate::experiment::TrainOutput;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Version of the shard file format.
-pub const SHARD_SCHEMA_VERSION: u32 = 1;
+/// Version of the shard file format (2: the experiment's `train` is the nested
+/// [`crate::experiment::TrainConfig`] of schema 2).
+pub const SHARD_SCHEMA_VERSION: u32 = 2;
+
+/// Why a folder of shard files cannot be merged; each names the file.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// No `shard-*.json` in the folder.
+    #[error("{}: no shard-*.json files to merge", dir.display())]
+    NoShards {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A shard written by another schema version.
+    #[error("{}: shard schema {found}, expected {SHARD_SCHEMA_VERSION}; rerun the shard with this version", path.display())]
+    Schema {
+        /// The shard file.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+    },
+    /// A shard of another experiment or another shard count.
+    #[error("{}: experiment or shard count differs from {}", path.display(), first.display())]
+    Mismatch {
+        /// The shard file.
+        path: PathBuf,
+        /// The first shard file, which the others must match.
+        first: PathBuf,
+    },
+    /// A shard index beyond the count.
+    #[error("{}: shard index {index} ≥ count {count}", path.display())]
+    Index {
+        /// The shard file.
+        path: PathBuf,
+        /// Its index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+    },
+    /// Two files for one shard.
+    #[error("{}: duplicate of shard {index}/{count} (also in {})", path.display(), other.display())]
+    Duplicate {
+        /// The shard file.
+        path: PathBuf,
+        /// Its index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+        /// The other file with the same index.
+        other: PathBuf,
+    },
+    /// A shard whose replicas are not the ones its index owns.
+    #[error("{}: holds replicas {got:?}, expected {expected:?} (truncated or mismatched)", path.display())]
+    Replicas {
+        /// The shard file.
+        path: PathBuf,
+        /// The replicas it holds.
+        got: Vec<u64>,
+        /// The replicas its index owns.
+        expected: Vec<u64>,
+    },
+    /// A shard index with no file.
+    #[error("{}: shard {index}/{count} is missing (expected file {file})", dir.display())]
+    Missing {
+        /// The folder.
+        dir: PathBuf,
+        /// The missing index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+        /// The file name it should have.
+        file: String,
+    },
+}
 
 /// Which part of the replicas a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,11 +148,44 @@ pub fn write(dir: &Path, file: &ShardFile) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
+/// `phaseflow run --shard i/N`: validate the experiment, train this shard's replicas and
+/// write its partial file into `dir`; returns the file's path.
+///
+/// # Errors
+/// Bad input before any work, a training failure, or [`Error::Io`].
+pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result<PathBuf, Error> {
+    let v = exp.validate()?;
+    let ids = spec.replicas(exp.replicas);
+    let pb = super::progress(ids.len() as u64, "replicas (shard)", quiet);
+    let replicas = super::run_replicas(&v, &ids, &pb)?;
+    write(
+        dir,
+        &ShardFile {
+            schema_version: SHARD_SCHEMA_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            experiment: exp.clone(),
+            shard: spec,
+            replicas,
+        },
+    )
+}
+
+/// `phaseflow merge`: combine the shards of `dir` and evaluate them, the same report as the
+/// unsharded run.
+///
+/// # Errors
+/// As [`merge`], or an experiment that does not validate.
+pub fn merge_report(dir: &Path) -> Result<super::RunReport, Error> {
+    let (exp, outs) = merge(dir)?;
+    exp.validate()?;
+    super::evaluate(&exp, &outs)
+}
+
 /// Read every `shard-*.json` of `dir` and combine them.
 ///
 /// # Errors
-/// [`Error::Input`] naming the file for a corrupt, truncated, mismatched, duplicate or
-/// missing shard, or an empty folder.
+/// [`ShardError`] naming the file for a truncated, mismatched, duplicate or missing shard,
+/// or an empty folder; [`Error::Parse`] for a corrupt one.
 pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
@@ -95,20 +201,20 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(Error::Input(format!(
-            "{}: no shard-*.json files to merge",
-            dir.display()
-        )));
+        return Err(ShardError::NoShards {
+            dir: dir.to_path_buf(),
+        }
+        .into());
     }
     let mut files: Vec<(PathBuf, ShardFile)> = Vec::new();
     for p in paths {
         let f: ShardFile = crate::io::read_json(&p)?;
         if f.schema_version != SHARD_SCHEMA_VERSION {
-            return Err(Error::Input(format!(
-                "{}: shard schema {}, expected {SHARD_SCHEMA_VERSION}; rerun the shard with this version",
-                p.display(),
-                f.schema_version
-            )));
+            return Err(ShardError::Schema {
+                path: p,
+                found: f.schema_version,
+            }
+            .into());
         }
         files.push((p, f));
     }
@@ -117,46 +223,54 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
     let mut seen: Vec<Option<PathBuf>> = vec![None; count];
     for (p, f) in &files {
         if f.experiment != first.experiment || f.shard.count != count {
-            return Err(Error::Input(format!(
-                "{}: experiment or shard count differs from {}",
-                p.display(),
-                first_path.display()
-            )));
+            return Err(ShardError::Mismatch {
+                path: p.clone(),
+                first: first_path.clone(),
+            }
+            .into());
         }
         let i = f.shard.index;
         if i >= count {
-            return Err(Error::Input(format!(
-                "{}: shard index {i} ≥ count {count}",
-                p.display()
-            )));
+            return Err(ShardError::Index {
+                path: p.clone(),
+                index: i,
+                count,
+            }
+            .into());
         }
         if let Some(prev) = &seen[i] {
-            return Err(Error::Input(format!(
-                "{}: duplicate of shard {i}/{count} (also in {})",
-                p.display(),
-                prev.display()
-            )));
+            return Err(ShardError::Duplicate {
+                path: p.clone(),
+                index: i,
+                count,
+                other: prev.clone(),
+            }
+            .into());
         }
         let expected = f.shard.replicas(f.experiment.replicas);
         let got: Vec<u64> = f.replicas.iter().map(|o| o.replica).collect();
         if expected != got {
-            return Err(Error::Input(format!(
-                "{}: holds replicas {got:?}, expected {expected:?} (truncated or mismatched)",
-                p.display()
-            )));
+            return Err(ShardError::Replicas {
+                path: p.clone(),
+                got,
+                expected,
+            }
+            .into());
         }
         seen[i] = Some(p.clone());
     }
     if let Some(missing) = seen.iter().position(Option::is_none) {
-        return Err(Error::Input(format!(
-            "{}: shard {missing}/{count} is missing (expected file {})",
-            dir.display(),
-            ShardSpec {
+        return Err(ShardError::Missing {
+            dir: dir.to_path_buf(),
+            index: missing,
+            count,
+            file: ShardSpec {
                 index: missing,
-                count
+                count,
             }
-            .file_name()
-        )));
+            .file_name(),
+        }
+        .into());
     }
     let mut outs: Vec<TrainOutput> = files.into_iter().flat_map(|(_, f)| f.replicas).collect();
     outs.sort_by_key(|o| o.replica);

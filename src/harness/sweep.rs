@@ -17,16 +17,18 @@
 //! cell means (Var log ē ≈ (SE/ē)²), and the interval uses the normal quantile at the sweep's
 //! level. These are descriptive fits; `reproduce` turns them into claims.
 
-use super::stats::Estimate;
 use super::{Experiment, progress, run_replicas};
 use crate::error::Error;
 use crate::experiment::TrainOutput;
+use crate::problem::ConfigError;
+use crate::stats::Estimate;
 use crate::theory::Theory;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
-/// Version of the sweep report schema.
-pub const SWEEP_SCHEMA_VERSION: u32 = 1;
+/// Version of the sweep report schema (2: `config.base.train` is the nested
+/// [`crate::experiment::TrainConfig`] of schema 2).
+pub const SWEEP_SCHEMA_VERSION: u32 = 2;
 
 /// A grid over d and n around a base experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,7 +130,7 @@ fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, [f64; 2])>
     }
     let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
     let ly: Vec<f64> = e.iter().map(|v| v.point.ln()).collect();
-    let (slope, _, _) = super::stats::ols(&lx, &ly);
+    let (slope, _, _) = crate::stats::ols(&lx, &ly);
     let mx = lx.iter().sum::<f64>() / lx.len() as f64;
     let sxx: f64 = lx.iter().map(|v| (v - mx) * (v - mx)).sum();
     let var: f64 = lx
@@ -148,17 +150,21 @@ impl Sweep {
     /// Check the grid and the base experiment.
     ///
     /// # Errors
-    /// [`Error::Input`] naming the field.
+    /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.d.is_empty() || self.d.contains(&0) {
-            return Err(Error::Input(
-                "d: give at least one dimension, each ≥ 1".into(),
-            ));
-        }
-        if self.n.is_empty() || self.n.contains(&0) {
-            return Err(Error::Input(
-                "n: give at least one sample size, each ≥ 1".into(),
-            ));
+        for (field, sizes) in [("d", &self.d), ("n", &self.n)] {
+            if sizes.is_empty() {
+                return Err(ConfigError::TooFew {
+                    field,
+                    min: 1,
+                    why: " value",
+                    got: 0,
+                }
+                .into());
+            }
+            if sizes.contains(&0) {
+                return Err(ConfigError::ZeroSize { field }.into());
+            }
         }
         for &d in &self.d {
             for &n in &self.n {
@@ -170,8 +176,8 @@ impl Sweep {
 
     fn cell(&self, d: usize, n: usize) -> Experiment {
         let mut e = self.base.clone();
-        e.train.d = d;
-        e.train.n = n;
+        e.train.problem.d = d;
+        e.train.problem.n = n;
         e
     }
 
@@ -191,11 +197,12 @@ impl Sweep {
                 let v = exp.validate()?;
                 let ids: Vec<u64> = (0..exp.replicas as u64).collect();
                 let outs = run_replicas(&v, &ids, &pb)?;
-                let c = &exp.train;
+                let c = &v.config.problem;
                 let th = Theory::new(&c.schedule, c.p, c.sigma2, d)?;
-                let eu = th
-                    .euler(c.steps)
-                    .ok_or_else(|| Error::Run(format!("no Euler prediction at d = {d}")))?;
+                let eu = th.euler(c.steps).ok_or(Error::NoPrediction {
+                    what: "exact Euler p̂ (an Euler map folds)",
+                    d,
+                })?;
                 let per: Vec<Vec<(String, f64)>> = outs
                     .iter()
                     .map(|o| replica_errors(&th, (eu.p_hat, eu.var_perp), o))
@@ -269,51 +276,4 @@ fn fits(cells: &[Cell], ds: &[usize], ns: &[usize], level: f64) -> Vec<Fit> {
         }
     }
     out
-}
-
-/// A terminal rendering of a sweep.
-pub fn render(r: &SweepReport) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
-        r.config.base.name,
-        r.config.base.train.schedule.name(),
-        r.config.base.replicas
-    );
-    let names: Vec<&str> = r.cells[0].errors.iter().map(|(k, _)| k.as_str()).collect();
-    let _ = write!(s, "{:>7} {:>6} {:>18} {:>9}", "d", "n", "p̂ ± se", "p̂ Euler");
-    for k in &names {
-        let _ = write!(s, " {:>22}", format!("err {k}"));
-    }
-    let _ = writeln!(s);
-    for c in &r.cells {
-        let _ = write!(
-            s,
-            "{:>7} {:>6} {:>9.4} ± {:.4} {:>9.4}",
-            c.d, c.n, c.p_hat.point, c.p_hat.se, c.p_hat_euler
-        );
-        for (_, e) in &c.errors {
-            let _ = write!(s, " {:>12.3e} ± {:.1e}", e.point, e.se);
-        }
-        let _ = writeln!(s);
-    }
-    let _ = writeln!(s, "log-log slopes (error ∝ size^slope):");
-    for f in &r.fits {
-        let _ = writeln!(
-            s,
-            "  {:<13} vs {} at {}={:<6} slope {:>7.3} ± {:.3}  {:.0}% CI [{:.3}, {:.3}]",
-            f.metric,
-            f.along,
-            if f.along == "d" { "n" } else { "d" },
-            f.fixed,
-            f.slope,
-            f.se,
-            100.0 * f.level,
-            f.ci[0],
-            f.ci[1]
-        );
-    }
-    s
 }

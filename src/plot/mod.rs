@@ -132,10 +132,3 @@ pub enum PlotError {
     #[error("PNG encoding failed: {0}")]
     Png(String),
 }
-
-/// A plot that cannot be drawn stops the run (exit code 1).
-impl From<PlotError> for crate::error::Error {
-    fn from(e: PlotError) -> Self {
-        crate::error::Error::Run(format!("plot: {e}"))
-    }
-}

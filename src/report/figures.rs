@@ -1,13 +1,57 @@
-//! The figures of a report, built from a [`RunReport`] or [`SweepReport`] and the theory:
-//! the paper's overlap figure (learned overlaps vs t with the Bayes, d → ∞ and finite-n
-//! curves) and the log-log error figures of a sweep.
+//! The figures of a report, built from a result and the theory: the paper's overlap figure
+//! of a run (learned overlaps vs t with the Bayes, d → ∞ and finite-n curves), the log-log
+//! error figures of a sweep and a detection's profile. [`Figures`] writes them as SVG + PNG.
 
+use crate::claims::Reproduction;
+use crate::detect::DetectOutput;
 use crate::error::Error;
 use crate::harness::sweep::SweepReport;
 use crate::harness::{RunReport, StepAggregate};
 use crate::plot::{Figure, Panel, Series};
 use crate::theory::{FiniteN, Prediction, Theory};
 use rayon::prelude::*;
+use std::path::Path;
+
+/// The figures of the output folder, SVG + PNG, one pair per stem.
+pub struct Figures;
+
+fn save_all(figures: &super::Figures, dir: Option<&Path>) -> Result<(), Error> {
+    if let Some(dir) = dir {
+        for (stem, fig) in figures {
+            fig.save(dir, stem)?;
+        }
+    }
+    Ok(())
+}
+
+impl super::Reporter for Figures {
+    fn detect(
+        &self,
+        _o: &DetectOutput,
+        f: &super::Figures,
+        dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        save_all(f, dir)
+    }
+    fn run(&self, _r: &RunReport, f: &super::Figures, dir: Option<&Path>) -> Result<(), Error> {
+        save_all(f, dir)
+    }
+    fn sweep(&self, _r: &SweepReport, f: &super::Figures, dir: Option<&Path>) -> Result<(), Error> {
+        save_all(f, dir)
+    }
+    fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
+        save_all(&r.figures, dir)
+    }
+}
+
+/// The profile of a detection with its window shaded ([`crate::phase::profile_figure`]).
+pub fn detect(out: &DetectOutput) -> Figure {
+    let (name, ylab) = match out.config.profile {
+        crate::detect::ProfileKind::Mse => ("MSE profile", "MSE per dimension"),
+        crate::detect::ProfileKind::Uturn => ("U-turn profile", "P(mode sign flips)"),
+    };
+    crate::phase::profile_figure(name, ylab, &out.profile, &out.window)
+}
 
 /// Theory points per unit of t for the closed-form curves.
 const CURVE_POINTS: usize = 60;
@@ -15,7 +59,7 @@ const CURVE_POINTS: usize = 60;
 const FINITE_N_POINTS: usize = 20;
 
 type Pick = fn(&Prediction) -> Option<f64>;
-type Measured = fn(&StepAggregate) -> &crate::harness::stats::Estimate;
+type Measured = fn(&StepAggregate) -> &crate::stats::Estimate;
 
 /// The six overlaps: (label, measured selector, theory selector).
 fn quantities() -> [(&'static str, Measured, Pick); 6] {
@@ -35,12 +79,13 @@ fn quantities() -> [(&'static str, Measured, Pick); 6] {
 /// # Errors
 /// If the theory cannot be built for the report's configuration.
 pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
-    let c = &r.config.train;
+    let exp = r.config.resolved()?;
+    let c = &exp.train.problem;
     let th = Theory::new(&c.schedule, c.p, c.sigma2, c.d)?.with_finite_n(FiniteN {
         n: c.n,
         lambda_u: c.lambda_u,
         lambda_w: c.lambda_w,
-        noise: c.noise,
+        noise: exp.train.engine.noise(),
     })?;
     let t_end = th.schedule().t_end();
     let m = (CURVE_POINTS as f64 * t_end) as usize;
@@ -96,7 +141,7 @@ pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
             })
             .collect();
         panel = panel.with_series(
-            Series::markers(format!("trained ({:?})", c.engine).to_lowercase(), x, y).with_err(e),
+            Series::markers(format!("trained ({})", exp.train.engine.kind()), x, y).with_err(e),
         );
         // ω and b diverge in phase 2: keep the axis on the measured range there.
         fig = fig.with_panel(panel);
@@ -118,7 +163,7 @@ fn sweep_along(r: &SweepReport, along_d: bool) -> Figure {
     let (axis, other) = if along_d { ("d", "n") } else { ("n", "d") };
     let mut fig = Figure::new(format!(
         "errors vs {axis} at fixed {other} ({} schedule, R = {} per cell)",
-        r.config.base.train.schedule.name(),
+        r.config.base.train.problem.schedule.name(),
         r.config.base.replicas
     ))
     .with_cols(2);

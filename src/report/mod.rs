@@ -1,13 +1,190 @@
-//! Reporters: the terminal table, the Markdown summary and the JSON report of a run.
-//! They read a [`RunReport`] and never feed back into it.
+//! Reports behind one seam: every output format is a [`Reporter`], whose hooks default to
+//! no-ops, and [`Reports`] fans each result out to the reporters an [`Output`] asks for. They
+//! read results and never feed back into them.
+//!
+//! Formats, one file each: [`terminal`] (the tables on stdout), [`json`] (the stable JSON
+//! schemas, on stdout with `--json` and as files in the output folder), [`markdown`]
+//! (`report.md`, `reproduce.md`), [`figures`] (SVG + PNG) and [`html`] (one self-contained
+//! `report.html` / `reproduce.html` with the figures inline). A new format is a new file
+//! implementing [`Reporter`] plus one line in [`Reports::new`].
+//!
+//! ```no_run
+//! use phaseflow::report::{Output, Reports};
+//! let report = phaseflow::harness::run(&phaseflow::harness::Preset::Quick.experiment(), true)?;
+//! let out = Output { dir: Some("out".into()), json: false };
+//! Reports::new(&out).run(&report)?;
+//! # Ok::<(), phaseflow::error::Error>(())
+//! ```
 
 pub mod figures;
+pub mod html;
+pub mod json;
+pub mod markdown;
+pub mod terminal;
 
+use crate::claims::Reproduction;
+use crate::detect::DetectOutput;
+use crate::error::Error;
+use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
-use std::fmt::Write;
+use crate::harness::sweep::SweepReport;
+use crate::plot::Figure;
+use crate::theory::TheoryReport;
+use std::path::{Path, PathBuf};
 
-fn verdict(c: &CheckResult) -> &'static str {
+/// Figures of a result, by file stem.
+pub type Figures = [(String, Figure)];
+
+/// Where results go: an optional folder, and JSON instead of tables on stdout.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// Folder for the report files (created if missing); `None`: stdout only.
+    pub dir: Option<PathBuf>,
+    /// Print the JSON document on stdout instead of the table.
+    pub json: bool,
+}
+
+/// One output format. Every hook defaults to doing nothing, so a format implements only the
+/// results it renders. `dir` is the output folder, if any.
+pub trait Reporter {
+    /// `phaseflow train`.
+    fn train(&self, _out: &TrainOutput, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow theory`.
+    fn theory(&self, _report: &TheoryReport, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow detect`.
+    fn detect(
+        &self,
+        _out: &DetectOutput,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow run` and `merge`.
+    fn run(
+        &self,
+        _report: &RunReport,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow sweep`.
+    fn sweep(
+        &self,
+        _report: &SweepReport,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow reproduce`.
+    fn reproduce(&self, _r: &Reproduction, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// The reporters an [`Output`] asks for, each result fanned out to all of them.
+pub struct Reports {
+    dir: Option<PathBuf>,
+    reporters: Vec<Box<dyn Reporter>>,
+}
+
+impl Reports {
+    /// The registry: files in the folder (JSON, Markdown, figures, HTML) when there is one,
+    /// then stdout (JSON or the terminal tables).
+    pub fn new(out: &Output) -> Self {
+        let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+        if out.dir.is_some() {
+            reporters.push(Box::new(json::Json::Files));
+            reporters.push(Box::new(markdown::Markdown));
+            reporters.push(Box::new(figures::Figures));
+            reporters.push(Box::new(html::Html));
+        }
+        reporters.push(if out.json {
+            Box::new(json::Json::Stdout)
+        } else {
+            Box::new(terminal::Terminal)
+        });
+        Self {
+            dir: out.dir.clone(),
+            reporters,
+        }
+    }
+
+    fn each(
+        &self,
+        f: impl Fn(&dyn Reporter, Option<&Path>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        for r in &self.reporters {
+            f(r.as_ref(), self.dir.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Report a training run.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn train(&self, out: &TrainOutput) -> Result<(), Error> {
+        self.each(|r, d| r.train(out, d))
+    }
+    /// Report a theory document.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn theory(&self, report: &TheoryReport) -> Result<(), Error> {
+        self.each(|r, d| r.theory(report, d))
+    }
+    /// Report a detection (its profile figure is drawn only for an output folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written or a figure that cannot be drawn.
+    pub fn detect(&self, out: &DetectOutput) -> Result<(), Error> {
+        let figs = match self.dir {
+            Some(_) => vec![(out.stem().to_string(), figures::detect(out))],
+            None => Vec::new(),
+        };
+        self.each(|r, d| r.detect(out, &figs, d))
+    }
+    /// Report a run (its overlap figure is drawn only for an output folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written, or a theory that cannot be built for the figure.
+    pub fn run(&self, report: &RunReport) -> Result<(), Error> {
+        let figs = match self.dir {
+            Some(_) => vec![("overlaps".to_string(), figures::overlaps(report)?)],
+            None => Vec::new(),
+        };
+        self.each(|r, d| r.run(report, &figs, d))
+    }
+    /// Report a sweep.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn sweep(&self, report: &SweepReport) -> Result<(), Error> {
+        let figs = match self.dir {
+            Some(_) => figures::sweep(report),
+            None => Vec::new(),
+        };
+        self.each(|r, d| r.sweep(report, &figs, d))
+    }
+    /// Report a reproduction.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn reproduce(&self, r: &Reproduction) -> Result<(), Error> {
+        self.each(|x, d| x.reproduce(r, d))
+    }
+}
+
+/// The verdict of a check in words.
+pub(crate) fn verdict(c: &CheckResult) -> &'static str {
     match (&c.negative_control, c.passed) {
         (None, true) => "PASS",
         (None, false) => "FAIL",
@@ -16,124 +193,35 @@ fn verdict(c: &CheckResult) -> &'static str {
     }
 }
 
-fn source(c: &CheckResult) -> String {
+/// The source of a check's prediction as in JSON (`finite_n`, …).
+pub(crate) fn source(c: &CheckResult) -> String {
     serde_json::to_value(c.source)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
+/// δ/SE of a check: the allowance in units of the measurement's standard error (how many SE
+/// a prediction may be off and still pass); `None` when the measurement is exact (se = 0).
+pub fn delta_over_se(c: &CheckResult) -> Option<f64> {
+    (c.se > 0.0).then(|| c.allowance / c.se)
+}
+
 /// The experiment in one line: schedule, sizes, engine, replicas, seed, level.
-fn describe(c: &crate::harness::Experiment) -> String {
+pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
     let t = &c.train;
+    let p = &t.problem;
     format!(
-        "{} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, engine {:?}, R = {} replicas, master seed {}, family-wise α = {} (Holm)",
-        t.schedule.name(),
-        t.p,
-        t.sigma2,
-        t.d,
-        t.n,
-        t.steps,
-        t.engine,
+        "{} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, engine {}, R = {} replicas, master seed {}, family-wise α = {} (Holm)",
+        p.schedule.name(),
+        p.p,
+        p.sigma2,
+        p.d,
+        p.n,
+        p.steps,
+        t.engine.title(),
         c.replicas,
         t.seed,
         c.alpha
     )
-}
-
-/// One line per check: `name [low point high] theory value (source) ±δ verdict t vs crit`.
-pub fn terminal(r: &RunReport) -> String {
-    let mut s = String::new();
-    let c = &r.config;
-    let _ = writeln!(s, "phaseflow run '{}': {}", c.name, describe(c));
-    let _ = writeln!(
-        s,
-        "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
-        "check", "measured [low point high]", "theory", "(source)", "δ", "t", "crit"
-    );
-    for ch in &r.checks {
-        let _ = writeln!(
-            s,
-            "{:<28} [{:>9.5} {:>9.5} {:>9.5}] {:>10.5} {:<16} {:>9.2e} {:>7.2} {:>6.2}  {}",
-            ch.name,
-            ch.ci[0],
-            ch.measured,
-            ch.ci[1],
-            ch.prediction,
-            format!("({})", source(ch)),
-            ch.allowance,
-            ch.statistic,
-            ch.critical,
-            verdict(ch)
-        );
-    }
-    let a = &r.aggregate;
-    let pm = |e: Option<crate::harness::stats::Estimate>| {
-        e.map_or_else(
-            || "n/a".to_string(),
-            |e| format!("{:.4} ± {:.4}", e.point, e.se),
-        )
-    };
-    let _ = writeln!(
-        s,
-        "estimates (SPEC §5.7): p from samples {} | from phase-1 weights {} | training sets {};  σ² from samples (var⊥) {} | from phase-2 weights {}",
-        pm(Some(a.p_hat)),
-        pm(a.p_hat_w),
-        pm(Some(a.train_plus_fraction)),
-        pm(a.var_perp),
-        pm(a.sigma2_w)
-    );
-    let m = &r.summary;
-    let _ = writeln!(
-        s,
-        "{}: {}/{} checks passed, {}/{} negative controls failed as they must",
-        if m.ok { "OK" } else { "NOT OK" },
-        m.passed,
-        m.checks,
-        m.negative_controls_failed,
-        m.negative_controls
-    );
-    s
-}
-
-/// A Markdown summary of the run.
-pub fn markdown(r: &RunReport) -> String {
-    let mut s = String::new();
-    let c = &r.config;
-    let _ = writeln!(s, "# phaseflow run `{}`\n", c.name);
-    let _ = writeln!(s, "{}.\n", describe(c));
-    let m = &r.summary;
-    let _ = writeln!(
-        s,
-        "**{}** — {}/{} checks passed; {}/{} negative controls failed as they must.\n",
-        if m.ok { "OK" } else { "NOT OK" },
-        m.passed,
-        m.checks,
-        m.negative_controls_failed,
-        m.negative_controls
-    );
-    let _ = writeln!(
-        s,
-        "| check | measured | {:.0}% CI | theory | source | δ | δ source | t | crit | verdict |",
-        100.0 * (1.0 - c.alpha)
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
-    for ch in &r.checks {
-        let _ = writeln!(
-            s,
-            "| {} | {:.5} | [{:.5}, {:.5}] | {:.5} | {} | {:.2e} | {} | {:.2} | {:.2} | {} |",
-            ch.name,
-            ch.measured,
-            ch.ci[0],
-            ch.ci[1],
-            ch.prediction,
-            source(ch),
-            ch.allowance,
-            ch.allowance_source,
-            ch.statistic,
-            ch.critical,
-            verdict(ch)
-        );
-    }
-    s
 }

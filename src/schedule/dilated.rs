@@ -1,7 +1,8 @@
 //! The paper's time dilation (SPEC §2): ε = κ/√d,
 //! τ(t) = ε·t on [0, 1] (phase 1) and τ(t) = ε + (1 − ε)(t − 1) on [1, 2] (phase 2).
 
-use super::{Schedule, ScheduleError};
+use super::{Schedule, ScheduleError, ScheduleKind};
+use serde::{Deserialize, Serialize};
 
 /// Dilated schedule on [0, 2]; phase 1 is t ∈ [0, 1], phase 2 is t ∈ [1, 2].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,5 +56,20 @@ impl Schedule for Dilated {
     }
     fn knots(&self) -> Vec<(f64, f64)> {
         vec![(0.0, 0.0), (1.0, self.eps), (2.0, 1.0)]
+    }
+}
+
+/// Parameters of the dilated schedule. JSON `{"kind": "dilated", "kappa": 2.0}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DilatedSpec {
+    /// The dilation constant κ (0 < κ < √d); the paper uses 2.
+    pub kappa: f64,
+}
+
+impl ScheduleKind for DilatedSpec {
+    const NAME: &'static str = "dilated";
+    fn build(&self, d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+        Ok(Box::new(Dilated::new(self.kappa, d)?))
     }
 }

@@ -1,6 +1,7 @@
 //! The undilated baseline τ(t) = t on [0, 1].
 
-use super::Schedule;
+use super::{Schedule, ScheduleError, ScheduleKind};
+use serde::{Deserialize, Serialize};
 
 /// τ(t) = t, t ∈ [0, 1] (SPEC §2, "linear").
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -18,5 +19,17 @@ impl Schedule for Linear {
     }
     fn knots(&self) -> Vec<(f64, f64)> {
         vec![(0.0, 0.0), (1.0, 1.0)]
+    }
+}
+
+/// Parameters of the linear schedule (none). JSON `{"kind": "linear"}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearSpec {}
+
+impl ScheduleKind for LinearSpec {
+    const NAME: &'static str = "linear";
+    fn build(&self, _d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+        Ok(Box::new(Linear))
     }
 }

@@ -22,13 +22,15 @@
 //! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in
 //! Flow-Based Generative Models*, arXiv:2412.07972.
 
+mod auto;
 mod dilated;
 mod linear;
 mod piecewise;
 
-pub use dilated::Dilated;
-pub use linear::Linear;
-pub use piecewise::Piecewise;
+pub use auto::AutoSpec;
+pub use dilated::{Dilated, DilatedSpec};
+pub use linear::{Linear, LinearSpec};
+pub use piecewise::{Piecewise, PiecewiseSpec};
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
@@ -68,54 +70,122 @@ pub trait Schedule: Debug + Send + Sync {
     }
 }
 
+/// The serialisable parameters of one kind of schedule: each schedule file defines one and
+/// registers it in [`ScheduleSpec`] with one line.
+pub trait ScheduleKind {
+    /// The kind's name, as in JSON (`"kind"`) and on the command line.
+    const NAME: &'static str;
+    /// Resolve the parameters for dimension `d` (d ≥ 1, checked by [`ScheduleSpec::build`]).
+    ///
+    /// # Errors
+    /// [`ScheduleError`] naming the bad field.
+    fn build(&self, d: usize) -> Result<Box<dyn Schedule>, ScheduleError>;
+}
+
 /// Errors of schedule construction, one variant per bad field.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScheduleError {
     /// κ must make ε = κ/√d lie in (0, 1).
     #[error("kappa: must satisfy 0 < kappa < sqrt(d) = {sqrt_d}, got {kappa}")]
-    KappaOutOfRange { kappa: f64, sqrt_d: f64 },
+    KappaOutOfRange {
+        /// The κ given.
+        kappa: f64,
+        /// √d, the exclusive upper bound.
+        sqrt_d: f64,
+    },
     /// d must be at least 1.
     #[error("d: must be at least 1")]
     ZeroDimension,
     /// Knots must start at (0, 0), end at τ = 1, have strictly increasing t and non-decreasing τ.
     #[error("knots: {0}")]
     BadKnots(String),
+    /// A kind that is resolved against the whole problem before it is built (`auto`).
+    #[error("schedule: `{kind}` must be resolved first (phaseflow::phase::resolve)")]
+    Unresolved {
+        /// The kind.
+        kind: &'static str,
+    },
 }
 
-/// A serialisable description of a schedule, resolved against d by [`ScheduleSpec::build`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ScheduleSpec {
+/// Declares [`ScheduleSpec`], one variant per registered schedule kind.
+macro_rules! schedule_kinds {
+    ($($(#[$doc:meta])* $variant:ident($spec:ty),)*) => {
+        /// A serialisable description of a schedule, resolved against d by
+        /// [`ScheduleSpec::build`]. JSON: `{"kind": "<name>", …parameters}`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum ScheduleSpec {
+            $($(#[$doc])* $variant($spec),)*
+        }
+
+        impl ScheduleSpec {
+            /// Resolve the description for dimension `d`.
+            ///
+            /// # Errors
+            /// [`ScheduleError`] naming the bad field (κ ≥ √d, malformed knots, d = 0, an
+            /// unresolved `auto`).
+            pub fn build(&self, d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+                if d == 0 {
+                    return Err(ScheduleError::ZeroDimension);
+                }
+                match self {
+                    $(ScheduleSpec::$variant(s) => s.build(d),)*
+                }
+            }
+
+            /// Short name for tables, as in JSON: `linear`, `dilated`, `piecewise`, `auto`.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(ScheduleSpec::$variant(_) => <$spec as ScheduleKind>::NAME,)*
+                }
+            }
+        }
+    };
+}
+
+// The registry: a new schedule is a new file plus one line here.
+schedule_kinds! {
     /// τ(t) = t on [0, 1].
-    Linear,
+    Linear(LinearSpec),
     /// The paper's dilation with ε = κ/√d on [0, 2].
-    Dilated { kappa: f64 },
+    Dilated(DilatedSpec),
     /// Piecewise-linear τ through the given (t, τ) knots.
-    Piecewise { knots: Vec<(f64, f64)> },
+    Piecewise(PiecewiseSpec),
+    /// The phase-aware schedule found by a pilot Bayes U-turn (SPEC §8); resolved into
+    /// piecewise knots for (p, σ², d) by [`crate::phase::resolve`].
+    Auto(AutoSpec),
 }
 
 impl ScheduleSpec {
-    /// Resolve the description for dimension `d`.
-    ///
-    /// # Errors
-    /// [`ScheduleError`] naming the bad field (κ ≥ √d, malformed knots, d = 0).
-    pub fn build(&self, d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
-        if d == 0 {
-            return Err(ScheduleError::ZeroDimension);
-        }
-        Ok(match self {
-            ScheduleSpec::Linear => Box::new(Linear),
-            ScheduleSpec::Dilated { kappa } => Box::new(Dilated::new(*kappa, d)?),
-            ScheduleSpec::Piecewise { knots } => Box::new(Piecewise::new(knots.clone())?),
-        })
+    /// The linear schedule.
+    pub fn linear() -> Self {
+        ScheduleSpec::Linear(LinearSpec {})
     }
-
-    /// Short name for tables: `linear`, `dilated`, `piecewise`.
-    pub fn name(&self) -> &'static str {
+    /// The dilated schedule with constant κ.
+    pub fn dilated(kappa: f64) -> Self {
+        ScheduleSpec::Dilated(DilatedSpec { kappa })
+    }
+    /// Piecewise-linear through `knots`.
+    pub fn piecewise(knots: Vec<(f64, f64)>) -> Self {
+        ScheduleSpec::Piecewise(PiecewiseSpec { knots })
+    }
+    /// κ of the dilated schedule (`None` for any other kind).
+    pub fn kappa(&self) -> Option<f64> {
         match self {
-            ScheduleSpec::Linear => "linear",
-            ScheduleSpec::Dilated { .. } => "dilated",
-            ScheduleSpec::Piecewise { .. } => "piecewise",
+            ScheduleSpec::Dilated(s) => Some(s.kappa),
+            _ => None,
+        }
+    }
+    /// True for a kind that must be resolved against the problem before it is built.
+    pub fn is_unresolved(&self) -> bool {
+        matches!(self, ScheduleSpec::Auto(_))
+    }
+    /// The name with its parameter, for table headers: `dilated κ=2`, `linear`, ….
+    pub fn label(&self) -> String {
+        match self.kappa() {
+            Some(kappa) => format!("dilated κ={kappa}"),
+            None => self.name().to_string(),
         }
     }
 }
@@ -200,7 +270,7 @@ mod tests {
 
     #[test]
     fn spec_round_trips_through_json() {
-        let s = ScheduleSpec::Dilated { kappa: 2.0 };
+        let s = ScheduleSpec::dilated(2.0);
         let j = serde_json::to_string(&s).unwrap();
         assert_eq!(j, r#"{"kind":"dilated","kappa":2.0}"#);
         assert_eq!(serde_json::from_str::<ScheduleSpec>(&j).unwrap(), s);

@@ -1,7 +1,8 @@
 //! General piecewise-linear τ through knots (SPEC §2). The phase-aware
 //! schedule built from a detected window (SPEC §8) is one of these.
 
-use super::{Schedule, ScheduleError};
+use super::{Schedule, ScheduleError, ScheduleKind};
+use serde::{Deserialize, Serialize};
 
 /// Piecewise-linear τ through knots (t_0, τ_0) = (0, 0), …, (t_m, 1).
 #[derive(Debug, Clone, PartialEq)]
@@ -69,5 +70,21 @@ impl Schedule for Piecewise {
     }
     fn knots(&self) -> Vec<(f64, f64)> {
         self.knots.clone()
+    }
+}
+
+/// Parameters of a piecewise-linear schedule. JSON
+/// `{"kind": "piecewise", "knots": [[0, 0], [1, 0.02], [2, 1]]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PiecewiseSpec {
+    /// The (t, τ) knots, from (0, 0) to (T_end, 1).
+    pub knots: Vec<(f64, f64)>,
+}
+
+impl ScheduleKind for PiecewiseSpec {
+    const NAME: &'static str = "piecewise";
+    fn build(&self, _d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+        Ok(Box::new(Piecewise::new(self.knots.clone())?))
     }
 }

@@ -74,14 +74,14 @@
 //! [`QUAD_ABS`]: crate::quadrature::QUAD_ABS
 
 use super::Prediction;
-use crate::experiment::ConfigError;
+use crate::problem::ConfigError;
 use crate::quadrature::tanh_moments;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Noise convention of the training objective (SPEC §4/§5.3): one type shared with the
 /// engines, so a theory is always asked about the convention a model was trained with.
-pub use crate::train::averaged::Noise;
+pub use crate::problem::Noise;
 
 /// Binomial terms below this probability are skipped in the average (their total is
 /// < n·1e-15, far below any statistical resolution).
@@ -136,18 +136,30 @@ pub struct FiniteN {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Phase1Stop {
     /// |∇J|∞ ≤ 1e-10·(1 + |J|).
-    Converged { iterations: usize },
+    Converged {
+        /// Newton iterations run.
+        iterations: usize,
+    },
     /// No Armijo step could decrease J (at the quadrature's floor).
-    Stalled { iterations: usize },
+    Stalled {
+        /// Newton iterations run.
+        iterations: usize,
+    },
     /// The iteration cap was hit.
     IterationCap,
     /// |b| exceeded [`B_DIVERGE`].
-    Diverged { iterations: usize },
+    Diverged {
+        /// Newton iterations run.
+        iterations: usize,
+    },
     /// A closed-form case (t = 0, or all samples of one sign): saturated, |b| → ∞.
     ClosedForm,
     /// The minimiser ran to the saturated limit |b| → ∞ (or |ω| → ∞), whose value
     /// J_sat = −(Δ² + σ²n)/(λ_u + n) it could not beat.
-    Saturated { iterations: usize },
+    Saturated {
+        /// Newton iterations run.
+        iterations: usize,
+    },
 }
 
 /// The phase-1 solution conditional on n₊ (canonical sign m ≥ 0).

@@ -23,7 +23,7 @@
 //! ```
 //! use phaseflow::schedule::ScheduleSpec;
 //! use phaseflow::theory::Theory;
-//! let th = Theory::new(&ScheduleSpec::Dilated { kappa: 2.0 }, 0.8, 1.0, 5000).unwrap();
+//! let th = Theory::new(&ScheduleSpec::dilated(2.0), 0.8, 1.0, 5000).unwrap();
 //! let s = th.predict(0.5);
 //! let lim = s.limit.unwrap();
 //! assert!((lim.omega.unwrap() - 1.0).abs() < 1e-15); // ω = κt in phase 1
@@ -49,8 +49,8 @@ pub use finite_n::{FiniteN, Noise};
 pub use loss::expected_sq_error;
 pub use report::{THEORY_SCHEMA_VERSION, TheoryConfig, TheoryReport};
 
-use crate::experiment::ConfigError;
 use crate::mixture::Mixture;
+use crate::problem::ConfigError;
 use crate::schedule::{Schedule, ScheduleSpec};
 use serde::{Deserialize, Serialize};
 
@@ -163,10 +163,7 @@ impl Theory {
 
     /// κ when the schedule is the dilated one (the only one §5.2/§5.3 speak about).
     fn kappa(&self) -> Option<f64> {
-        match self.spec {
-            ScheduleSpec::Dilated { kappa } => Some(kappa),
-            _ => None,
-        }
+        self.spec.kappa()
     }
 
     /// §5.1 at time t.

@@ -10,7 +10,7 @@
 //! document verbatim.
 
 use super::{FiniteN, Noise, StepPrediction, Theory, euler::EulerPrediction};
-use crate::experiment::ConfigError;
+use crate::problem::ConfigError;
 use crate::schedule::ScheduleSpec;
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +125,7 @@ mod tests {
 
     fn paper() -> TheoryConfig {
         TheoryConfig {
-            schedule: ScheduleSpec::Dilated { kappa: 2.0 },
+            schedule: ScheduleSpec::dilated(2.0),
             p: 0.8,
             sigma2: 1.0,
             d: 5000,
@@ -187,7 +187,7 @@ mod tests {
             ),
             (
                 TheoryConfig {
-                    schedule: ScheduleSpec::Dilated { kappa: 100.0 },
+                    schedule: ScheduleSpec::dilated(100.0),
                     ..paper()
                 },
                 "kappa:",
@@ -202,7 +202,7 @@ mod tests {
     #[test]
     fn linear_schedule_has_no_limit() {
         let c = TheoryConfig {
-            schedule: ScheduleSpec::Linear,
+            schedule: ScheduleSpec::linear(),
             ..paper()
         };
         let r = c.compute().unwrap();

@@ -8,10 +8,14 @@
 //!
 //! Engines plug in through [`Engine`]: [`sgd::Sgd`] is the reference-faithful Adam
 //! procedure with fresh noise each epoch; [`averaged::Averaged`] minimises the exact
-//! noise-averaged objective with L-BFGS in the span of the data.
+//! noise-averaged objective with L-BFGS in the span of the data. [`EngineConfig`] is the
+//! serialisable choice of engine with its knobs, one variant per engine.
 
 pub mod averaged;
+mod config;
 pub mod sgd;
+
+pub use config::{EngineConfig, EngineSpec};
 
 use crate::denoiser::{Denoiser, StepParams};
 use crate::mixture::Dataset;
@@ -42,11 +46,20 @@ pub struct Problem<'a> {
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Stop {
     /// The epoch budget was spent (the sgd engine always stops this way).
-    EpochBudget { epochs: usize },
+    EpochBudget {
+        /// Epochs run.
+        epochs: usize,
+    },
     /// The convergence criterion held.
-    Converged { iterations: usize },
+    Converged {
+        /// Iterations run.
+        iterations: usize,
+    },
     /// The iteration cap was reached before convergence.
-    IterationCap { iterations: usize },
+    IterationCap {
+        /// Iterations run.
+        iterations: usize,
+    },
 }
 
 /// Per-step training record.
@@ -79,13 +92,21 @@ pub struct Trained {
 }
 
 /// Training failures.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainError {
     /// The loss or a parameter became NaN or infinite.
     #[error(
         "training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; lower --lr"
     )]
-    NonFinite { step: usize, t: f64, epoch: usize },
+    NonFinite {
+        /// The grid step k.
+        step: usize,
+        /// Its time t_k.
+        t: f64,
+        /// The epoch (or iteration) at which it happened.
+        epoch: usize,
+    },
 }
 
 /// A training engine.

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 /// Adam hyper-parameters and the epoch budget.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Sgd {
     /// Number of full-batch epochs (fresh noise each). Default 2000.
     pub epochs: usize,
@@ -194,5 +195,17 @@ impl Engine for Sgd {
             .map(|k| self.train_step(problem, k))
             .collect();
         assemble(problem.grid, per_step)
+    }
+}
+impl super::EngineSpec for Sgd {
+    const NAME: &'static str = "sgd";
+    fn check(&self) -> Result<(), crate::problem::ConfigError> {
+        crate::problem::at_least_one("epochs", self.epochs)?;
+        crate::problem::positive_finite("lr", self.lr)
+    }
+    /// Adam with fresh noise keeps moving each parameter by up to `lr` per epoch at its
+    /// noise floor: 2·lr.
+    fn optimisation_budget(&self) -> f64 {
+        2.0 * self.lr
     }
 }

@@ -45,9 +45,9 @@
 //! w = 0, b = 0 is a stationary point of every R_k (sign symmetry); a solve that collapses
 //! onto it is probed and restarted (`escape_symmetric_saddle`).
 
-pub mod generate;
 pub mod objective;
-pub mod span;
+/// The span coordinates now live with the dense kernels ([`crate::linalg::span`]).
+pub use crate::linalg::span;
 
 use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
 use crate::denoiser::StepParams;
@@ -74,20 +74,12 @@ pub const MAX_ITERS: u64 = 2000;
 /// L-BFGS memory.
 pub const LBFGS_MEMORY: usize = 10;
 
-/// Noise convention of the objective (SPEC §5.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Noise {
-    /// x0 averaged in closed form (the objective of SPEC §4; the default).
-    #[default]
-    Fresh,
-    /// One x0 per data point, drawn once from stream (seed, replica, FixedNoise, 0) and
-    /// shared by every grid time: R_k is a plain finite sum.
-    Fixed,
-}
+/// Noise convention of the objective (SPEC §5.3), defined with the problem.
+pub use crate::problem::Noise;
 
 /// The averaged engine.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Averaged {
     /// Noise convention. Default fresh.
     pub noise: Noise,
@@ -420,6 +412,26 @@ impl Engine for Averaged {
     }
 }
 
+impl super::EngineSpec for Averaged {
+    const NAME: &'static str = "averaged";
+    fn check(&self) -> Result<(), crate::problem::ConfigError> {
+        crate::problem::positive_finite("tol-grad", self.tol_grad)?;
+        crate::problem::at_least_one("max-iters", self.max_iters as usize)
+    }
+    fn noise(&self) -> Noise {
+        self.noise
+    }
+    /// Gradient-norm convergence: 0.005 (declared a priori).
+    fn optimisation_budget(&self) -> f64 {
+        0.005
+    }
+    /// The averaged engine is meant for large d: generate in the span of the denoiser's
+    /// vectors (same law, O(K·r) per sample instead of O(K·d)).
+    fn default_sampler(&self) -> crate::flow::Sampler {
+        crate::flow::Sampler::Span
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,7 +446,7 @@ mod tests {
         let d = 1000;
         let mix = Mixture::ones(0.8, 1.0, d).unwrap();
         let data = mix.sample(128, &mut stream(0, 0, Purpose::Data, 0));
-        let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(d).unwrap();
+        let schedule = ScheduleSpec::dilated(2.0).build(d).unwrap();
         let grid = [1.6];
         let pb = Problem {
             schedule: schedule.as_ref(),

@@ -1,8 +1,8 @@
-//! Replica statistics: mean, standard error, Student-t intervals, p-values and the Holm
-//! step-down correction (SPEC §6).
+//! Statistics: replica means with standard errors and Student-t intervals, p-values, the Holm
+//! step-down correction (SPEC §6), least squares and the binomial standard error.
 //!
 //! ```
-//! use phaseflow::harness::stats::{Estimate, holm};
+//! use phaseflow::stats::{Estimate, holm};
 //! let e = Estimate::from_samples(&[0.79, 0.81, 0.80, 0.82], 0.95);
 //! assert!((e.point - 0.805).abs() < 1e-12);
 //! assert!(e.ci[0] < e.point && e.point < e.ci[1]);
@@ -96,6 +96,15 @@ pub fn holm(p_values: &[f64], alpha: f64) -> Vec<bool> {
         }
     }
     reject
+}
+
+/// Binomial standard error √(p(1 − p)/n) of a fraction p of n trials.
+///
+/// ```
+/// assert_eq!(phaseflow::stats::binomial_se(0.5, 100.0), 0.05);
+/// ```
+pub fn binomial_se(p: f64, n: f64) -> f64 {
+    (p * (1.0 - p) / n).sqrt()
 }
 
 /// Ordinary least squares of y on x: (slope, intercept, slope standard error).

@@ -1,4 +1,6 @@
-//! Phase detection and phase-aware schedules (SPEC §5.5, §8; issue 6).
+//! Phase detection and phase-aware schedules (SPEC §5.5, §8; issue 6): profiles, the window
+//! where they change fastest, and the schedules built from it. The `phaseflow detect`
+//! subcommand on top of this is [`crate::detect`].
 //!
 //! The paper's practical proposal: find the time window where a feature of the generated
 //! sample is decided, then spend grid points (training time) there. Data flows one way:
@@ -6,7 +8,7 @@
 //! [`Profile`] (a curve over t with standard errors) → [`detect`] (the [`Window`] where the
 //! curve changes fastest: centre, 10 %–90 % width, jump, with uncertainty) →
 //! [`phase_aware`] (a piecewise-linear τ giving the window a chosen share of the K grid
-//! points) → training on the adapted grid ([`auto_schedule`], `phaseflow train --schedule
+//! points) → training on the adapted grid ([`auto_schedule`], [`resolve`]: `--schedule
 //! auto`).
 //!
 //! Profiles, one file each:
@@ -28,7 +30,6 @@ mod adapt;
 mod auto;
 mod bayes_mse;
 mod bayes_uturn;
-pub mod claims;
 mod error;
 mod feature;
 mod figure;
@@ -38,12 +39,12 @@ mod uturn;
 mod window;
 
 pub use adapt::{phase_aware, window_tau};
-pub use auto::{AutoConfig, AutoSchedule, auto_schedule, pilot_grid};
+pub use auto::{AutoSchedule, auto_schedule, pilot_grid, resolve};
 pub use bayes_mse::BayesMse;
 pub use bayes_uturn::BayesUTurn;
 pub use error::DetectError;
 pub use feature::{Feature, ModeSign};
-pub use figure::profile_figure;
+pub use figure::{curve_series, profile_figure};
 pub use model_mse::ModelMse;
 pub use profile::{Curve, Profile, ProfilePoint};
 pub use uturn::{DataSource, FlowTransport, Transport, UTurn};

@@ -1,5 +1,5 @@
-//! `phaseflow reproduce`: the paper's claims as named check families, each with negative
-//! controls, evaluated together under one Holm correction (SPEC §6).
+//! The paper's claims as named check families, each with negative controls, evaluated
+//! together under one Holm correction (SPEC §6): `phaseflow reproduce` is [`reproduce`].
 //!
 //! | id | claim | SPEC |
 //! |----|-------|------|
@@ -11,18 +11,40 @@
 //! | C6 | the U-turn window, and an adapted schedule recovers p̂ | §8 |
 //! | C7 | finite n: which noise convention's form the trained networks follow | §5.3 |
 //!
-//! Each claim is a [`Claim`] (one file per claim family in this folder); a new claim is a
-//! new implementation. Quick sizes run in `cargo test --release`; `--full` uses the paper's.
+//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c7.rs`; C2 and C3
+//! share [`invariance`], the phase-detection claims share [`common`]'s fine grids). A new claim
+//! is a new file plus one line in [`all_claims`]. Quick sizes run in `cargo test --release`;
+//! `--full` uses the paper's.
 
-mod claims;
-
-pub use claims::all_claims;
+mod c1;
+mod c2;
+mod c3;
+mod c4;
+mod c5;
+mod c6;
+mod c7;
+mod common;
+mod invariance;
 
 use crate::error::Error;
 use crate::harness::check::{CheckInput, CheckResult, evaluate};
 use crate::plot::Figure;
+use crate::problem::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// Every claim, in report order: the registry.
+pub fn all_claims() -> Vec<Box<dyn Claim>> {
+    vec![
+        Box::new(c1::C1),
+        Box::new(c2::C2),
+        Box::new(c3::C3),
+        Box::new(c4::C4),
+        Box::new(c5::C5),
+        Box::new(c6::C6),
+        Box::new(c7::C7),
+    ]
+}
 
 /// Version of the reproduce report schema.
 pub const REPRODUCE_SCHEMA_VERSION: u32 = 1;
@@ -140,26 +162,74 @@ impl ReproduceReport {
 /// Family-wise level of a reproduce run.
 pub const ALPHA: f64 = 0.01;
 
-/// Run the selected claims (`None` = all) and, with `out`, write their figures there.
-///
-/// # Errors
-/// Unknown claim ids (exit 2), bad input or training failures.
-pub fn run(
-    ctx: &Context,
-    ids: Option<&[String]>,
-    out: Option<&Path>,
-) -> Result<ReproduceReport, Error> {
-    let all = all_claims();
-    if let Some(ids) = ids {
-        for id in ids {
-            if !all.iter().any(|c| c.id().eq_ignore_ascii_case(id)) {
-                return Err(Error::Input(format!(
-                    "claims: unknown claim '{id}'; known: {}",
-                    all.iter().map(|c| c.id()).collect::<Vec<_>>().join(",")
-                )));
-            }
+/// What `phaseflow reproduce` runs.
+#[derive(Debug, Clone, Default)]
+pub struct ReproduceConfig {
+    /// Tier, replica override, seed, progress.
+    pub context: Context,
+    /// Only these claims (case-insensitive ids); `None`: all.
+    pub claims: Option<Vec<String>>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self {
+            tier: Tier::Quick,
+            replicas: None,
+            seed: 0,
+            quiet: false,
         }
     }
+}
+
+/// A reproduction: the report and the figures of every claim run, named by stem
+/// (`C1_p_hat_vs_d`, …; the stems the report lists).
+pub struct Reproduction {
+    /// The verdicts.
+    pub report: ReproduceReport,
+    /// The figures, by stem.
+    pub figures: Vec<(String, Figure)>,
+}
+
+impl ReproduceConfig {
+    /// Check the replica override and the claim ids before any work.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming `replicas` or `claims`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if let Some(r) = self.context.replicas.filter(|&r| r < 2) {
+            return Err(ConfigError::TooFew {
+                field: "replicas",
+                min: 2,
+                why: "",
+                got: r,
+            });
+        }
+        let all = all_claims();
+        for id in self.claims.iter().flatten() {
+            if !all.iter().any(|c| c.id().eq_ignore_ascii_case(id)) {
+                return Err(ConfigError::Unknown {
+                    field: "claims",
+                    what: "claim",
+                    value: id.clone(),
+                    known: all.iter().map(|c| c.id()).collect::<Vec<_>>().join(","),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `phaseflow reproduce`: run the selected claims and evaluate all their checks under one
+/// Holm family.
+///
+/// # Errors
+/// Bad input (before any work), or a training failure.
+pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
+    cfg.check()?;
+    let ctx = &cfg.context;
+    let ids = cfg.claims.as_deref();
+    let all = all_claims();
     let selected: Vec<&Box<dyn Claim>> = all
         .iter()
         .filter(|c| ids.is_none_or(|ids| ids.iter().any(|i| c.id().eq_ignore_ascii_case(i))))
@@ -184,6 +254,7 @@ pub fn run(
     }
     let results = evaluate(&inputs, ALPHA);
     let mut claims = Vec::new();
+    let mut figures = Vec::new();
     for (i, (c, o)) in selected.iter().zip(outcomes).enumerate() {
         let checks: Vec<CheckResult> = results
             .iter()
@@ -192,12 +263,10 @@ pub fn run(
             .map(|(r, _)| r.clone())
             .collect();
         let mut stems = Vec::new();
-        for (stem, fig) in &o.figures {
+        for (stem, fig) in o.figures {
             let stem = format!("{}_{stem}", c.id());
-            if let Some(dir) = out {
-                fig.save(dir, &stem)?;
-            }
-            stems.push(stem);
+            stems.push(stem.clone());
+            figures.push((stem, fig));
         }
         claims.push(ClaimReport {
             id: c.id().to_string(),
@@ -216,13 +285,16 @@ pub fn run(
             figures: stems,
         });
     }
-    Ok(ReproduceReport {
-        schema_version: REPRODUCE_SCHEMA_VERSION,
-        crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        tier: ctx.tier,
-        seed: ctx.seed,
-        alpha: ALPHA,
-        claims,
+    Ok(Reproduction {
+        report: ReproduceReport {
+            schema_version: REPRODUCE_SCHEMA_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            tier: ctx.tier,
+            seed: ctx.seed,
+            alpha: ALPHA,
+            claims,
+        },
+        figures,
     })
 }
 
@@ -262,136 +334,4 @@ pub fn write_fixtures(r: &ReproduceReport, dir: &Path) -> Result<(), Error> {
         crate::io::write_json(&dir.join(fixture_name(&c.id, r.tier)), &fixture(r, c))?;
     }
     Ok(())
-}
-
-/// The claims table for the terminal.
-pub fn render(r: &ReproduceReport) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "phaseflow reproduce ({:?} tier, seed {}, Holm α = {} over all checks)",
-        r.tier, r.seed, r.alpha
-    );
-    let w = r
-        .claims
-        .iter()
-        .map(|c| c.title.chars().count())
-        .max()
-        .unwrap_or(5);
-    let _ = writeln!(
-        s,
-        "{:<4} {:<w$} {:>9} {:>10}  verdict",
-        "id", "claim", "checks", "controls"
-    );
-    for c in &r.claims {
-        let real: Vec<_> = c
-            .checks
-            .iter()
-            .filter(|x| x.negative_control.is_none())
-            .collect();
-        let ctl: Vec<_> = c
-            .checks
-            .iter()
-            .filter(|x| x.negative_control.is_some())
-            .collect();
-        let pad = w.saturating_sub(c.title.chars().count());
-        let _ = writeln!(
-            s,
-            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4}  {}",
-            c.id,
-            c.title,
-            " ".repeat(pad),
-            real.iter().filter(|x| x.passed).count(),
-            real.len(),
-            ctl.iter().filter(|x| !x.passed).count(),
-            ctl.len(),
-            match (c.passed, c.negative_control_failed) {
-                (true, true) => "HOLDS",
-                (false, _) => "FAILS",
-                (true, false) => "UNTESTED (a control passed)",
-            }
-        );
-        for ch in c.checks.iter().filter(|x| !x.as_expected()) {
-            let _ = writeln!(
-                s,
-                "       ✗ {}: measured {:.5} ± {:.5}, theory {:.5}, δ {:.2e}",
-                ch.name, ch.measured, ch.se, ch.prediction, ch.allowance
-            );
-        }
-        for n in &c.notes {
-            let _ = writeln!(s, "       · {n}");
-        }
-    }
-    let _ = writeln!(
-        s,
-        "{}",
-        if r.ok() {
-            "ALL CLAIMS HOLD; every negative control failed as it must."
-        } else {
-            "NOT ALL CLAIMS HOLD (see ✗ lines)."
-        }
-    );
-    s
-}
-
-/// The claims report as Markdown, with every check.
-pub fn markdown(r: &ReproduceReport) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    let _ = writeln!(s, "# phaseflow reproduce ({:?} tier)\n", r.tier);
-    let _ = writeln!(
-        s,
-        "Seed {}, Holm family-wise α = {} over all {} checks. {}\n",
-        r.seed,
-        r.alpha,
-        r.claims.iter().map(|c| c.checks.len()).sum::<usize>(),
-        if r.ok() {
-            "**All claims hold.**"
-        } else {
-            "**Not all claims hold.**"
-        }
-    );
-    for c in &r.claims {
-        let _ = writeln!(
-            s,
-            "## {} — {}\n\nverdict: **{}**, negative controls failed: {}\n",
-            c.id,
-            c.title,
-            if c.passed { "holds" } else { "fails" },
-            c.negative_control_failed
-        );
-        for n in &c.notes {
-            let _ = writeln!(s, "- {n}");
-        }
-        for f in &c.figures {
-            let _ = writeln!(s, "\n![{f}]({f}.png)");
-        }
-        let _ = writeln!(
-            s,
-            "\n| check | measured ± se | theory | δ | δ source | verdict |"
-        );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
-        for ch in &c.checks {
-            let verdict = match (&ch.negative_control, ch.passed) {
-                (None, true) => "pass".to_string(),
-                (None, false) => "FAIL".to_string(),
-                (Some(w), false) => format!("control ({w}) failed, as it must"),
-                (Some(w), true) => format!("CONTROL ({w}) PASSED"),
-            };
-            let _ = writeln!(
-                s,
-                "| {} | {:.5} ± {:.5} | {:.5} | {:.2e} | {} | {} |",
-                ch.name,
-                ch.measured,
-                ch.se,
-                ch.prediction,
-                ch.allowance,
-                ch.allowance_source,
-                verdict
-            );
-        }
-        let _ = writeln!(s);
-    }
-    s
 }

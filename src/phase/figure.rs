@@ -4,7 +4,7 @@ use super::{Curve, Window};
 use crate::plot::{Figure, Panel, Series};
 
 /// The part of `curve` with t in [lo, hi] as a line (with 1.96·se bars when it is noisy).
-pub(crate) fn curve_series(label: &str, curve: &Curve, lo: f64, hi: f64, scale: f64) -> Series {
+pub fn curve_series(label: &str, curve: &Curve, lo: f64, hi: f64, scale: f64) -> Series {
     let pts: Vec<_> = curve
         .points
         .iter()

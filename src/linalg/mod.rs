@@ -1,4 +1,7 @@
-//! Small dense kernels shared by the engines.
+//! Small dense kernels shared by the engines and the samplers: an 8-lane [`dot`] and exact
+//! coordinates on the span of a few long vectors ([`span`]).
+
+pub mod span;
 
 use std::ops::{Add, Mul};
 

@@ -302,7 +302,7 @@ pub fn detect(curve: &Curve, det: &Detector) -> Result<Window, DetectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::ProfilePoint;
+    use crate::phase::ProfilePoint;
 
     fn step(noise: f64) -> Curve {
         let mut rng = stream(3, 0, Purpose::Test, 0);

@@ -152,7 +152,7 @@ impl Profile for UTurn<'_> {
                 ProfilePoint {
                     t: grid[k],
                     value: u,
-                    se: (u * (1.0 - u) / n).sqrt(),
+                    se: crate::stats::binomial_se(u, n),
                 }
             })
             .collect();
@@ -163,7 +163,7 @@ impl Profile for UTurn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{BayesUTurn, ModeSign};
+    use crate::phase::{BayesUTurn, ModeSign};
     use crate::schedule::Dilated;
     use crate::theory::bayes::bayes_denoiser;
 
@@ -233,7 +233,7 @@ mod tests {
                 .unwrap()
                 .install(|| {
                     let c = u.curve().unwrap();
-                    let w = crate::detect::detect(&c, &crate::detect::Detector::default());
+                    let w = crate::phase::detect(&c, &crate::phase::Detector::default());
                     (c, w)
                 })
         };

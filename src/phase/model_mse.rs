@@ -96,7 +96,7 @@ impl Profile for ModelMse<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::BayesMse;
+    use crate::phase::BayesMse;
     use crate::schedule::Dilated;
     use crate::theory::bayes::bayes_denoiser;
 

@@ -1,13 +1,17 @@
 //! Errors of phase detection, one variant per cause.
 
 /// Why a profile, a detection or an adapted schedule could not be produced.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DetectError {
     /// A parameter outside its range (the message names it as its CLI flag).
     #[error("{field}: must be {rule}, got {value}")]
     OutOfRange {
+        /// The flag.
         field: &'static str,
+        /// The rule.
         rule: &'static str,
+        /// The value given.
         value: f64,
     },
     /// Fewer than three profile points, or times not strictly increasing.
@@ -20,21 +24,13 @@ pub enum DetectError {
     #[error(
         "schedule: an Euler step of the Bayes flow is not monotone at t = {t}; use more --steps"
     )]
-    NotMonotone { t: f64 },
+    NotMonotone {
+        /// The grid time of the step.
+        t: f64,
+    },
     /// The adapted schedule could not be built.
     #[error(transparent)]
     Schedule(#[from] crate::schedule::ScheduleError),
-}
-
-impl From<DetectError> for crate::error::Error {
-    fn from(e: DetectError) -> Self {
-        match e {
-            DetectError::NoChange | DetectError::NotMonotone { .. } => {
-                crate::error::Error::Run(e.to_string())
-            }
-            _ => crate::error::Error::Input(e.to_string()),
-        }
-    }
 }
 
 pub(crate) fn check_range(

@@ -1,4 +1,5 @@
-//! The automatic phase-aware schedule (`phaseflow train --schedule auto`, issue 6 item 3).
+//! The automatic phase-aware schedule (`--schedule auto`, [`crate::schedule::AutoSpec`];
+//! issue 6 item 3), and [`resolve`], which turns it into knots for a problem.
 //!
 //! Pilot: the exact Bayes U-turn ([`BayesUTurn`]) at this (p, σ², d) on a fine linear grid —
 //! cheap at any d and free of training noise. Two passes: a uniform grid of
@@ -13,33 +14,9 @@ use super::{
     BayesUTurn, Curve, DetectError, Detector, Extent, Profile, Window, error::check_range,
     phase_aware, window_tau,
 };
-use crate::schedule::{Linear, Schedule, ScheduleSpec};
+use crate::problem::ProblemSpec;
+use crate::schedule::{AutoSpec, Linear, Schedule, ScheduleSpec};
 use serde::{Deserialize, Serialize};
-
-/// Knobs of the automatic schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct AutoConfig {
-    /// Share of the grid points given to the window. Default 0.5 (as the paper's dilation
-    /// gives phase 1). Higher: finer decision window, coarser phase 2.
-    pub share: f64,
-    /// Padding of the 10 %–90 % window on each side, in widths. Default 1.
-    pub margin: f64,
-    /// Uniform pilot points on [0, 1]. Default 2000.
-    pub pilot_points: usize,
-    /// Extra pilot points around the first detected window. Default 1000.
-    pub refine_points: usize,
-}
-
-impl Default for AutoConfig {
-    fn default() -> Self {
-        Self {
-            share: 0.5,
-            margin: 1.0,
-            pilot_points: 2000,
-            refine_points: 1000,
-        }
-    }
-}
 
 /// The result of the pilot: the adapted schedule and how it was found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,12 +49,12 @@ pub fn auto_schedule(
     p: f64,
     sigma2: f64,
     d: usize,
-    cfg: &AutoConfig,
+    cfg: &AutoSpec,
 ) -> Result<AutoSchedule, DetectError> {
     check_range("p", "in (0, 1)", p, p > 0.0 && p < 1.0)?;
     check_range("sigma2", "positive", sigma2, sigma2 > 0.0)?;
     check_range("d", "at least 1", d as f64, d >= 1)?;
-    check_range("auto-margin", "non-negative", cfg.margin, cfg.margin >= 0.0)?;
+    check_range("margin", "non-negative", cfg.margin, cfg.margin >= 0.0)?;
     check_range(
         "pilot-points",
         "at least 10",
@@ -107,11 +84,24 @@ pub fn auto_schedule(
     let tau_window = window_tau(&window, &Linear, cfg.margin);
     let sched = phase_aware(tau_window, cfg.share, 1.0)?;
     Ok(AutoSchedule {
-        spec: ScheduleSpec::Piecewise {
-            knots: sched.knots(),
-        },
+        spec: ScheduleSpec::piecewise(sched.knots()),
         window,
         tau_window,
         pilot,
     })
+}
+
+/// The problem with an `auto` schedule resolved into its knots by the pilot (run once, here);
+/// any other schedule is returned unchanged.
+///
+/// # Errors
+/// [`DetectError::OutOfRange`] naming the flag the pilot rejects (p, sigma2, d, share, …).
+pub fn resolve(problem: &ProblemSpec) -> Result<ProblemSpec, DetectError> {
+    match &problem.schedule {
+        ScheduleSpec::Auto(cfg) => Ok(ProblemSpec {
+            schedule: auto_schedule(problem.p, problem.sigma2, problem.d, cfg)?.spec,
+            ..problem.clone()
+        }),
+        _ => Ok(problem.clone()),
+    }
 }

@@ -1,0 +1,315 @@
+//! The argument groups every subcommand flattens: the problem, the engine, the generated
+//! samples, the seed and the output. One set of defaults, read from the library's own
+//! [`ProblemSpec::default`], [`EngineConfig`] defaults and [`TrainConfig::default`], so every
+//! `--help` shows the same default for the same quantity (`detect` changes two of them, and
+//! its help says so).
+//!
+//! A subcommand starts from a base configuration (the defaults, a preset or an experiment
+//! file) and applies exactly the flags given on the command line.
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, ValueEnum};
+use phaseflow::experiment::TrainConfig;
+use phaseflow::flow::{Integrator, Sampler};
+use phaseflow::problem::{ConfigError, MeanKind, Noise, ProblemSpec};
+use phaseflow::schedule::{AutoSpec, ScheduleSpec};
+use phaseflow::train::EngineConfig;
+use phaseflow::train::averaged::Averaged;
+use phaseflow::train::sgd::Sgd;
+use std::path::PathBuf;
+
+/// Which flags were given on the command line (the others keep the base's values).
+pub struct Given<'a>(pub &'a ArgMatches);
+
+impl Given<'_> {
+    /// True if `--id` was given (clap's id is the field name).
+    pub fn has(&self, id: &str) -> bool {
+        matches!(
+            self.0
+                .try_get_raw(id)
+                .ok()
+                .flatten()
+                .map(|_| self.0.value_source(id)),
+            Some(Some(ValueSource::CommandLine))
+        )
+    }
+}
+
+fn problem() -> ProblemSpec {
+    ProblemSpec::default()
+}
+
+fn auto() -> AutoSpec {
+    AutoSpec::default()
+}
+
+/// Schedule kind on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleKind {
+    /// τ(t) = t on [0, 1].
+    Linear,
+    /// Dilation by ε = κ/√d, t ∈ [0, 2].
+    Dilated,
+    /// Phase-aware: a pilot Bayes U-turn at this (p, σ², d) on a fine linear grid, its
+    /// decision window detected and given --share of the grid (SPEC §8); resolves to
+    /// piecewise knots, recorded in the output.
+    Auto,
+}
+
+impl ScheduleKind {
+    fn of(spec: &ScheduleSpec) -> Self {
+        match spec {
+            ScheduleSpec::Linear(_) => ScheduleKind::Linear,
+            ScheduleSpec::Auto(_) => ScheduleKind::Auto,
+            _ => ScheduleKind::Dilated,
+        }
+    }
+}
+
+/// The problem: mixture, schedule, grid and objective (SPEC §1–§4).
+#[derive(Debug, Clone, Args)]
+pub struct ProblemArgs {
+    /// Time schedule.
+    #[arg(long, value_enum, default_value_t = ScheduleKind::of(&problem().schedule))]
+    pub schedule: ScheduleKind,
+    /// Dilation constant κ (dilated schedule; needs 0 < κ < √d).
+    #[arg(long, default_value_t = problem().schedule.kappa().unwrap_or(2.0), allow_negative_numbers = true)]
+    pub kappa: f64,
+    /// Share of the grid points the phase-aware schedule gives the detected window, in (0, 1)
+    /// (`--schedule auto`, and the schedule `detect` builds).
+    #[arg(long, alias = "auto-share", default_value_t = auto().share, allow_negative_numbers = true)]
+    pub share: f64,
+    /// Padding of the detected 10 %–90 % window, in widths, for the phase-aware schedule.
+    #[arg(long, alias = "auto-margin", default_value_t = auto().margin, allow_negative_numbers = true)]
+    pub margin: f64,
+    /// Weight p of the + mode, in (0, 1).
+    #[arg(long, default_value_t = problem().p, allow_negative_numbers = true)]
+    pub p: f64,
+    /// Within-mode variance σ² > 0.
+    #[arg(long, default_value_t = problem().sigma2, allow_negative_numbers = true)]
+    pub sigma2: f64,
+    /// Dimension d ≥ 1.
+    #[arg(long, default_value_t = problem().d)]
+    pub d: usize,
+    /// Grid points K ≥ 1.
+    #[arg(long, default_value_t = problem().steps)]
+    pub steps: usize,
+    /// Training samples n ≥ 1 (the objective; also the finite-n theory's n).
+    #[arg(long, default_value_t = problem().n)]
+    pub n: usize,
+    /// Ridge λ_u ≥ 0 on u (see `train::sgd` for the map from the reference weight decay).
+    #[arg(long, default_value_t = problem().lambda_u, allow_negative_numbers = true)]
+    pub lambda_u: f64,
+    /// Ridge λ_w ≥ 0 on w.
+    #[arg(long, default_value_t = problem().lambda_w, allow_negative_numbers = true)]
+    pub lambda_w: f64,
+    /// Mean direction μ of the mixture.
+    #[arg(long, value_enum, default_value_t = problem().mean)]
+    pub mean: MeanKind,
+}
+
+impl ProblemArgs {
+    /// The schedule these flags describe.
+    fn schedule_spec(&self) -> ScheduleSpec {
+        match self.schedule {
+            ScheduleKind::Linear => ScheduleSpec::linear(),
+            ScheduleKind::Dilated => ScheduleSpec::dilated(self.kappa),
+            ScheduleKind::Auto => ScheduleSpec::Auto(AutoSpec {
+                share: self.share,
+                margin: self.margin,
+                ..AutoSpec::default()
+            }),
+        }
+    }
+
+    /// Apply the given flags to `p`. The schedule flags (`--schedule`, `--kappa`, `--share`,
+    /// `--margin`) together name the schedule: any of them replaces it.
+    pub fn apply(&self, p: &mut ProblemSpec, g: &Given<'_>) {
+        if ["schedule", "kappa", "share", "margin"]
+            .iter()
+            .any(|id| g.has(id))
+        {
+            p.schedule = self.schedule_spec();
+        }
+        macro_rules! set {
+            ($($f:ident),*) => { $(if g.has(stringify!($f)) { p.$f = self.$f; })* };
+        }
+        set!(p, sigma2, d, steps, n, lambda_u, lambda_w, mean);
+    }
+}
+
+fn sgd() -> Sgd {
+    Sgd::default()
+}
+
+fn averaged() -> Averaged {
+    Averaged::default()
+}
+
+/// The engine and its knobs (SPEC §4).
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// Training engine: sgd (Adam, fresh noise each epoch; SPEC §4 engine 1) or averaged
+    /// (L-BFGS on the exact noise-averaged objective; engine 2).
+    #[arg(long, default_value_t = EngineConfig::default().kind().to_string(),
+          value_parser = clap::builder::PossibleValuesParser::new(EngineConfig::KINDS))]
+    pub engine: String,
+    /// Noise convention (SPEC §5.3): fresh = x0 averaged; fixed = one x0 per data point
+    /// drawn once (averaged engine only).
+    #[arg(long, value_enum, default_value_t = averaged().noise)]
+    pub noise: Noise,
+    /// Epochs of the sgd engine (fresh noise each).
+    #[arg(long, default_value_t = sgd().epochs)]
+    pub epochs: usize,
+    /// Adam learning rate of the sgd engine.
+    #[arg(long, default_value_t = sgd().lr, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Gradient-norm tolerance of the averaged engine on R_k/n in (w/√d, b).
+    #[arg(long, default_value_t = averaged().tol_grad, allow_negative_numbers = true)]
+    pub tol_grad: f64,
+    /// L-BFGS iterations per grid time of the averaged engine.
+    #[arg(long, default_value_t = averaged().max_iters)]
+    pub max_iters: u64,
+}
+
+impl EngineArgs {
+    /// Apply the given flags to `e`; a knob of another engine than the one configured is
+    /// an error (it would be ignored).
+    ///
+    /// # Errors
+    /// [`ConfigError::Unsupported`] naming the knob.
+    pub fn apply(&self, e: &mut EngineConfig, g: &Given<'_>) -> Result<(), ConfigError> {
+        if g.has("engine") {
+            *e = EngineConfig::default_of(&self.engine).expect("a registered engine");
+        }
+        let foreign = |field: &'static str, rule: &'static str| {
+            if g.has(field) {
+                Err(ConfigError::Unsupported { field, rule })
+            } else {
+                Ok(())
+            }
+        };
+        match e {
+            EngineConfig::Sgd(s) => {
+                if g.has("noise") && self.noise == Noise::Fixed {
+                    return Err(ConfigError::Unsupported {
+                        field: "noise",
+                        rule: "`fixed` is implemented by the averaged engine only; add --engine averaged",
+                    });
+                }
+                foreign(
+                    "tol_grad",
+                    "a knob of the averaged engine; add --engine averaged",
+                )?;
+                foreign(
+                    "max_iters",
+                    "a knob of the averaged engine; add --engine averaged",
+                )?;
+                if g.has("epochs") {
+                    s.epochs = self.epochs;
+                }
+                if g.has("lr") {
+                    s.lr = self.lr;
+                }
+            }
+            EngineConfig::Averaged(a) => {
+                foreign("epochs", "a knob of the sgd engine; add --engine sgd")?;
+                foreign("lr", "a knob of the sgd engine; add --engine sgd")?;
+                if g.has("noise") {
+                    a.noise = self.noise;
+                }
+                if g.has("tol_grad") {
+                    a.tol_grad = self.tol_grad;
+                }
+                if g.has("max_iters") {
+                    a.max_iters = self.max_iters;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn train() -> TrainConfig {
+    TrainConfig::default()
+}
+
+/// The generated samples.
+#[derive(Debug, Clone, Args)]
+pub struct SampleArgs {
+    /// Number of generated samples.
+    #[arg(long = "gen", default_value_t = train().n_gen)]
+    pub n_gen: usize,
+    /// ODE integrator for generation.
+    #[arg(long, value_enum, default_value_t = train().integrator)]
+    pub integrator: Integrator,
+    /// Sampler of the generated samples (same law); default: span for the averaged engine,
+    /// full for sgd.
+    #[arg(long, value_enum)]
+    pub sampler: Option<Sampler>,
+}
+
+impl SampleArgs {
+    /// Apply the given flags to `c`.
+    pub fn apply(&self, c: &mut TrainConfig, g: &Given<'_>) {
+        if g.has("n_gen") {
+            c.n_gen = self.n_gen;
+        }
+        if g.has("integrator") {
+            c.integrator = self.integrator;
+        }
+        if self.sampler.is_some() {
+            c.sampler = self.sampler;
+        }
+    }
+}
+
+/// The master seed.
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Master seed (every random stream derives from it, SPEC §7).
+    #[arg(long, default_value_t = train().seed)]
+    pub seed: u64,
+}
+
+/// Where the results go.
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Folder for the report files (JSON, Markdown, HTML, figures); omit: stdout only.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// The library's output settings (`dir` overrides `--out`).
+    pub fn output(&self, dir: Option<PathBuf>) -> phaseflow::report::Output {
+        phaseflow::report::Output {
+            dir: dir.or_else(|| self.out.clone()),
+            json: self.json,
+        }
+    }
+}
+
+/// The problem, engine, samples and seed applied to a base training configuration.
+///
+/// # Errors
+/// A knob of another engine than the configured one.
+pub fn apply_train(
+    c: &mut TrainConfig,
+    (problem, engine, sample, seed): (&ProblemArgs, &EngineArgs, &SampleArgs, &SeedArgs),
+    g: &Given<'_>,
+) -> Result<(), ConfigError> {
+    problem.apply(&mut c.problem, g);
+    engine.apply(&mut c.engine, g)?;
+    sample.apply(c, g);
+    if g.has("seed") {
+        c.seed = seed.seed;
+    }
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! `phaseflow detect` as a library call: a profile (MSE or U-turn) of the Bayes or a trained
+//! denoiser, the window where it changes fastest, and the phase-aware schedule built from it
+//! (SPEC §8), from one [`DetectConfig`] validated before any work.
+//!
+//! ```no_run
+//! use phaseflow::detect::{DetectConfig, run};
+//! let out = run(&DetectConfig::default()).unwrap();
+//! println!("window centre t = {}", out.window.centre);
+//! ```
+
+use crate::error::Error;
+use crate::experiment::TrainConfig;
+use crate::phase::{
+    BayesMse, BayesUTurn, Curve, Detector, Extent, FlowTransport, ModeSign, ModelMse, Profile,
+    UTurn, Window, phase_aware, window_tau,
+};
+use crate::problem::{ConfigError, ProblemSpec, in_range};
+use crate::schedule::{Schedule, ScheduleSpec};
+use serde::{Deserialize, Serialize};
+
+/// Version of the `detect --json` document (2: the configuration is the nested
+/// [`TrainConfig`] of `train --json` schema 2 plus the detection settings; version 1 was the
+/// unversioned layout with the problem's fields at the top).
+pub const DETECT_SCHEMA_VERSION: u32 = 2;
+
+/// Which profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    /// Per-dimension MSE at every grid time (SPEC §5.5).
+    #[default]
+    Mse,
+    /// P(mode sign flips) when x1 is noised to x_t and carried to the end (SPEC §8).
+    Uturn,
+}
+
+/// Which denoiser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DenoiserKind {
+    /// The Bayes-optimal denoiser (SPEC §5.1), closed form / exact 1-D U-turn.
+    #[default]
+    Bayes,
+    /// A model trained by the configured engine (`--engine`).
+    Trained,
+}
+
+/// Extent rule of the detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtentKind {
+    /// The whole curve (SPEC §5.5 convention); default for the U-turn.
+    Whole,
+    /// Segments with at least `fraction` of the steepest slope; default for the MSE.
+    Slope,
+}
+
+/// Everything `phaseflow detect` needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectConfig {
+    /// The problem, the engine (trained denoisers) and the master seed. Its grid is the
+    /// profile's. Default: [`DetectConfig::default_problem`].
+    pub train: TrainConfig,
+    /// Profile. Default MSE.
+    pub profile: ProfileKind,
+    /// Denoiser. Default Bayes.
+    pub denoiser: DenoiserKind,
+    /// Monte-Carlo samples per grid time (trained MSE test points / U-turn draws), ≥ 2.
+    /// Default 2000.
+    pub samples: usize,
+    /// Extent rule; `None`: slope for the MSE, whole for the U-turn.
+    pub extent: Option<ExtentKind>,
+    /// Slope fraction of the `slope` extent, in (0, 1). Default 0.02.
+    pub fraction: f64,
+    /// Parametric bootstrap replicates for the window's uncertainty. Default 200.
+    pub bootstrap: usize,
+    /// Share of the grid points the phase-aware schedule gives the window, in (0, 1).
+    /// Default 0.5.
+    pub share: f64,
+    /// Padding of the 10 %–90 % window, in widths, ≥ 0. Default 1.
+    pub margin: f64,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        let auto = crate::schedule::AutoSpec::default();
+        Self {
+            train: TrainConfig {
+                problem: Self::default_problem(),
+                ..TrainConfig::default()
+            },
+            profile: ProfileKind::Mse,
+            denoiser: DenoiserKind::Bayes,
+            samples: 2000,
+            extent: None,
+            fraction: 0.02,
+            bootstrap: 200,
+            share: auto.share,
+            margin: auto.margin,
+        }
+    }
+}
+
+/// The phase-aware schedule built from the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdaptedSchedule {
+    /// Piecewise (t, τ) knots on [0, 1].
+    pub knots: Vec<(f64, f64)>,
+    /// The padded τ-window.
+    pub tau_window: (f64, f64),
+    /// Its share of the grid.
+    pub share: f64,
+}
+
+/// What `phaseflow detect --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectOutput {
+    /// [`DETECT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The configuration, resolved (an `auto` schedule is its knots).
+    pub config: DetectConfig,
+    /// The detection settings used.
+    pub detector: Detector,
+    /// The profile curve.
+    pub profile: Curve,
+    /// The detected window.
+    pub window: Window,
+    /// The phase-aware schedule.
+    pub schedule: AdaptedSchedule,
+}
+
+impl DetectConfig {
+    /// The problem a profile needs by default: the shared defaults of [`ProblemSpec`] on the
+    /// linear schedule with K = 2000 (the MSE jump is a linear-schedule phenomenon of width
+    /// ~1.5/√d, which needs a fine grid; SPEC §5.5).
+    pub fn default_problem() -> ProblemSpec {
+        ProblemSpec {
+            schedule: ScheduleSpec::linear(),
+            steps: 2000,
+            ..ProblemSpec::default()
+        }
+    }
+
+    /// The detection settings: the extent rule resolved for the profile.
+    pub fn detector(&self) -> Detector {
+        let extent = match self.extent.unwrap_or(match self.profile {
+            ProfileKind::Mse => ExtentKind::Slope,
+            ProfileKind::Uturn => ExtentKind::Whole,
+        }) {
+            ExtentKind::Whole => Extent::Whole,
+            ExtentKind::Slope => Extent::Slope {
+                fraction: self.fraction,
+            },
+        };
+        Detector {
+            extent,
+            bootstrap: self.bootstrap,
+            seed: self.train.seed,
+        }
+    }
+
+    /// Check the detection settings (the training configuration is checked by
+    /// [`TrainConfig::validate`]).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the field.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.samples < 2 {
+            return Err(ConfigError::TooFew {
+                field: "samples",
+                min: 2,
+                why: "",
+                got: self.samples,
+            });
+        }
+        if self.train.problem.steps < 3 {
+            return Err(ConfigError::TooFew {
+                field: "steps",
+                min: 3,
+                why: " for a profile",
+                got: self.train.problem.steps,
+            });
+        }
+        let (f, s, m) = (self.fraction, self.share, self.margin);
+        in_range("fraction", "in (0, 1)", f, f > 0.0 && f < 1.0)?;
+        in_range("share", "in (0, 1)", s, s > 0.0 && s < 1.0)?;
+        in_range("margin", "non-negative", m, m >= 0.0)
+    }
+}
+
+/// `phaseflow detect`: validate everything (and resolve an `auto` schedule, once), then
+/// compute the profile, detect its window and build the phase-aware schedule.
+///
+/// # Errors
+/// Bad input before any work; a diverged training or a flat profile after.
+pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
+    cfg.check()?;
+    let v = cfg.train.validate()?;
+    let detector = cfg.detector();
+    let pr = &v.config.problem;
+    let sched = v.schedule.as_ref();
+    let grid = sched.grid(pr.steps);
+    let curve = match cfg.denoiser {
+        DenoiserKind::Bayes => match cfg.profile {
+            ProfileKind::Mse => BayesMse {
+                schedule: sched,
+                ts: grid,
+                p: pr.p,
+                sigma2: pr.sigma2,
+                d: pr.d,
+            }
+            .curve()?,
+            ProfileKind::Uturn => BayesUTurn {
+                schedule: sched,
+                grid,
+                p: pr.p,
+                sigma2: pr.sigma2,
+                d: pr.d,
+            }
+            .curve()?,
+        },
+        DenoiserKind::Trained => {
+            let (trained, _) = v.train(0)?;
+            let den = &trained.denoiser;
+            let seed = v.config.seed;
+            match cfg.profile {
+                ProfileKind::Mse => ModelMse {
+                    schedule: sched,
+                    denoiser: den,
+                    mixture: &v.mixture,
+                    samples: cfg.samples,
+                    seed,
+                    replica: 0,
+                }
+                .curve()?,
+                ProfileKind::Uturn => {
+                    let tr = FlowTransport::new(sched, den, v.config.integrator);
+                    let feat = ModeSign::new(v.mixture.mu());
+                    UTurn {
+                        transport: &tr,
+                        data: &v.mixture,
+                        feature: &feat,
+                        samples: cfg.samples,
+                        seed,
+                        replica: 0,
+                    }
+                    .curve()?
+                }
+            }
+        }
+    };
+    let window = crate::phase::detect(&curve, &detector)?;
+    let tau_window = window_tau(&window, sched, cfg.margin);
+    let adapted = phase_aware(tau_window, cfg.share, 1.0)?;
+    Ok(DetectOutput {
+        schema_version: DETECT_SCHEMA_VERSION,
+        config: DetectConfig {
+            train: v.config.clone(),
+            extent: Some(match detector.extent {
+                Extent::Whole => ExtentKind::Whole,
+                Extent::Slope { .. } => ExtentKind::Slope,
+            }),
+            ..cfg.clone()
+        },
+        detector,
+        profile: curve,
+        window,
+        schedule: AdaptedSchedule {
+            knots: adapted.knots(),
+            tau_window,
+            share: cfg.share,
+        },
+    })
+}
+
+impl DetectOutput {
+    /// The file stem of this profile's outputs (`detect_mse`, `detect_uturn`).
+    pub fn stem(&self) -> &'static str {
+        match self.config.profile {
+            ProfileKind::Mse => "detect_mse",
+            ProfileKind::Uturn => "detect_uturn",
+        }
+    }
+}

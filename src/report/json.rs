@@ -1,0 +1,67 @@
+//! The JSON documents (each with its `schema_version`): on stdout with `--json`, and as files
+//! in the output folder (`train.json`, `theory.json`, `detect_*.json`, `report.json`,
+//! `sweep.json`, `reproduce.json`).
+
+use super::{Figures, Reporter};
+use crate::claims::Reproduction;
+use crate::detect::DetectOutput;
+use crate::error::Error;
+use crate::experiment::TrainOutput;
+use crate::harness::RunReport;
+use crate::harness::sweep::SweepReport;
+use crate::theory::TheoryReport;
+use serde::Serialize;
+use std::path::Path;
+
+/// Where the JSON goes.
+pub enum Json {
+    /// One document on stdout (pretty, with a trailing newline).
+    Stdout,
+    /// Files in the output folder, written atomically.
+    Files,
+}
+
+impl Json {
+    fn emit<T: Serialize>(&self, value: &T, dir: Option<&Path>, name: &str) -> Result<(), Error> {
+        match self {
+            Json::Stdout => {
+                println!("{}", serde_json::to_string_pretty(value)?);
+                Ok(())
+            }
+            Json::Files => match dir {
+                Some(dir) => crate::io::write_json(&dir.join(name), value),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
+impl Reporter for Json {
+    fn train(&self, out: &TrainOutput, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(out, dir, "train.json")
+    }
+    /// The theory document has sorted keys (it is what the fixtures hold verbatim).
+    fn theory(&self, report: &TheoryReport, dir: Option<&Path>) -> Result<(), Error> {
+        let text = report.to_sorted_json();
+        match (self, dir) {
+            (Json::Stdout, _) => print!("{text}"),
+            (Json::Files, Some(dir)) => {
+                crate::io::write_atomic(&dir.join("theory.json"), text.as_bytes())?
+            }
+            (Json::Files, None) => {}
+        }
+        Ok(())
+    }
+    fn detect(&self, out: &DetectOutput, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(out, dir, &format!("{}.json", out.stem()))
+    }
+    fn run(&self, report: &RunReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "report.json")
+    }
+    fn sweep(&self, report: &SweepReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "sweep.json")
+    }
+    fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(&r.report, dir, "reproduce.json")
+    }
+}
