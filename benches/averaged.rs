@@ -24,7 +24,7 @@ use std::time::Duration;
 fn setup(d: usize, n: usize) -> (Dataset, Box<dyn Schedule>) {
     let mix = Mixture::ones(0.8, 1.0, d).unwrap();
     let data = mix.sample(n, &mut stream(1, 0, Purpose::Data, 0));
-    (data, ScheduleSpec::Dilated { kappa: 2.0 }.build(d).unwrap())
+    (data, ScheduleSpec::dilated(2.0).build(d).unwrap())
 }
 
 fn problem<'a>(s: &'a dyn Schedule, grid: &'a [f64], data: &'a Dataset) -> Problem<'a> {

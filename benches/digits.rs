@@ -4,9 +4,10 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use phaseflow::digits::data::{Digits, Unbalanced, default_path};
-use phaseflow::digits::flow::generate;
+use phaseflow::digits::flow::generate_images;
 use phaseflow::digits::net::{Adam, Mlp};
-use phaseflow::digits::train::{TimeSampler, TrainConfig, train_epoch};
+use phaseflow::digits::train::{DigitsTrainConfig, TimeSampler, train_epoch};
+use phaseflow::rng::Purpose;
 use std::hint::black_box;
 
 fn digits(c: &mut Criterion) {
@@ -15,7 +16,7 @@ fn digits(c: &mut Criterion) {
     let mut group = c.benchmark_group("digits");
     group.sample_size(20);
     for &h in &[64usize, 128, 256] {
-        let mut cfg = TrainConfig::new(TimeSampler::Uniform, 1, 1, 0);
+        let mut cfg = DigitsTrainConfig::new(TimeSampler::Uniform, 1, 1, 0);
         cfg.hidden = h;
         let mut net = Mlp::new(h, 1, 0);
         let mut adam = Adam::new(net.len(), cfg.lr);
@@ -27,7 +28,15 @@ fn digits(c: &mut Criterion) {
     let net = Mlp::new(128, 1, 0);
     group.throughput(Throughput::Elements(1000 * 50));
     group.bench_function("generate_h128_n1000_k50", |b| {
-        b.iter(|| black_box(generate(&net, 1000, 50, 1, 0, 0)))
+        b.iter(|| {
+            black_box(generate_images(
+                &net,
+                1000,
+                50,
+                (1, 0),
+                Purpose::DigitsGenerate,
+            ))
+        })
     });
     group.finish();
 }

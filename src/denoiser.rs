@@ -369,7 +369,7 @@ mod tests {
             let (mut f1, mut f2) = (vec![0.0; d], vec![0.0; d]);
             p.eval(&x, &mut f1);
             q.eval(&x, &mut f2);
-            let same_f = f1.iter().zip(&f2).all(|(a, b)| (a - b).abs() <= 1e-12 * (1.0 + a.abs()));
+            let same_f = f1.iter().zip(&f2).all(|(a, b)| (a - b).abs() <= crate::tol::ROUNDOFF * (1.0 + a.abs()));
             let (o1, o2) = (p.overlaps(&mu), q.overlaps(&mu));
             same_f && o1 == o2 && o1.m >= 0.0
         }

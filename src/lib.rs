@@ -50,3 +50,8 @@ pub mod schedule;
 pub mod stats;
 pub mod theory;
 pub mod train;
+
+/// The test suite's tolerances, shared with the integration tests.
+#[cfg(test)]
+#[path = "../tests/common/tol.rs"]
+mod tol;

@@ -164,9 +164,9 @@ mod tests {
     #[test]
     fn estimate_of_known_samples() {
         let e = Estimate::from_samples(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.95);
-        assert!((e.point - 3.0).abs() < 1e-15);
+        assert!((e.point - 3.0).abs() < crate::tol::EXACT);
         // sd = √2.5, se = √(2.5/5) = √0.5
-        assert!((e.se - 0.5f64.sqrt()).abs() < 1e-15);
+        assert!((e.se - 0.5f64.sqrt()).abs() < crate::tol::EXACT);
         assert!((e.ci[1] - 3.0 - 2.776_445 * 0.5f64.sqrt()).abs() < 1e-5);
     }
 

@@ -14,26 +14,19 @@
 //! b is predicted at the training set's own + fraction p̂ (SPEC §5.7: at finite n the network
 //! tracks its data); p̂ differs from p by O(√(p(1−p)/n)) = 0.009.
 //!
-//! Declared tolerances (before the run), with their sources:
-//! * c, m, √q: 0.01 absolute. Finite-n fluctuation of a projection on μ is O(σ/√(nd)) = 1.4e-3,
-//!   the finite-n bias of §5.3 is O(1/n) = 5e-4, the ridge bias O(λ/n) is 5e-7; ×5 margin.
-//! * ω: 5 % relative. The μ-component of w is fitted from n points: relative error
-//!   O(1/√n) = 2.2 %; ×2 margin.
-//! * b: 0.05 absolute (same O(1/√n) source, ×2).
+//! Declared tolerances (before the run), with their sources in `common::tol`:
+//! `BAYES_OVERLAP_ABS` on c, m, √q, `BAYES_OMEGA_REL` on ω, `BAYES_B_ABS` on b.
 //!
 //! Negative controls: the same trained overlaps against §5.1 with p shifted by +0.05 (must
 //! fail in phase 1 through b) and with σ² scaled by 1.3 (must fail in phase 2 through c).
 
-use phaseflow::denoiser::Overlaps;
-use phaseflow::mixture::Mixture;
-use phaseflow::rng::{Purpose, stream};
-use phaseflow::schedule::{Schedule, ScheduleSpec};
-use phaseflow::train::averaged::Averaged;
-use phaseflow::train::{Engine, Problem};
+mod common;
 
-const TOL_ABS: f64 = 0.01;
-const TOL_OMEGA_REL: f64 = 0.05;
-const TOL_B: f64 = 0.05;
+use common::tol::{BAYES_B_ABS, BAYES_OMEGA_REL, BAYES_OVERLAP_ABS};
+use phaseflow::denoiser::Overlaps;
+use phaseflow::schedule::{Schedule, ScheduleSpec};
+use phaseflow::train::Engine;
+use phaseflow::train::averaged::Averaged;
 
 /// §5.1 at time t.
 fn bayes(s: &dyn Schedule, t: f64, d: f64, p: f64, sigma2: f64) -> Overlaps {
@@ -69,13 +62,13 @@ fn failures(
         }
         let th = bayes(s, t, d, p, sigma2);
         let mut checks = vec![
-            ("c", o.c, th.c, TOL_ABS),
-            ("m", o.m, th.m, TOL_ABS),
-            ("sqrt_q", o.sqrt_q, th.sqrt_q, TOL_ABS),
+            ("c", o.c, th.c, BAYES_OVERLAP_ABS),
+            ("m", o.m, th.m, BAYES_OVERLAP_ABS),
+            ("sqrt_q", o.sqrt_q, th.sqrt_q, BAYES_OVERLAP_ABS),
         ];
         if t <= 1.0 {
-            checks.push(("omega", o.omega, th.omega, TOL_OMEGA_REL * th.omega));
-            checks.push(("b", o.b, th.b, TOL_B));
+            checks.push(("omega", o.omega, th.omega, BAYES_OMEGA_REL * th.omega));
+            checks.push(("b", o.b, th.b, BAYES_B_ABS));
         }
         for (name, g, want, tol) in checks {
             let line = format!(
@@ -96,19 +89,9 @@ fn failures(
 #[test]
 fn averaged_reproduces_bayes_optimal_denoiser() {
     let (d, n, p, sigma2) = (256, 2048, 0.8, 1.0);
-    let mix = Mixture::ones(p, sigma2, d).unwrap();
-    let data = mix.sample(n, &mut stream(5, 0, Purpose::Data, 0));
-    let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(d).unwrap();
-    let grid = schedule.grid(16);
-    let pb = Problem {
-        schedule: schedule.as_ref(),
-        grid: &grid,
-        data: &data,
-        lambda_u: 1e-3,
-        lambda_w: 1e-3,
-        seed: 5,
-        replica: 0,
-    };
+    let (mix, data) = common::dataset(p, sigma2, d, n, 5);
+    let (schedule, grid) = common::schedule_grid(&ScheduleSpec::dilated(2.0), d, 16);
+    let pb = common::problem(schedule.as_ref(), &grid, &data, 1e-3, 5);
     let tr = Averaged::default().train(&pb).unwrap();
     for (k, r) in tr.records.iter().enumerate() {
         println!("t={:.3} {:?}", grid[k], r.stop);

@@ -1,14 +1,17 @@
-//! The span-space generator has the law of `flow::generate` on the same denoiser; the whole
-//! averaged run is bit-identical across thread counts; bad flag combinations are rejected.
+//! The span sampler has the law of the full sampler on the same denoiser; the whole
+//! averaged run is bit-identical across thread counts; bad engine configurations are
+//! rejected.
 
-use phaseflow::experiment::{ConfigError, EngineKind, TrainConfig};
-use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate};
-use phaseflow::mixture::Mixture;
+mod common;
+
+use common::tol::SAME_LAW_ALPHA;
+use phaseflow::experiment::TrainConfig;
+use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate_full, generate_in_span};
+use phaseflow::problem::{Noise, ProblemSpec};
 use phaseflow::rng::{Purpose, stream};
 use phaseflow::schedule::ScheduleSpec;
-use phaseflow::train::averaged::generate::generate_in_span;
-use phaseflow::train::averaged::{Averaged, Noise};
-use phaseflow::train::{Engine, Problem};
+use phaseflow::train::averaged::Averaged;
+use phaseflow::train::{Engine, EngineConfig};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 fn mean_sd(v: &[f64]) -> (f64, f64) {
@@ -20,13 +23,13 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     )
 }
 
-/// Two-sample t rule at family α = 0.001 over the 2 statistics (Bonferroni), R = 6 seeds per
-/// generator, 4096 samples each: |x̄₁ − x̄₂| ≤ t_{1−α/4, 2R−2}·√(s₁²/R + s₂²/R).
+/// Two-sample t rule at family α = `SAME_LAW_ALPHA` over the 2 statistics (Bonferroni),
+/// R = 6 seeds per generator, 4096 samples each: |x̄₁ − x̄₂| ≤ t_{1−α/4, 2R−2}·√(s₁²/R + s₂²/R).
 fn same_law(a: &[GeneratedStats], b: &[GeneratedStats]) -> Vec<String> {
     let r = a.len() as f64;
     let tq = StudentsT::new(0.0, 1.0, 2.0 * r - 2.0)
         .unwrap()
-        .inverse_cdf(1.0 - 0.001 / 4.0);
+        .inverse_cdf(1.0 - SAME_LAW_ALPHA / 4.0);
     let mut out = Vec::new();
     type Stat = fn(&GeneratedStats) -> f64;
     let stats: [(&str, Stat); 2] = [
@@ -52,19 +55,9 @@ fn same_law(a: &[GeneratedStats], b: &[GeneratedStats]) -> Vec<String> {
 #[test]
 fn span_generator_has_the_law_of_flow_generate() {
     let (d, n) = (400, 64);
-    let mix = Mixture::ones(0.7, 0.8, d).unwrap();
-    let data = mix.sample(n, &mut stream(8, 0, Purpose::Data, 0));
-    let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(d).unwrap();
-    let grid = schedule.grid(12);
-    let pb = Problem {
-        schedule: schedule.as_ref(),
-        grid: &grid,
-        data: &data,
-        lambda_u: 0.01,
-        lambda_w: 0.01,
-        seed: 8,
-        replica: 0,
-    };
+    let (mix, data) = common::dataset(0.7, 0.8, d, n, 8);
+    let (schedule, grid) = common::schedule_grid(&ScheduleSpec::dilated(2.0), d, 12);
+    let pb = common::problem(schedule.as_ref(), &grid, &data, 0.01, 8);
     let den = Averaged::default().train(&pb).unwrap().denoiser;
     let n_gen = 4096;
     for integrator in [Integrator::Euler, Integrator::Heun] {
@@ -73,7 +66,7 @@ fn span_generator_has_the_law_of_flow_generate() {
             .collect();
         let flow = Flow::new(schedule.as_ref(), &den, integrator);
         let flow_runs: Vec<GeneratedStats> = (0..6)
-            .map(|s| generate(&flow, mix.mu(), n_gen, 100 + s, 0))
+            .map(|s| generate_full(&flow, mix.mu(), n_gen, 100 + s, 0))
             .collect();
         let f = same_law(&span_runs, &flow_runs);
         assert!(f.is_empty(), "{integrator:?}:\n{}", f.join("\n"));
@@ -86,7 +79,7 @@ fn span_generator_has_the_law_of_flow_generate() {
         }
         let flow2 = Flow::new(schedule.as_ref(), &other, integrator);
         let other_runs: Vec<GeneratedStats> = (0..6)
-            .map(|s| generate(&flow2, mix.mu(), n_gen, 200 + s, 0))
+            .map(|s| generate_full(&flow2, mix.mu(), n_gen, 200 + s, 0))
             .collect();
         assert!(
             !same_law(&span_runs, &other_runs).is_empty(),
@@ -97,11 +90,13 @@ fn span_generator_has_the_law_of_flow_generate() {
 
 fn config(noise: Noise) -> TrainConfig {
     TrainConfig {
-        d: 3000,
-        n: 48,
-        steps: 10,
-        engine: EngineKind::Averaged,
-        noise,
+        problem: ProblemSpec {
+            d: 3000,
+            n: 48,
+            steps: 10,
+            ..ProblemSpec::default()
+        },
+        engine: EngineConfig::averaged(noise),
         n_gen: 1000,
         seed: 3,
         ..TrainConfig::default()
@@ -126,15 +121,26 @@ fn averaged_run_is_bit_identical_across_thread_counts() {
 }
 
 #[test]
-fn fixed_noise_requires_the_averaged_engine() {
+fn engines_take_only_their_own_knobs() {
+    // The sgd engine has no noise convention (fresh only): a configuration file cannot name one.
+    let bad = r#"{"kind": "sgd", "noise": "fixed"}"#;
+    let e = serde_json::from_str::<EngineConfig>(bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("noise"), "{e}");
+    // Each engine's knobs are checked by name.
     let cfg = TrainConfig {
-        engine: EngineKind::Sgd,
-        ..config(Noise::Fixed)
+        engine: EngineConfig::Averaged(Averaged {
+            tol_grad: -1.0,
+            ..Averaged::default()
+        }),
+        ..config(Noise::Fresh)
     };
-    assert!(matches!(
-        cfg.validate(),
-        Err(ConfigError::Unsupported { field: "noise", .. })
-    ));
+    let e = cfg.validate().unwrap_err().to_string();
+    assert!(e.starts_with("tol-grad:"), "{e}");
+    // A file states only what differs: every knob has a default.
+    let e: EngineConfig = serde_json::from_str(r#"{"kind": "averaged"}"#).unwrap();
+    assert_eq!(e, EngineConfig::averaged(Noise::Fresh));
 }
 
 #[test]
@@ -145,15 +151,7 @@ fn json_reports_convergence_per_step() {
     let v = config(Noise::Fresh).validate().unwrap();
     let data = v.mixture.sample(48, &mut stream(3, 0, Purpose::Data, 0));
     let grid = v.schedule.grid(10);
-    let pb = Problem {
-        schedule: v.schedule.as_ref(),
-        grid: &grid,
-        data: &data,
-        lambda_u: 0.01,
-        lambda_w: 0.01,
-        seed: 3,
-        replica: 0,
-    };
+    let pb = common::problem(v.schedule.as_ref(), &grid, &data, 0.01, 3);
     let capped = Averaged {
         max_iters: 1,
         tol_grad: 1e-14,

@@ -2,6 +2,9 @@
 //! evaluation against the direct one, the fixed-noise objective against its plain finite
 //! sum, and the reduced gradient against central differences in Gram space.
 
+mod common;
+
+use common::tol::{FINITE_DIFF_REL, GRAM_REL, MC_Z};
 use phaseflow::denoiser::StepParams;
 use phaseflow::rng::{Purpose, stream};
 use phaseflow::train::averaged::objective::{StepObjective, StepScalars};
@@ -50,8 +53,7 @@ fn monte_carlo(p: &StepParams, x1: &[f64], s: &StepScalars, draws: usize) -> (f6
 }
 
 /// Closed form (SPEC §4) against Monte Carlo with 200 000 draws.
-/// Rule: |closed − MC| ≤ 5·SE (5σ: a false alarm has probability 6e-7 per comparison; the
-/// quadrature error 1e-10 is negligible). Negative control: dropping the Stein term
+/// Rule: |closed − MC| ≤ `MC_Z`·SE (5σ). Negative control: dropping the Stein term
 /// 2cα²(u·w)/√d·E[1 − φ²] from the formula must be rejected by the same rule.
 #[test]
 fn fresh_objective_against_monte_carlo() {
@@ -76,10 +78,10 @@ fn fresh_objective_against_monte_carlo() {
         let closed = obj.value(c, &u, &w, b);
         let p = StepParams::from_parts(c, &u, &w, b);
         let (mc, se) = monte_carlo(&p, &x1, &s, 200_000);
-        let tol = 5.0 * se;
+        let tol = MC_Z * se;
         assert!(
             (closed - mc).abs() <= tol,
-            "closed {closed} vs MC {mc} (tol 5·SE = {tol}), α={alpha} β={beta}"
+            "closed {closed} vs MC {mc} (tol {MC_Z}·SE = {tol}), α={alpha} β={beta}"
         );
         // Negative control: the formula without the Stein cross term.
         let sd = (d as f64).sqrt();
@@ -101,7 +103,7 @@ fn fresh_objective_against_monte_carlo() {
 }
 
 /// In Gram space (d > n) the objective equals the direct evaluation in ℝ^d for u, w in the
-/// span of the data. Tolerance 1e-9 relative: Cholesky backward error ~ n·ε·cond(G).
+/// span of the data. Tolerance `GRAM_REL` relative (Cholesky backward error).
 #[test]
 fn gram_space_equals_direct_evaluation() {
     let (n, d) = (6, 300);
@@ -128,13 +130,13 @@ fn gram_space_equals_direct_evaluation() {
         let direct = StepObjective::fresh(s, x1.clone(), d).value(0.3, &u, &w, -0.2);
         let gram = StepObjective::fresh(s, coords.clone(), span.r()).value(0.3, &uc, &wc, -0.2);
         assert!(
-            (direct - gram).abs() <= 1e-9 * direct.abs(),
+            (direct - gram).abs() <= GRAM_REL * direct.abs(),
             "direct {direct} vs Gram {gram}"
         );
         let rd = StepObjective::fresh(s, x1.clone(), d).reduced(&w, -0.2);
         let rg = StepObjective::fresh(s, coords.clone(), span.r()).reduced(&wc, -0.2);
-        assert!((rd.value - rg.value).abs() <= 1e-9 * rd.value.abs());
-        assert!((rd.c - rg.c).abs() <= 1e-9 * (1.0 + rd.c.abs()));
+        assert!((rd.value - rg.value).abs() <= GRAM_REL * rd.value.abs());
+        assert!((rd.c - rg.c).abs() <= GRAM_REL * (1.0 + rd.c.abs()));
     }
 }
 
@@ -171,11 +173,11 @@ fn fixed_objective_is_the_finite_sum() {
         want += (0..d).map(|j| (f[j] - x1[i * d + j]).powi(2)).sum::<f64>();
     }
     want /= d as f64;
-    assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+    assert!((got - want).abs() <= GRAM_REL * want, "{got} vs {want}");
 }
 
 /// The reduced gradient in Gram space against central differences, fresh and fixed noise,
-/// unsaturated and saturated (A ≫ 1). Tolerance: O(h²) truncation + rounding ε·|F|/h.
+/// unsaturated and saturated (A ≫ 1). Tolerance `FINITE_DIFF_REL`.
 #[test]
 fn reduced_gradient_in_gram_space_matches_finite_differences() {
     let (n, d) = (8, 500);
@@ -208,7 +210,7 @@ fn reduced_gradient_in_gram_space_matches_finite_differences() {
                 wp[j] += h;
                 wm[j] -= h;
                 let fd = (obj.reduced(&wp, b).value - obj.reduced(&wm, b).value) / (2.0 * h);
-                let tol = 1e-6 * (1.0 + red.value.abs()) / scale.min(1.0);
+                let tol = FINITE_DIFF_REL * (1.0 + red.value.abs()) / scale.min(1.0);
                 assert!(
                     (fd - red.grad_w[j]).abs() < tol,
                     "scale {scale} j {j}: fd {fd} vs {} (tol {tol})",
@@ -217,7 +219,7 @@ fn reduced_gradient_in_gram_space_matches_finite_differences() {
             }
             let hb = 1e-6;
             let fdb = (obj.reduced(&w, b + hb).value - obj.reduced(&w, b - hb).value) / (2.0 * hb);
-            assert!((fdb - red.grad_b).abs() < 1e-6 * (1.0 + red.value.abs()));
+            assert!((fdb - red.grad_b).abs() < FINITE_DIFF_REL * (1.0 + red.value.abs()));
         }
     }
 }

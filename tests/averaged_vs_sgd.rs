@@ -12,12 +12,15 @@
 //! agreement test needs ~16 000 epochs and lives in the full tier. The fast tier checks the
 //! exact inequality R_k(averaged) ≤ R_k(sgd endpoint), which holds at any budget.
 
+mod common;
+
+use common::tol::{GRAM_REL, SGD_AGREEMENT_ALPHA};
 use phaseflow::denoiser::{Overlaps, StepParams};
 use phaseflow::mixture::{Dataset, Mixture};
-use phaseflow::rng::{Purpose, stream};
+use phaseflow::problem::Noise;
 use phaseflow::schedule::{Schedule, ScheduleSpec};
+use phaseflow::train::averaged::Averaged;
 use phaseflow::train::averaged::objective::{StepObjective, StepScalars};
-use phaseflow::train::averaged::{Averaged, Noise};
 use phaseflow::train::sgd::Sgd;
 use phaseflow::train::{Engine, Problem};
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -27,10 +30,8 @@ const N: usize = 128;
 const LAMBDA: f64 = 0.01;
 
 fn setup() -> (Mixture, Dataset, Box<dyn Schedule>, Vec<f64>) {
-    let mix = Mixture::ones(0.8, 1.0, D).unwrap();
-    let data = mix.sample(N, &mut stream(2024, 0, Purpose::Data, 0));
-    let schedule = ScheduleSpec::Dilated { kappa: 2.0 }.build(D).unwrap();
-    let full = schedule.grid(20);
+    let (mix, data) = common::dataset(0.8, 1.0, D, N, 2024);
+    let (schedule, full) = common::schedule_grid(&ScheduleSpec::dilated(2.0), D, 20);
     (mix, data, schedule, full)
 }
 
@@ -40,15 +41,7 @@ fn problem<'a>(
     data: &'a Dataset,
     seed: u64,
 ) -> Problem<'a> {
-    Problem {
-        schedule,
-        grid,
-        data,
-        lambda_u: LAMBDA,
-        lambda_w: LAMBDA,
-        seed,
-        replica: 0,
-    }
+    common::problem(schedule, grid, data, LAMBDA, seed)
 }
 
 fn fields(o: &Overlaps) -> [(&'static str, f64); 6] {
@@ -98,7 +91,7 @@ fn averaged_objective_below_sgd_endpoint() {
         );
         assert!(avg.records[k].converged() == Some(true));
         // The engine's reported loss is R_k at its solution (Gram space vs ℝ^d: rounding).
-        assert!((avg.records[k].loss - ra).abs() <= 1e-9 * ra);
+        assert!((avg.records[k].loss - ra).abs() <= GRAM_REL * ra);
         assert!(ra <= rs, "t={t}: R(averaged) {ra} > R(sgd) {rs}");
     }
 }
@@ -109,7 +102,7 @@ fn averaged_objective_below_sgd_endpoint() {
 /// Rule, fixed before the comparison: R = 4 sgd runs (seeds 1..=4, 16 000 epochs, lr 0.01)
 /// on the same data; per grid time and overlap, their mean x̄ and SD s. The averaged value
 /// must lie in the prediction interval of one more sgd run,
-/// |avg − x̄| ≤ t_{1−α/(2M), R−1}·s·√(1 + 1/R), with α = 0.05 and a Bonferroni correction over
+/// |avg − x̄| ≤ t_{1−α/(2M), R−1}·s·√(1 + 1/R), with α = `SGD_AGREEMENT_ALPHA` = 0.05 and a Bonferroni correction over
 /// the M = 24 comparisons (4 grid times × 6 overlaps): t ≈ 10.2 (statrs inverse CDF).
 /// Negative control: the fixed-noise objective (SPEC §5.3) on the same data must fail.
 ///
@@ -144,7 +137,7 @@ fn averaged_agrees_with_sgd_within_its_fluctuation() {
     let m_cmp = (grid.len() * 6) as f64;
     let tq = StudentsT::new(0.0, 1.0, rr - 1.0)
         .unwrap()
-        .inverse_cdf(1.0 - 0.05 / (2.0 * m_cmp));
+        .inverse_cdf(1.0 - SGD_AGREEMENT_ALPHA / (2.0 * m_cmp));
     let mut mean = vec![[0.0; 6]; grid.len()];
     let mut tol = vec![[0.0; 6]; grid.len()];
     for k in 0..grid.len() {

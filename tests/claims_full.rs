@@ -1,19 +1,23 @@
 //! The full tier of `phaseflow reproduce` (the paper's sizes): every claim holds and every
 //! negative control fails. Slow: run with `cargo test --release -- --ignored`.
 
-use phaseflow::reproduce::{self, Context, Tier};
+use phaseflow::claims::{Context, ReproduceConfig, Tier, reproduce};
+use phaseflow::report::terminal::reproduce_table;
 
 #[test]
 #[ignore = "full tier (tens of minutes on 2 cores): cargo test --release -- --ignored"]
 fn full_claims_hold() {
-    let ctx = Context {
-        tier: Tier::Full,
-        replicas: None,
-        seed: 0,
-        quiet: true,
+    let cfg = ReproduceConfig {
+        context: Context {
+            tier: Tier::Full,
+            replicas: None,
+            seed: 0,
+            quiet: true,
+        },
+        claims: None,
     };
-    let r = reproduce::run(&ctx, None, None).unwrap();
-    let table = reproduce::render(&r);
+    let r = reproduce(&cfg).unwrap().report;
+    let table = reproduce_table(&r);
     eprintln!("{table}");
     assert!(
         r.ok(),

@@ -4,19 +4,23 @@
 //! value is written next to the fixture as `<file>.new` (git-ignored); tests never write the
 //! fixture itself. Regenerate with `scripts/regenerate-fixtures.sh`.
 
-use phaseflow::reproduce::{self, Context, Tier};
+use phaseflow::claims::{self as reproduce, Context, ReproduceConfig, Tier};
+use phaseflow::report::terminal::reproduce_table;
 use std::path::Path;
 
 #[test]
 fn quick_claims_hold_and_match_their_fixtures() {
-    let ctx = Context {
-        tier: Tier::Quick,
-        replicas: None,
-        seed: 0,
-        quiet: true,
+    let cfg = ReproduceConfig {
+        context: Context {
+            tier: Tier::Quick,
+            replicas: None,
+            seed: 0,
+            quiet: true,
+        },
+        claims: None,
     };
-    let r = reproduce::run(&ctx, None, None).unwrap();
-    let table = reproduce::render(&r);
+    let r = reproduce::reproduce(&cfg).unwrap().report;
+    let table = reproduce_table(&r);
     eprintln!("{table}");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/claims");
     let mut mismatched = Vec::new();

@@ -1,16 +1,9 @@
 //! The command line as a user sees it: exit codes, one-line errors naming the flag,
 //! byte-identical output across thread counts.
 
-use std::process::{Command, Output};
+mod common;
 
-fn phaseflow(args: &[&str], threads: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phaseflow"));
-    cmd.args(args);
-    if let Some(t) = threads {
-        cmd.env("RAYON_NUM_THREADS", t);
-    }
-    cmd.output().expect("run phaseflow")
-}
+use common::phaseflow_threads as phaseflow;
 
 const SMALL: &[&str] = &[
     "train", "--d", "40", "--n", "16", "--steps", "6", "--epochs", "30", "--gen", "700", "--seed",
@@ -37,8 +30,10 @@ fn train_json_is_byte_identical_across_thread_counts() {
 fn train_json_follows_the_schema() {
     let out = phaseflow(SMALL, None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    assert_eq!(v["schema_version"], 1);
-    assert_eq!(v["config"]["d"], 40);
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["config"]["problem"]["d"], 40);
+    assert_eq!(v["config"]["engine"]["kind"], "sgd");
+    assert_eq!(v["config"]["engine"]["epochs"], 30);
     let steps = v["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 6);
     for key in [
@@ -90,23 +85,57 @@ fn bad_input_exits_2_naming_the_flag() {
         }
         args.extend_from_slice(extra);
         let out = phaseflow(&args, None);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{extra:?}: exit code, stderr {err}"
-        );
-        assert_eq!(
-            err.trim_end().lines().count(),
-            1,
-            "{extra:?}: one line, got {err}"
-        );
-        assert!(
-            err.contains(name),
-            "{extra:?}: should name {name}, got {err}"
-        );
-        assert!(out.stdout.is_empty(), "{extra:?}: nothing on stdout");
+        common::assert_bad_input(&args, &out, name);
     }
+}
+
+/// A knob of another engine would be ignored: it is rejected, naming the flag.
+#[test]
+fn a_knob_of_another_engine_is_rejected() {
+    for (args, name) in [
+        (
+            vec!["train", "--engine", "averaged", "--epochs", "5"],
+            "epochs:",
+        ),
+        (vec!["train", "--tol-grad", "1e-6"], "tol-grad:"),
+        (vec!["train", "--noise", "fixed"], "noise:"),
+    ] {
+        common::assert_bad_input(&args, &phaseflow(&args, None), name);
+    }
+}
+
+/// Every subcommand that shares a flag shows the same default for it.
+#[test]
+fn shared_flags_have_one_default() {
+    let help = |sub: &str| {
+        let out = phaseflow(&[sub, "--help"], None);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let default_of = |text: &str, flag: &str| -> Option<String> {
+        let i = text.find(&format!("      --{flag} <"))?;
+        let rest = &text[i..];
+        let j = rest.find("[default: ")?;
+        let end = rest[j..].find(']')?;
+        // The default of this flag, not of a later one.
+        let next = rest[2..].find("\n      --").map_or(usize::MAX, |k| k + 2);
+        (j < next).then(|| rest[j + 10..j + end].to_string())
+    };
+    let subs = ["train", "theory", "detect", "run"];
+    let texts: Vec<String> = subs.iter().map(|s| help(s)).collect();
+    for flag in [
+        "p", "sigma2", "d", "n", "kappa", "lambda-u", "lambda-w", "engine", "epochs", "lr",
+        "noise", "seed", "share", "margin",
+    ] {
+        let defaults: Vec<Option<String>> = texts.iter().map(|t| default_of(t, flag)).collect();
+        assert!(defaults[0].is_some(), "train --help lacks --{flag}");
+        assert!(
+            defaults.iter().all(|d| d == &defaults[0]),
+            "--{flag}: defaults differ across {subs:?}: {defaults:?}"
+        );
+    }
+    // The two defaults `detect` changes are said so in its help.
+    assert!(texts[2].contains("detect: default linear"), "{}", texts[2]);
+    assert!(texts[2].contains("detect: default 2000"), "{}", texts[2]);
 }
 
 #[test]

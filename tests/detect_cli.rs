@@ -1,28 +1,13 @@
 //! `phaseflow detect` and `phaseflow train --schedule auto` as a user sees them.
 
-use std::process::{Command, Output};
+mod common;
 
-fn phaseflow(args: &[&str], threads: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_phaseflow"));
-    cmd.args(args);
-    if let Some(t) = threads {
-        cmd.env("RAYON_NUM_THREADS", t);
-    }
-    cmd.output().expect("run phaseflow")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
+use common::tol::CENTRE_SQRT_D;
+use common::{json, phaseflow_threads as phaseflow};
 
 #[test]
 fn detect_json_follows_the_schema_and_writes_plots() {
-    let dir = std::env::temp_dir().join(format!("phaseflow-detect-cli-{}", std::process::id()));
+    let dir = common::tmpdir("detect-cli");
     let d = dir.to_str().unwrap();
     let v = json(&phaseflow(
         &[
@@ -37,7 +22,12 @@ fn detect_json_follows_the_schema_and_writes_plots() {
         ],
         None,
     ));
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["config"]["profile"], "mse");
+    assert_eq!(
+        v["config"]["train"]["problem"]["schedule"]["kind"],
+        "linear"
+    );
     let prof = v["profile"].as_array().unwrap();
     assert_eq!(prof.len(), 2000);
     for key in ["t", "value", "se"] {
@@ -56,7 +46,10 @@ fn detect_json_follows_the_schema_and_writes_plots() {
     }
     // SPEC §5.5: centre ≈ 1/√d on the linear schedule; the jump ≈ 4p(1 − p) = 0.64.
     let c = v["window"]["centre"].as_f64().unwrap() * 8000f64.sqrt();
-    assert!((0.8..1.2).contains(&c), "centre·√d = {c}");
+    assert!(
+        (CENTRE_SQRT_D.0..CENTRE_SQRT_D.1).contains(&c),
+        "centre·√d = {c}"
+    );
     let knots = v["schedule"]["knots"].as_array().unwrap();
     assert_eq!(knots[0][0], 0.0);
     assert_eq!(knots.last().unwrap()[1], 1.0);
@@ -76,6 +69,8 @@ fn trained_uturn_is_identical_across_thread_counts() {
         "--profile",
         "uturn",
         "--denoiser",
+        "trained",
+        "--engine",
         "averaged",
         "--schedule",
         "dilated",
@@ -99,7 +94,7 @@ fn trained_uturn_is_identical_across_thread_counts() {
         v["window"]["centre_se"].as_f64().unwrap() > 0.0,
         "a noisy profile has an SE"
     );
-    assert!(v["config"]["train"]["n"] == 64);
+    assert!(v["config"]["train"]["problem"]["n"] == 64);
 }
 
 #[test]
@@ -121,18 +116,7 @@ fn bad_input_exits_2_naming_the_flag() {
         ),
         (vec!["train", "--schedule", "auto", "--p", "0"], "p:"),
     ] {
-        let out = phaseflow(&args, None);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(
-            err.lines().count(),
-            1,
-            "{args:?}: one line expected, got {err}"
-        );
-        assert!(
-            err.starts_with(&format!("error: {flag}")),
-            "{args:?}: {err}"
-        );
+        common::assert_bad_input(&args, &phaseflow(&args, None), flag);
     }
 }
 
@@ -157,8 +141,10 @@ fn train_auto_records_its_knots() {
         ],
         None,
     ));
-    assert_eq!(v["config"]["schedule"]["kind"], "piecewise");
-    let knots = v["config"]["schedule"]["knots"].as_array().unwrap();
+    assert_eq!(v["config"]["problem"]["schedule"]["kind"], "piecewise");
+    let knots = v["config"]["problem"]["schedule"]["knots"]
+        .as_array()
+        .unwrap();
     assert!(knots.len() >= 2, "{knots:?}");
     // Half of the grid in the detected window: the knot at t = 0.5 is at τ = O(1/√d).
     let mid = knots

@@ -1,23 +1,24 @@
 //! Phase detection on the Bayes MSE profile (SPEC §5.5, issue 6 tests 1–3).
 //!
-//! Tolerances are declared here, from SPEC numbers, before any fit:
-//! * width ∝ d^(−1/2): SPEC §5.5 gives width·√d = 1.94 at d = 4000 and 1.51 at d = 64 000
-//!   (and as d → ∞), i.e. a local log-log slope of −0.5 + ln(1.51/1.94)/ln 16 = −0.59 on
-//!   [4000, 64 000], tending to −0.5; the correction grows towards d = 1000. Declared
-//!   interval for the fitted slope over d = 1000 … 64 000: [−0.70, −0.45].
-//! * jump = 4p(1 − p): the slope-based extent (f = 0.02) leaves ≤ 2 % of the change in the
-//!   tails; the sign term is weighted by m² = (1 − c*β)² ≈ 1 − 2σ²t at the start of the
-//!   window, t ≲ 5/√d; the within-mode term σ²α²/v falls by ≲ 25σ⁴/d over the window.
-//!   δ = 4p(1 − p)·(0.02 + 10σ²/√d) + 25σ⁴/d.
+//! Tolerances are declared in `common::tol`, from SPEC numbers, before any fit:
+//! * width ∝ d^(−1/2): the fitted slope over d = 1000 … 64 000 lies in
+//!   `WIDTH_SLOPE_INTERVAL` = [−0.70, −0.45] (SPEC §5.5's width·√d = 1.94 at d = 4000 and
+//!   1.51 at d = 64 000 is a local slope of −0.5 + ln(1.51/1.94)/ln 16 = −0.59 on
+//!   [4000, 64 000], tending to −0.5; the correction grows towards d = 1000);
+//! * jump = 4p(1 − p) within `tol::mse_jump` = 4p(1 − p)·(0.02 + 10σ²/√d) + 25σ⁴/d.
 
-use phaseflow::detect::{
+mod common;
+
+use common::tol::{
+    CENTRE_SQRT_D, EXACT, WIDTH_SLOPE_INTERVAL as SLOPE_INTERVAL, WINDOW_GRID_SPACINGS,
+    WINDOW_SE_Z, mse_jump as jump_tol,
+};
+use phaseflow::phase::{
     BayesMse, BayesUTurn, Curve, Detector, Extent, Profile, Window, detect, pilot_grid,
 };
-use phaseflow::harness::stats::ols;
 use phaseflow::schedule::Linear;
+use phaseflow::stats::ols;
 use phaseflow::theory::mse::jump_window;
-
-const SLOPE_INTERVAL: (f64, f64) = (-0.70, -0.45);
 
 fn grid(d: usize) -> Vec<f64> {
     // Uniform on [0, 1] plus a refinement over [0, 40/√d] (20× the window scale, so the
@@ -39,11 +40,6 @@ fn mse_curve(p: f64, s2: f64, d: usize, ts: Vec<f64>) -> Curve {
 
 fn mse_window(p: f64, s2: f64, d: usize) -> Window {
     detect(&mse_curve(p, s2, d, grid(d)), &Detector::default()).unwrap()
-}
-
-fn jump_tol(p: f64, s2: f64, d: usize) -> f64 {
-    let df = d as f64;
-    4.0 * p * (1.0 - p) * (0.02 + 10.0 * s2 / df.sqrt()) + 25.0 * s2 * s2 / df
 }
 
 #[test]
@@ -93,9 +89,9 @@ fn spec_convention_reproduces_the_spec_5_5_numbers() {
         };
         let w = detect(&mse_curve(0.7, 0.6, d, ts), &det).unwrap();
         let r = jump_window(0.7, 0.6, d);
-        let tol = 2.0 * w.resolution * sd;
+        let tol = WINDOW_GRID_SPACINGS * w.resolution * sd;
         assert!(
-            (w.jump - r.raw_drop).abs() < 1e-12
+            (w.jump - r.raw_drop).abs() < 1000.0 * EXACT
                 && (w.centre * sd - r.centre_sqrt_d).abs() < tol
                 && (w.width * sd - r.width_sqrt_d).abs() < tol,
             "d={d}: {w:?} vs {r:?} (tol {tol} in t·√d)"
@@ -185,7 +181,10 @@ fn steep_background_at_small_d_is_not_counted() {
         "{w:?} vs 4pq {pred}"
     );
     let c = w.centre * (d as f64).sqrt();
-    assert!((0.8..1.2).contains(&c), "centre·√d = {c}");
+    assert!(
+        (CENTRE_SQRT_D.0..CENTRE_SQRT_D.1).contains(&c),
+        "centre·√d = {c}"
+    );
 }
 
 #[test]
@@ -193,17 +192,16 @@ fn trained_mse_window_agrees_with_the_bayes_window() {
     // Averaged engine, d = 1000, n = 256, K = 100 (spacing 0.01 against a width ≈ 0.047):
     // the trained window's centre and width within 3 bootstrap SEs + one grid spacing of the
     // Bayes window on the same grid (n = 256 moves the denoiser by O(1/√n), well inside).
-    use phaseflow::detect::ModelMse;
-    use phaseflow::experiment::{EngineKind, TrainConfig};
+    use phaseflow::phase::ModelMse;
+    use phaseflow::problem::ProblemSpec;
     use phaseflow::schedule::{Schedule, ScheduleSpec};
-    let cfg = TrainConfig {
-        schedule: ScheduleSpec::Linear,
+    let cfg = common::averaged(ProblemSpec {
+        schedule: ScheduleSpec::linear(),
         d: 1000,
         n: 256,
         steps: 100,
-        engine: EngineKind::Averaged,
-        ..TrainConfig::default()
-    };
+        ..ProblemSpec::default()
+    });
     let v = cfg.validate().unwrap();
     let (tr, _) = v.train(0).unwrap();
     let c = ModelMse {
@@ -221,11 +219,11 @@ fn trained_mse_window_agrees_with_the_bayes_window() {
     let b = detect(&mse_curve(0.8, 1.0, 1000, Linear.grid(100)), &det).unwrap();
     eprintln!("trained {m:?}\nBayes {b:?}");
     assert!(
-        (m.centre - b.centre).abs() <= 3.0 * m.centre_se + m.resolution,
+        (m.centre - b.centre).abs() <= WINDOW_SE_Z * m.centre_se + m.resolution,
         "centre"
     );
     assert!(
-        (m.width - b.width).abs() <= 3.0 * m.width_se + m.resolution,
+        (m.width - b.width).abs() <= WINDOW_SE_Z * m.width_se + m.resolution,
         "width"
     );
 }

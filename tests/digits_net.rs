@@ -3,7 +3,7 @@
 
 use phaseflow::digits::data::{Digits, PIXELS, Unbalanced, default_path};
 use phaseflow::digits::net::Mlp;
-use phaseflow::digits::train::{TimeSampler, TrainConfig, train};
+use phaseflow::digits::train::{DigitsTrainConfig, TimeSampler, train};
 use phaseflow::rng::{Purpose, stream};
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -48,7 +48,7 @@ fn gradient_matches_finite_differences() {
 fn small_run(threads: usize, seed: u64) -> Vec<f32> {
     let d = Digits::load(&default_path()).unwrap();
     let u = Unbalanced::build(&d, 0.8, 1).unwrap();
-    let mut cfg = TrainConfig::new(TimeSampler::window(0.05, 0.3, 0.5).unwrap(), 3, seed, 0);
+    let mut cfg = DigitsTrainConfig::new(TimeSampler::window(0.05, 0.3, 0.5).unwrap(), 3, seed, 0);
     cfg.hidden = 32;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -69,7 +69,7 @@ fn training_is_identical_across_thread_counts_and_seeded() {
 fn rejects_bad_config() {
     let d = Digits::load(&default_path()).unwrap();
     let u = Unbalanced::build(&d, 0.8, 1).unwrap();
-    let mut cfg = TrainConfig::new(TimeSampler::Uniform, 0, 1, 0);
+    let mut cfg = DigitsTrainConfig::new(TimeSampler::Uniform, 0, 1, 0);
     assert!(train(&u, &cfg, |_, _, _| {}).is_err());
     cfg.epochs = 1;
     cfg.lr = -1.0;

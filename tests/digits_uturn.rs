@@ -4,14 +4,14 @@
 
 use phaseflow::digits::classifier::{DigitClass, fit_zero_one};
 use phaseflow::digits::data::{Digits, Unbalanced, default_path};
-use phaseflow::digits::train::{TimeSampler, TrainConfig, train};
-use phaseflow::digits::uturn::{Curve, UTurnConfig, curve, detect};
+use phaseflow::digits::train::{DigitsTrainConfig, TimeSampler, train};
+use phaseflow::digits::uturn::{UTurnConfig, UTurnCurve, curve, detect};
 
-fn small_curve(control: bool) -> Curve {
+fn small_curve(control: bool) -> UTurnCurve {
     let d = Digits::load(&default_path()).unwrap();
     let u = Unbalanced::build(&d, 0.8, 1).unwrap();
     let clf = DigitClass::new(fit_zero_one(&d, 1, false).classifier, &u);
-    let mut cfg = TrainConfig::new(TimeSampler::Uniform, 60, 11, 0);
+    let mut cfg = DigitsTrainConfig::new(TimeSampler::Uniform, 60, 11, 0);
     cfg.hidden = 64;
     let net = train(&u, &cfg, |_, _, _| {}).unwrap();
     let ucfg = UTurnConfig {

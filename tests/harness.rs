@@ -1,22 +1,14 @@
 //! The harness as a user drives it: checks and their negative controls, sharding and
 //! merging, rejected inputs, interrupted runs.
 
+mod common;
+
+use common::{phaseflow as run, tmpdir};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_phaseflow"))
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run phaseflow")
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("phaseflow-harness-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// A small experiment: averaged engine, d = 400, n = 128, K = 10, R = 8.
@@ -25,10 +17,13 @@ fn experiment_json(replicas: usize) -> String {
         r#"{{
   "name": "small",
   "train": {{
-    "schedule": {{"kind": "dilated", "kappa": 2.0}},
-    "p": 0.8, "sigma2": 1.0, "d": 400, "n": 128, "steps": 10,
-    "engine": "averaged", "epochs": 1, "lr": 0.01, "lambda_u": 0.01, "lambda_w": 0.01,
-    "seed": 3, "n_gen": 2048, "integrator": "euler", "mean": "ones", "noise": "fresh"
+    "problem": {{
+      "schedule": {{"kind": "dilated", "kappa": 2.0}},
+      "p": 0.8, "sigma2": 1.0, "d": 400, "n": 128, "steps": 10,
+      "lambda_u": 0.01, "lambda_w": 0.01, "mean": "ones"
+    }},
+    "engine": {{"kind": "averaged", "noise": "fresh"}},
+    "seed": 3, "n_gen": 2048, "integrator": "euler"
   }},
   "replicas": {replicas},
   "alpha": 0.01
@@ -161,6 +156,11 @@ fn bad_experiment_files_exit_2_naming_the_problem() {
             experiment_json(4).replace("\"alpha\"", "\"alfa\""),
             "alfa",
         ),
+        (
+            "nested-unknown.json",
+            experiment_json(4).replace("\"kind\": \"dilated\"", "\"kind\": \"linear\""),
+            "kappa",
+        ),
         ("corrupt.json", "{ not json".to_string(), "corrupt.json"),
         ("exp.yaml", experiment_json(4), "exp.yaml"),
     ];
@@ -185,22 +185,15 @@ fn toml_experiment_is_read() {
         r#"name = "toml"
 replicas = 1
 [train]
+seed = 0
+n_gen = 256
+[train.problem]
 schedule = { kind = "linear" }
-p = 0.8
-sigma2 = 1.0
 d = 50
 n = 16
 steps = 4
-engine = "averaged"
-epochs = 1
-lr = 0.01
-lambda_u = 0.01
-lambda_w = 0.01
-seed = 0
-n_gen = 256
-integrator = "euler"
-mean = "ones"
-noise = "fresh"
+[train.engine]
+kind = "averaged"
 "#,
     );
     // replicas = 1 is rejected after a successful parse: the error names the field.

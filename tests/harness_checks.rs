@@ -7,7 +7,7 @@ use phaseflow::harness::{self, Preset};
 fn quick_preset_passes_and_every_control_fails() {
     let exp = Preset::Quick.experiment();
     let r = harness::run(&exp, true).unwrap();
-    let table = phaseflow::report::terminal(&r);
+    let table = phaseflow::report::terminal::run_table(&r);
     let s = r.summary;
     assert!(s.negative_controls >= 4, "a control per family\n{table}");
     assert_eq!(
@@ -22,8 +22,8 @@ fn quick_preset_passes_and_every_control_fails() {
 fn report_is_identical_across_thread_counts() {
     let mut exp = Preset::Quick.experiment();
     exp.replicas = 4;
-    exp.train.d = 300;
-    exp.train.steps = 8;
+    exp.train.problem.d = 300;
+    exp.train.problem.steps = 8;
     let run_with = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

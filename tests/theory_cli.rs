@@ -1,15 +1,12 @@
 //! `phaseflow theory` end to end: the JSON schema for valid input, exit code 2 with one
 //! line naming the flag for invalid input.
 
+mod common;
+
 use serde_json::Value;
-use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_phaseflow"))
-        .arg("theory")
-        .args(args)
-        .output()
-        .expect("run phaseflow");
+    let out = common::phaseflow(&[&["theory"], args].concat());
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -38,6 +35,8 @@ fn json_follows_the_schema() {
         "16",
         "--lambda-u",
         "0.5",
+        "--engine",
+        "averaged",
         "--noise",
         "fixed",
         "--json",
@@ -78,7 +77,7 @@ fn json_follows_the_schema() {
 }
 
 #[test]
-fn finite_n_only_with_n_and_limit_null_on_linear() {
+fn finite_n_unless_left_out_and_limit_null_on_linear() {
     let (code, out, _) = run(&[
         "--schedule",
         "linear",
@@ -91,9 +90,23 @@ fn finite_n_only_with_n_and_limit_null_on_linear() {
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     for s in v["steps"].as_array().unwrap() {
-        assert!(s.get("finite_n").is_none());
+        assert!(
+            s.get("finite_n").is_none(),
+            "§5.3 is a theory of the dilated schedule"
+        );
         assert!(s["limit"].is_null());
     }
+    // The dilated schedule has the finite-n block at the objective's n (the default of
+    // `train`), unless it is left out.
+    let (_, out, _) = run(&["--d", "500", "--steps", "4", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["config"]["n"], 128);
+    assert_eq!(v["config"]["lambda_u"], 0.01);
+    assert!(v["steps"][1]["finite_n"].is_object());
+    let (_, out, _) = run(&["--d", "500", "--steps", "4", "--no-finite-n", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["config"]["n"].is_null());
+    assert!(v["steps"][1].get("finite_n").is_none());
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! 3. Negative control: the prediction for a wrong p (0.75) must be rejected by the same
 //!    Monte-Carlo data.
 
-use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate};
+use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate_full};
 use phaseflow::mixture::Mixture;
 use phaseflow::schedule::{Dilated, Linear, Schedule};
 use phaseflow::theory::bayes::bayes_denoiser;
@@ -56,14 +56,14 @@ fn exact_euler_reproduces_spec_table() {
     assert!(predict(true, 32_000, P).0 - predict(true, 500, P).0 > 0.1);
 }
 
-/// One Monte-Carlo run of `flow::generate` with the Bayes denoiser (true p = 0.8).
+/// One Monte-Carlo run of `flow::generate_full` with the Bayes denoiser (true p = 0.8).
 fn mc_run(linear: bool, d: usize, n_gen: usize) -> GeneratedStats {
     let s = schedule(linear, d);
     let grid = s.grid(K);
     let mix = Mixture::ones(P, SIGMA2, d).unwrap();
     let den = bayes_denoiser(s.as_ref(), &grid, P, SIGMA2, mix.mu());
     let flow = Flow::new(s.as_ref(), &den, Integrator::Euler);
-    generate(&flow, mix.mu(), n_gen, 2024, d as u64)
+    generate_full(&flow, mix.mu(), n_gen, 2024, d as u64)
 }
 
 /// Compare a Monte-Carlo run with the exact prediction for (linear, d) computed with

@@ -5,12 +5,14 @@
 //! (`TheoryConfig::compute`) and compares every value: closed forms to
 //! `tol::FIXTURE_REL_CLOSED` (1e-9), quadrature / root-finding / minimisation outputs (every
 //! `mse`, the `finite_n` block, `generated_euler`) to `tol::FIXTURE_REL_NUMERIC` (1e-7), both
-//! with the absolute floor `tol::ABS_FLOOR` (reasons in `src/theory/tol.rs`). A `null` must
+//! with the absolute floor `tol::ABS_FLOOR` (reasons in `tests/common/tol.rs`). A `null` must
 //! stay `null`. On a mismatch the library's document is written next to the fixture as
 //! `<file>.new` for review (git-ignored); tests never write the fixture itself.
 
+mod common;
+
+use common::tol::{FIXTURE_DETECTABLE_REL, FIXTURE_REL_CLOSED, FIXTURE_REL_NUMERIC, close};
 use phaseflow::theory::report::GENERATOR;
-use phaseflow::theory::tol::{FIXTURE_REL_CLOSED, FIXTURE_REL_NUMERIC, close};
 use phaseflow::theory::{THEORY_SCHEMA_VERSION, TheoryConfig};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -182,10 +184,11 @@ fn computing_twice_gives_identical_documents() {
 
 #[test]
 fn fixture_check_detects_a_changed_value() {
-    // Negative control of the comparison itself: a relative change of 1e-6 in a closed-form
-    // value, and a null turned into a number, must both be reported.
+    // Negative control of the comparison itself: a relative change of FIXTURE_DETECTABLE_REL
+    // in a closed-form value, and a null turned into a number, must both be reported.
     let a: Value = serde_json::json!({"steps": [{"bayes": {"c": 0.5, "b": null}}]});
-    let b: Value = serde_json::json!({"steps": [{"bayes": {"c": 0.5000005, "b": null}}]});
+    let changed = 0.5 * (1.0 + FIXTURE_DETECTABLE_REL);
+    let b: Value = serde_json::json!({"steps": [{"bayes": {"c": changed, "b": null}}]});
     let c: Value = serde_json::json!({"steps": [{"bayes": {"c": 0.5, "b": 1.0}}]});
     let mut out = Vec::new();
     compare("", &a, &b, false, &mut out);

@@ -182,8 +182,9 @@ impl EngineArgs {
         if g.has("engine") {
             *e = EngineConfig::default_of(&self.engine).expect("a registered engine");
         }
-        let foreign = |field: &'static str, rule: &'static str| {
-            if g.has(field) {
+        // (clap id, flag): a knob given for another engine than the configured one.
+        let foreign = |(id, field): (&str, &'static str), rule: &'static str| {
+            if g.has(id) {
                 Err(ConfigError::Unsupported { field, rule })
             } else {
                 Ok(())
@@ -197,14 +198,9 @@ impl EngineArgs {
                         rule: "`fixed` is implemented by the averaged engine only; add --engine averaged",
                     });
                 }
-                foreign(
-                    "tol_grad",
-                    "a knob of the averaged engine; add --engine averaged",
-                )?;
-                foreign(
-                    "max_iters",
-                    "a knob of the averaged engine; add --engine averaged",
-                )?;
+                let rule = "a knob of the averaged engine; add --engine averaged";
+                foreign(("tol_grad", "tol-grad"), rule)?;
+                foreign(("max_iters", "max-iters"), rule)?;
                 if g.has("epochs") {
                     s.epochs = self.epochs;
                 }
@@ -213,8 +209,9 @@ impl EngineArgs {
                 }
             }
             EngineConfig::Averaged(a) => {
-                foreign("epochs", "a knob of the sgd engine; add --engine sgd")?;
-                foreign("lr", "a knob of the sgd engine; add --engine sgd")?;
+                let rule = "a knob of the sgd engine; add --engine sgd";
+                foreign(("epochs", "epochs"), rule)?;
+                foreign(("lr", "lr"), rule)?;
                 if g.has("noise") {
                     a.noise = self.noise;
                 }

@@ -277,8 +277,8 @@ mod tests {
             .filter(|t| (0.2..=0.4).contains(t))
             .count();
         assert_eq!(inside, 6000);
-        assert!((s.density(0.3) - 3.0).abs() < 1e-12);
-        assert!((s.density(0.9) - 0.5).abs() < 1e-12);
+        assert!((s.density(0.3) - 3.0).abs() < crate::tol::ROUNDOFF);
+        assert!((s.density(0.9) - 0.5).abs() < crate::tol::ROUNDOFF);
     }
 
     #[test]

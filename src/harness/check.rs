@@ -288,7 +288,7 @@ mod tests {
         assert!(r[0].passed && r[0].as_expected());
         assert!(!r[1].passed && r[1].as_expected());
         // inside the allowance the statistic is exactly zero
-        assert!(r[0].statistic.abs() < 1e-15);
+        assert!(r[0].statistic.abs() < crate::tol::EXACT);
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn window_tau(w: &Window, schedule: &dyn Schedule, margin: f64) -> (f64, f64
 /// [`DetectError::OutOfRange`] unless 0 ≤ a < b ≤ 1, 0 < share < 1 and t_end > 0.
 ///
 /// ```
-/// use phaseflow::detect::phase_aware;
+/// use phaseflow::phase::phase_aware;
 /// use phaseflow::schedule::Schedule;
 /// // The paper's dilation at d = 10 000: [0, 0.02] gets half of [0, 2].
 /// let s = phase_aware((0.0, 0.02), 0.5, 2.0).unwrap();
@@ -72,7 +72,9 @@ mod tests {
             .filter(|&&t| (0.01..0.05).contains(&s.tau(t)))
             .count();
         assert!((inside as i64 - 60).abs() <= 1, "{inside} of {k}");
-        assert!(s.tau(0.0).abs() < 1e-15 && (s.tau(1.0) - 1.0).abs() < 1e-15);
+        assert!(
+            s.tau(0.0).abs() < crate::tol::EXACT && (s.tau(1.0) - 1.0).abs() < crate::tol::EXACT
+        );
     }
 
     #[test]

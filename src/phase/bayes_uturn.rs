@@ -110,7 +110,7 @@ mod tests {
         let c = u.curve().unwrap();
         let want = 0.8 * (1.0 - e) + 0.2 * e;
         assert!(
-            (c.points[0].value - want).abs() < 1e-12,
+            (c.points[0].value - want).abs() < crate::tol::ROUNDOFF,
             "{} vs {want}",
             c.points[0].value
         );
@@ -129,6 +129,6 @@ mod tests {
         };
         let c = u.curve().unwrap();
         assert!((c.points[0].value - 0.32).abs() < 0.01, "{:?}", c.points[0]);
-        assert!(c.points.last().unwrap().value < 1e-12);
+        assert!(c.points.last().unwrap().value < crate::tol::ROUNDOFF);
     }
 }

@@ -227,7 +227,7 @@ fn sd(x: &[f64]) -> f64 {
 /// fraction outside (0, 1).
 ///
 /// ```
-/// use phaseflow::detect::{Curve, Detector, ProfilePoint, detect};
+/// use phaseflow::phase::{Curve, Detector, ProfilePoint, detect};
 /// // A logistic step of width scale 0.01 centred at 0.3.
 /// let pts = (0..=1000).map(|i| {
 ///     let t = i as f64 / 1000.0;

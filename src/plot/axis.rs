@@ -442,7 +442,7 @@ mod tests {
         let got: Vec<f64> = [0.13, 0.2, 0.3, 0.45, 0.9].map(nice_step).to_vec();
         let want = [0.1, 0.2, 0.25, 0.5, 1.0];
         for (g, w) in got.iter().zip(want) {
-            assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+            assert!((g - w).abs() < crate::tol::ROUNDOFF, "{got:?} vs {want:?}");
         }
     }
 

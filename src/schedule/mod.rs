@@ -198,7 +198,7 @@ mod tests {
     fn check_monotone_continuous(s: &dyn Schedule) -> bool {
         let n = 2000;
         let mut prev = s.tau(0.0);
-        if prev.abs() > 1e-15 || (s.tau(s.t_end()) - 1.0).abs() > 1e-12 {
+        if prev.abs() > crate::tol::EXACT || (s.tau(s.t_end()) - 1.0).abs() > crate::tol::ROUNDOFF {
             return false;
         }
         let mut max_jump: f64 = 0.0;
@@ -211,14 +211,14 @@ mod tests {
         for i in 1..=n {
             let t = s.t_end() * i as f64 / n as f64;
             let v = s.tau(t);
-            if v < prev - 1e-15 {
+            if v < prev - crate::tol::EXACT {
                 return false;
             }
             max_jump = max_jump.max(v - prev);
             prev = v;
         }
         // Continuity: no jump larger than the steepest slope times the step.
-        max_jump <= max_slope * s.t_end() / n as f64 + 1e-12
+        max_jump <= max_slope * s.t_end() / n as f64 + crate::tol::ROUNDOFF
     }
 
     quickcheck! {
@@ -282,8 +282,8 @@ mod tests {
         let p = Piecewise::new(s.knots()).unwrap();
         for i in 0..=200 {
             let t = 2.0 * i as f64 / 200.0;
-            assert!((s.tau(t) - p.tau(t)).abs() < 1e-15);
-            assert!((s.tau_dot(t) - p.tau_dot(t)).abs() < 1e-12);
+            assert!((s.tau(t) - p.tau(t)).abs() < crate::tol::EXACT);
+            assert!((s.tau_dot(t) - p.tau_dot(t)).abs() < crate::tol::ROUNDOFF);
         }
     }
 }

@@ -150,9 +150,17 @@ mod tests {
     fn bayes_at_t0_is_the_prior() {
         // β = 0: x_t carries no information; the posterior mean is (2p − 1)μ, MSE σ² + 4p(1 − p).
         let s = bayes(1.0, 0.0, 0.8, 1.3, 100);
-        assert!(s.c.abs() < 1e-15 && (s.m - 1.0).abs() < 1e-15 && s.omega.abs() < 1e-15);
-        assert!((s.b.tanh() - 0.6).abs() < 1e-15);
-        assert!((s.mse - (1.3 + 4.0 * 0.8 * 0.2)).abs() < 1e-12, "{}", s.mse);
+        assert!(
+            s.c.abs() < crate::tol::EXACT
+                && (s.m - 1.0).abs() < crate::tol::EXACT
+                && s.omega.abs() < crate::tol::EXACT
+        );
+        assert!((s.b.tanh() - 0.6).abs() < crate::tol::EXACT);
+        assert!(
+            (s.mse - (1.3 + 4.0 * 0.8 * 0.2)).abs() < crate::tol::ROUNDOFF,
+            "{}",
+            s.mse
+        );
     }
 
     #[test]

@@ -149,6 +149,6 @@ mod tests {
     #[test]
     fn limit_mse_at_t0_is_sigma2_plus_4pq() {
         let l = dilated_limit(2.0, 0.7, 0.6, 0.0);
-        assert!((l.mse.unwrap() - (0.6 + 4.0 * 0.7 * 0.3)).abs() < 1e-12);
+        assert!((l.mse.unwrap() - (0.6 + 4.0 * 0.7 * 0.3)).abs() < crate::tol::ROUNDOFF);
     }
 }

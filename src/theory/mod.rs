@@ -42,7 +42,6 @@ pub mod limit;
 pub mod loss;
 pub mod mse;
 pub mod report;
-pub mod tol;
 
 pub use euler::EulerPrediction;
 pub use finite_n::{FiniteN, Noise};

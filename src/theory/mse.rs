@@ -102,13 +102,13 @@ mod tests {
         let j = jump(p, s2);
         let pr = profile(&Linear, p, s2, 10_000_000_000, &[0.0, 1e-3]);
         assert!(
-            (pr[0] - j.before).abs() < 1e-12,
+            (pr[0] - j.before).abs() < crate::tol::ROUNDOFF,
             "{} vs {}",
             pr[0],
             j.before
         );
         assert!((pr[1] - j.after).abs() < 1e-2, "{} vs {}", pr[1], j.after);
-        assert!((j.size() - 0.64).abs() < 1e-15);
+        assert!((j.size() - 0.64).abs() < crate::tol::EXACT);
     }
 
     #[test]
