@@ -11,8 +11,8 @@
 use crate::error::Error;
 use crate::experiment::TrainConfig;
 use crate::phase::{
-    BayesMse, BayesUTurn, Curve, Detector, Extent, FlowTransport, ModeSign, ModelMse, Profile,
-    UTurn, Window, phase_aware, window_tau,
+    BayesGrid, BayesMse, BayesUTurn, Curve, Detector, Extent, FlowTransport, ModeSign, ModelMse,
+    Profile, UTurn, Window, phase_aware, window_tau,
 };
 use crate::problem::{ConfigError, ProblemSpec, in_range};
 use crate::schedule::{Schedule, ScheduleSpec};
@@ -202,24 +202,19 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     let sched = v.schedule.as_ref();
     let grid = sched.grid(pr.steps);
     let curve = match cfg.denoiser {
-        DenoiserKind::Bayes => match cfg.profile {
-            ProfileKind::Mse => BayesMse {
-                schedule: sched,
-                ts: grid,
-                p: pr.p,
-                sigma2: pr.sigma2,
-                d: pr.d,
-            }
-            .curve()?,
-            ProfileKind::Uturn => BayesUTurn {
+        DenoiserKind::Bayes => {
+            let bayes = BayesGrid {
                 schedule: sched,
                 grid,
                 p: pr.p,
                 sigma2: pr.sigma2,
                 d: pr.d,
+            };
+            match cfg.profile {
+                ProfileKind::Mse => BayesMse(bayes).curve()?,
+                ProfileKind::Uturn => BayesUTurn(bayes).curve()?,
             }
-            .curve()?,
-        },
+        }
         DenoiserKind::Trained => {
             let (trained, _) = v.train(0)?;
             let den = &trained.denoiser;

@@ -19,7 +19,7 @@
 
 use crate::denoiser::Overlaps;
 use crate::error::Error;
-use crate::flow::{GeneratedStats, Integrator, Sampler, generate};
+use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
 use crate::mixture::Mixture;
 use crate::problem::{ProblemSpec, at_least_one};
 use crate::rng::{Purpose, stream};
@@ -257,7 +257,11 @@ impl Validated {
             den,
             c.integrator,
             mu,
-            (c.n_gen, c.seed, replica),
+            Generation {
+                n_gen: c.n_gen,
+                seed: c.seed,
+                replica,
+            },
         );
         TrainOutput {
             schema_version: TRAIN_SCHEMA_VERSION,

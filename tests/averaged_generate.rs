@@ -6,7 +6,9 @@ mod common;
 
 use common::tol::SAME_LAW_ALPHA;
 use phaseflow::experiment::TrainConfig;
-use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate_full, generate_in_span};
+use phaseflow::flow::{
+    Flow, GeneratedStats, Generation, Integrator, generate_full, generate_in_span,
+};
 use phaseflow::problem::{Noise, ProblemSpec};
 use phaseflow::rng::{Purpose, stream};
 use phaseflow::schedule::ScheduleSpec;
@@ -61,12 +63,12 @@ fn span_generator_has_the_law_of_flow_generate() {
     let den = Averaged::default().train(&pb).unwrap().denoiser;
     let n_gen = 4096;
     for integrator in [Integrator::Euler, Integrator::Heun] {
-        let span_runs: Vec<GeneratedStats> = (0..6)
-            .map(|s| generate_in_span(schedule.as_ref(), &den, integrator, mix.mu(), n_gen, s, 0))
-            .collect();
         let flow = Flow::new(schedule.as_ref(), &den, integrator);
+        let span_runs: Vec<GeneratedStats> = (0..6)
+            .map(|s| generate_in_span(&flow, mix.mu(), gen_of(n_gen, s, 0)))
+            .collect();
         let flow_runs: Vec<GeneratedStats> = (0..6)
-            .map(|s| generate_full(&flow, mix.mu(), n_gen, 100 + s, 0))
+            .map(|s| generate_full(&flow, mix.mu(), gen_of(n_gen, 100 + s, 0)))
             .collect();
         let f = same_law(&span_runs, &flow_runs);
         assert!(f.is_empty(), "{integrator:?}:\n{}", f.join("\n"));
@@ -79,7 +81,7 @@ fn span_generator_has_the_law_of_flow_generate() {
         }
         let flow2 = Flow::new(schedule.as_ref(), &other, integrator);
         let other_runs: Vec<GeneratedStats> = (0..6)
-            .map(|s| generate_full(&flow2, mix.mu(), n_gen, 200 + s, 0))
+            .map(|s| generate_full(&flow2, mix.mu(), gen_of(n_gen, 200 + s, 0)))
             .collect();
         assert!(
             !same_law(&span_runs, &other_runs).is_empty(),
@@ -160,4 +162,12 @@ fn json_reports_convergence_per_step() {
     .train(&pb)
     .unwrap();
     assert!(capped.records.iter().any(|r| r.converged() == Some(false)));
+}
+
+fn gen_of(n_gen: usize, seed: u64, replica: u64) -> Generation {
+    Generation {
+        n_gen,
+        seed,
+        replica,
+    }
 }

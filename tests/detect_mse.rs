@@ -14,7 +14,7 @@ use common::tol::{
     WINDOW_SE_Z, mse_jump as jump_tol,
 };
 use phaseflow::phase::{
-    BayesMse, BayesUTurn, Curve, Detector, Extent, Profile, Window, detect, pilot_grid,
+    BayesGrid, BayesMse, BayesUTurn, Curve, Detector, Extent, Profile, Window, detect, pilot_grid,
 };
 use phaseflow::schedule::Linear;
 use phaseflow::stats::ols;
@@ -27,13 +27,13 @@ fn grid(d: usize) -> Vec<f64> {
 }
 
 fn mse_curve(p: f64, s2: f64, d: usize, ts: Vec<f64>) -> Curve {
-    BayesMse {
+    BayesMse(BayesGrid {
         schedule: &Linear,
-        ts,
+        grid: ts,
         p,
         sigma2: s2,
         d,
-    }
+    })
     .curve()
     .unwrap()
 }
@@ -129,13 +129,13 @@ fn uturn_window_overlaps_the_mse_window() {
     for d in [8000usize, 64_000] {
         let m = mse_window(p, s2, d);
         let g = grid(d);
-        let c = BayesUTurn {
+        let c = BayesUTurn(BayesGrid {
             schedule: &Linear,
             grid: g,
             p,
             sigma2: s2,
             d,
-        }
+        })
         .curve()
         .unwrap();
         let det = Detector {

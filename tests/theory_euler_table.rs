@@ -7,7 +7,7 @@
 //! 3. Negative control: the prediction for a wrong p (0.75) must be rejected by the same
 //!    Monte-Carlo data.
 
-use phaseflow::flow::{Flow, GeneratedStats, Integrator, generate_full};
+use phaseflow::flow::{Flow, GeneratedStats, Generation, Integrator, generate_full};
 use phaseflow::mixture::Mixture;
 use phaseflow::schedule::{Dilated, Linear, Schedule};
 use phaseflow::theory::bayes::bayes_denoiser;
@@ -63,7 +63,7 @@ fn mc_run(linear: bool, d: usize, n_gen: usize) -> GeneratedStats {
     let mix = Mixture::ones(P, SIGMA2, d).unwrap();
     let den = bayes_denoiser(s.as_ref(), &grid, P, SIGMA2, mix.mu());
     let flow = Flow::new(s.as_ref(), &den, Integrator::Euler);
-    generate_full(&flow, mix.mu(), n_gen, 2024, d as u64)
+    generate_full(&flow, mix.mu(), gen_of(n_gen, 2024, d as u64))
 }
 
 /// Compare a Monte-Carlo run with the exact prediction for (linear, d) computed with
@@ -125,4 +125,12 @@ fn monte_carlo_euler_matches_exact_prediction_and_rejects_wrong_p() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+fn gen_of(n_gen: usize, seed: u64, replica: u64) -> Generation {
+    Generation {
+        n_gen,
+        seed,
+        replica,
+    }
 }

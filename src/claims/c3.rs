@@ -2,21 +2,12 @@
 //! paired replicas at p = 0.8 and 0.6 show c and m do not move with p. Controls: σ² × 1.5,
 //! and phase-1 b claimed p-invariant.
 
+use super::ClaimDef;
 use super::invariance::invariance_claim;
-use super::{Claim, Context, Outcome};
-use crate::error::Error;
 
-/// C3: phase 2 learns σ² only.
-pub(crate) struct C3;
-
-impl Claim for C3 {
-    fn id(&self) -> &'static str {
-        "C3"
-    }
-    fn title(&self) -> &'static str {
-        "phase-2 overlaps follow theory and do not move when p changes"
-    }
-    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
-        invariance_claim(ctx, false)
-    }
-}
+/// The registered claim.
+pub(crate) const C3: ClaimDef = ClaimDef {
+    id: "C3",
+    title: "phase-2 overlaps follow theory and do not move when p changes",
+    run: |ctx| invariance_claim(ctx, false),
+};

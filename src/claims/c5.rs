@@ -4,10 +4,10 @@
 //! width·√d = 1.51 at d = 64 000. Controls: a wrong p, and a width claimed constant in d.
 //! Closed-form quantities enter as exact values (see [`super::common`]).
 
-use super::common::{LEVEL, check, control, declared, exact, mse_curve, mse_window};
-use super::{Claim, Context, Outcome};
+use super::common::{LEVEL, check, control, declared, exact, mse_curve, mse_window, pair};
+use super::{ClaimDef, Outcome};
 use crate::error::Error;
-use crate::harness::check::{CheckInput, Source};
+use crate::harness::check::Source;
 use crate::phase::{Curve, Detector, Extent, Window, curve_series, detect};
 use crate::plot::{Figure, Panel, Series};
 use crate::stats::{Estimate, ols};
@@ -15,37 +15,26 @@ use crate::stats::{Estimate, ols};
 /// The allowance on the MSE jump (declared in tests/detect_mse.rs): ≤ 2 % of the change left
 /// in the tails by the slope-based extent, the m² = (1 − c*β)² ≈ 1 − 2σ²t weight of the
 /// sign term at t ≲ 5/√d, and the ≲ 25σ⁴/d fall of σ²α²/v across the window.
-pub fn jump_allowance(p: f64, sigma2: f64, d: usize) -> f64 {
+fn jump_allowance(p: f64, sigma2: f64, d: usize) -> f64 {
     let df = d as f64;
     4.0 * p * (1.0 - p) * (0.02 + 10.0 * sigma2 / df.sqrt()) + 25.0 * sigma2 * sigma2 / df
 }
 
-/// C5: the MSE jump is found, of size 4p(1 − p), with width ∝ d^(−1/2).
-pub(crate) struct C5;
-
-impl Claim for C5 {
-    fn id(&self) -> &'static str {
-        "C5"
-    }
-    fn title(&self) -> &'static str {
-        "the MSE jump is found, of size 4p(1−p) and width ∝ d^(−1/2)"
-    }
-    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
-        let (checks, figures) = claim_c5(ctx.pick(
+/// The registered claim.
+pub(crate) const C5: ClaimDef = ClaimDef {
+    id: "C5",
+    title: "the MSE jump is found, of size 4p(1−p) and width ∝ d^(−1/2)",
+    run: |ctx| {
+        claim_c5(ctx.pick(
             vec![1000, 4000, 16_000, 64_000],
             vec![
                 1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 256_000, 1_024_000,
             ],
-        ))?;
-        Ok(Outcome {
-            checks,
-            figures,
-            notes: Vec::new(),
-        })
-    }
-}
+        ))
+    },
+};
 
-fn claim_c5(ds: Vec<usize>) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), Error> {
+fn claim_c5(ds: Vec<usize>) -> Result<Outcome, Error> {
     let (p, s2) = (0.7, 0.6);
     let mut checks = Vec::new();
     let fam = "c5_mse_discontinuity";
@@ -94,24 +83,15 @@ fn claim_c5(ds: Vec<usize>) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), 
         let delta = jump_allowance(pp, s2, dj);
         let why = "tails ≤ 2 % (slope extent) + 2σ²t weight of the sign term at t ≲ 5/√d + \
                    25σ⁴/d within-mode fall (SPEC §5.5)";
-        checks.push(check(
-            format!("c5.jump@p={pp},d={dj}"),
-            fam,
-            exact(w.jump),
-            4.0 * pp * (1.0 - pp),
-            Source::Limit,
-            declared(delta, why),
-            None,
-        ));
         let q = pp - 0.1;
-        checks.push(check(
-            format!("c5.jump_control@p={pp}"),
-            fam,
-            exact(w.jump),
-            4.0 * q * (1.0 - q),
-            Source::Limit,
-            declared(delta, why),
-            control("p shifted by −0.1"),
+        checks.extend(pair(
+            (
+                format!("c5.jump@p={pp},d={dj}"),
+                format!("c5.jump_control@p={pp}"),
+            ),
+            (exact(w.jump), (4.0 * pp * (1.0 - pp), 4.0 * q * (1.0 - q))),
+            (fam, Source::Limit, declared(delta, why)),
+            "p shifted by −0.1",
         ));
     }
     // SPEC §5.5's own convention: the profile from 0 to 20/√d, whole-curve extent.
@@ -124,23 +104,14 @@ fn claim_c5(ds: Vec<usize>) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), 
     let ws = detect(&mse_curve(p, s2, dj, ts)?, &spec_det)?;
     let why = "quoted precision of SPEC §5.5 (two decimals) + 2 grid spacings";
     let tol = 0.01 + 2.0 * ws.resolution * sd;
-    checks.push(check(
-        format!("c5.spec_width_sqrt_d@d={dj}"),
-        fam,
-        exact(ws.width * sd),
-        1.51,
-        Source::Bayes,
-        declared(tol, why),
-        None,
-    ));
-    checks.push(check(
-        format!("c5.spec_width_sqrt_d_control@d={dj}"),
-        fam,
-        exact(ws.width * sd),
-        1.94,
-        Source::Bayes,
-        declared(tol, why),
-        control("the d = 4000 value used at d = 64 000"),
+    checks.extend(pair(
+        (
+            format!("c5.spec_width_sqrt_d@d={dj}"),
+            format!("c5.spec_width_sqrt_d_control@d={dj}"),
+        ),
+        (exact(ws.width * sd), (1.51, 1.94)),
+        (fam, Source::Bayes, declared(tol, why)),
+        "the d = 4000 value used at d = 64 000",
     ));
 
     // Figures: profiles in t·√d, and the width scaling.
@@ -180,5 +151,9 @@ fn claim_c5(ds: Vec<usize>) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), 
         .with_panel(scal)
         .with_panel(jp)
         .with_cols(3);
-    Ok((checks, vec![("c5_mse_discontinuity".into(), fig)]))
+    Ok(Outcome {
+        checks,
+        figures: vec![("c5_mse_discontinuity".into(), fig)],
+        notes: Vec::new(),
+    })
 }

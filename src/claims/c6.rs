@@ -5,13 +5,16 @@
 //! the auto and dilated schedules generate the same p̂ up to the exact-Euler difference.
 //! Controls: shifted p, disjoint windows, and the linear schedule in place of the adapted one.
 
-use super::common::{LEVEL, check, control, declared, euler_p_hat, exact, fine_grid, mse_window};
-use super::{Claim, Context, Outcome};
+use super::common::{
+    LEVEL, check, control, declared, euler_p_hat, exact, fine_grid, mse_window, pair,
+};
+use super::{ClaimDef, Outcome, Tier};
 use crate::error::Error;
 use crate::experiment::TrainConfig;
-use crate::harness::check::{CheckInput, Source};
+use crate::harness::check::Source;
 use crate::phase::{
-    BayesUTurn, Curve, Detector, Extent, Profile, Window, auto_schedule, curve_series, detect,
+    BayesGrid, BayesUTurn, Curve, Detector, Extent, Profile, Window, auto_schedule, curve_series,
+    detect,
 };
 use crate::plot::{Figure, Panel, Series};
 use crate::problem::{Noise, ProblemSpec};
@@ -22,26 +25,14 @@ use crate::train::EngineConfig;
 /// C6: the U-turn window is found and overlaps the MSE window; an adapted schedule recovers
 /// p̂ at large d as well as the hand-made dilation (and much better than linear).
 ///
-pub(crate) struct C6;
+/// The registered claim.
+pub(crate) const C6: ClaimDef = ClaimDef {
+    id: "C6",
+    title: "the U-turn finds the decision window; an adapted schedule recovers p̂",
+    run: |ctx| claim_c6(ctx.tier == Tier::Quick),
+};
 
-impl Claim for C6 {
-    fn id(&self) -> &'static str {
-        "C6"
-    }
-    fn title(&self) -> &'static str {
-        "the U-turn finds the decision window; an adapted schedule recovers p̂"
-    }
-    fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
-        let (checks, figures) = claim_c6(ctx.tier == super::Tier::Quick)?;
-        Ok(Outcome {
-            checks,
-            figures,
-            notes: Vec::new(),
-        })
-    }
-}
-
-fn claim_c6(quick: bool) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), Error> {
+fn claim_c6(quick: bool) -> Result<Outcome, Error> {
     let (p, s2) = (0.8, 1.0);
     let fam = "c6_uturn_phase_aware";
     let mut checks = Vec::new();
@@ -53,54 +44,36 @@ fn claim_c6(quick: bool) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), Err
     };
     for &d in window_ds {
         let (mc, mw) = mse_window(p, s2, d)?;
-        let uc = BayesUTurn {
+        let uc = BayesUTurn(BayesGrid {
             schedule: &Linear,
             grid: fine_grid(d),
             p,
             sigma2: s2,
             d,
-        }
+        })
         .curve()?;
         let uw = detect(&uc, &whole)?;
         let why = "fine pilot grid: |p̂_Euler − p| ≤ 0.005 (SPEC §5.4, continuous-time limit)";
-        checks.push(check(
-            format!("c6.uturn_drop@d={d}"),
-            fam,
-            exact(uw.jump),
-            2.0 * p * (1.0 - p),
-            Source::Bayes,
-            declared(0.005, why),
-            None,
-        ));
         let q = p - 0.1;
-        checks.push(check(
-            format!("c6.uturn_drop_control@d={d}"),
-            fam,
-            exact(uw.jump),
-            2.0 * q * (1.0 - q),
-            Source::Bayes,
-            declared(0.005, why),
-            control("p shifted by −0.1"),
+        checks.extend(pair(
+            (
+                format!("c6.uturn_drop@d={d}"),
+                format!("c6.uturn_drop_control@d={d}"),
+            ),
+            (exact(uw.jump), (2.0 * p * (1.0 - p), 2.0 * q * (1.0 - q))),
+            (fam, Source::Bayes, declared(0.005, why)),
+            "p shifted by −0.1",
         ));
         let overlap = (uw.t90.min(mw.t90) - uw.t10.max(mw.t10)).max(0.0) / uw.width.min(mw.width);
         let why = "windows agree when the narrower lies mostly inside the other: overlap ≥ ½";
-        checks.push(check(
-            format!("c6.window_overlap@d={d}"),
-            fam,
-            exact(overlap),
-            1.0,
-            Source::Bayes,
-            declared(0.5, why),
-            None,
-        ));
-        checks.push(check(
-            format!("c6.window_overlap_control@d={d}"),
-            fam,
-            exact(overlap),
-            0.0,
-            Source::Bayes,
-            declared(0.5, why),
-            control("disjoint windows"),
+        checks.extend(pair(
+            (
+                format!("c6.window_overlap@d={d}"),
+                format!("c6.window_overlap_control@d={d}"),
+            ),
+            (exact(overlap), (1.0, 0.0)),
+            (fam, Source::Bayes, declared(0.5, why)),
+            "disjoint windows",
         ));
         if d == window_ds[0] {
             let sd = (d as f64).sqrt();
@@ -246,5 +219,9 @@ fn claim_c6(quick: bool) -> Result<(Vec<CheckInput>, Vec<(String, Figure)>), Err
         declared(0.01, why),
         control("the linear schedule in place of the auto schedule"),
     ));
-    Ok((checks, figs))
+    Ok(Outcome {
+        checks,
+        figures: figs,
+        notes: Vec::new(),
+    })
 }

@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput};
 use crate::harness::check::{Allowance, CheckInput, Source};
 use crate::harness::{Experiment, progress, run_replicas};
-use crate::phase::{BayesMse, Curve, Detector, Profile, Window, detect, pilot_grid};
+use crate::phase::{BayesGrid, BayesMse, Curve, Detector, Profile, Window, detect, pilot_grid};
 use crate::schedule::{Linear, ScheduleSpec};
 use crate::stats::Estimate;
 use crate::theory::euler::euler_bayes;
@@ -67,6 +67,36 @@ pub(crate) fn check(
     CheckInput::new(name, family, measured, prediction, source, allowance).control(negative)
 }
 
+/// A real check and its negative control on the same measurement under the same allowance:
+/// `names` (real, control), the measurement with (prediction, deliberately wrong
+/// prediction), (family, source, allowance), and the control's description.
+pub(crate) fn pair(
+    names: (String, String),
+    (measured, (pred, wrong)): (Estimate, (f64, f64)),
+    (family, source, allowance): (&str, Source, Allowance),
+    what: &str,
+) -> [CheckInput; 2] {
+    let real = check(
+        names.0,
+        family,
+        measured,
+        pred,
+        source,
+        allowance.clone(),
+        None,
+    );
+    let ctl = check(
+        names.1,
+        family,
+        measured,
+        wrong,
+        source,
+        allowance,
+        control(what),
+    );
+    [real, ctl]
+}
+
 /// A declared allowance δ with its source.
 pub(crate) fn declared(delta: f64, why: &str) -> Allowance {
     Allowance {
@@ -117,13 +147,13 @@ pub(crate) fn fine_grid(d: usize) -> Vec<f64> {
 
 /// The Bayes MSE profile on the linear schedule at times `ts`.
 pub(crate) fn mse_curve(p: f64, s2: f64, d: usize, ts: Vec<f64>) -> Result<Curve, Error> {
-    Ok(BayesMse {
+    Ok(BayesMse(BayesGrid {
         schedule: &Linear,
-        ts,
+        grid: ts,
         p,
         sigma2: s2,
         d,
-    }
+    })
     .curve()?)
 }
 

@@ -293,20 +293,48 @@ impl OutputArgs {
     }
 }
 
-/// The problem, engine, samples and seed applied to a base training configuration.
-///
-/// # Errors
-/// A knob of another engine than the configured one.
-pub fn apply_train(
-    c: &mut TrainConfig,
-    (problem, engine, sample, seed): (&ProblemArgs, &EngineArgs, &SampleArgs, &SeedArgs),
-    g: &Given<'_>,
-) -> Result<(), ConfigError> {
-    problem.apply(&mut c.problem, g);
-    engine.apply(&mut c.engine, g)?;
-    sample.apply(c, g);
-    if g.has("seed") {
-        c.seed = seed.seed;
+/// How a problem is trained: engine, samples, seed (every group but the problem's).
+#[derive(Debug, Clone, Args)]
+pub struct RunGroups {
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub sample: SampleArgs,
+    #[command(flatten)]
+    pub seed: SeedArgs,
+}
+
+impl RunGroups {
+    /// Apply the given flags to a base training configuration.
+    ///
+    /// # Errors
+    /// A knob of another engine than the configured one.
+    pub fn apply(&self, c: &mut TrainConfig, g: &Given<'_>) -> Result<(), ConfigError> {
+        self.engine.apply(&mut c.engine, g)?;
+        self.sample.apply(c, g);
+        if g.has("seed") {
+            c.seed = self.seed.seed;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// The groups that describe a training configuration: the problem and how it is trained.
+#[derive(Debug, Clone, Args)]
+pub struct TrainGroups {
+    #[command(flatten)]
+    pub problem: ProblemArgs,
+    #[command(flatten)]
+    pub run: RunGroups,
+}
+
+impl TrainGroups {
+    /// Apply the given flags to a base training configuration.
+    ///
+    /// # Errors
+    /// A knob of another engine than the configured one.
+    pub fn apply(&self, c: &mut TrainConfig, g: &Given<'_>) -> Result<(), ConfigError> {
+        self.problem.apply(&mut c.problem, g);
+        self.run.apply(c, g)
+    }
 }

@@ -1,7 +1,7 @@
 //! `phaseflow detect`: a profile (MSE or U-turn) of the Bayes or a trained denoiser, the
 //! window where it changes fastest, and the phase-aware schedule built from it (SPEC §8).
 
-use super::args::{EngineArgs, Given, OutputArgs, ProblemArgs, SampleArgs, SeedArgs, apply_train};
+use super::args::{Given, OutputArgs, TrainGroups};
 use clap::Args;
 use phaseflow::detect::{DenoiserKind, DetectConfig, ExtentKind, ProfileKind};
 use phaseflow::error::Error;
@@ -15,13 +15,7 @@ fn defaults() -> DetectConfig {
 #[derive(Debug, Clone, Args)]
 pub struct DetectArgs {
     #[command(flatten)]
-    pub problem: ProblemArgs,
-    #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub sample: SampleArgs,
-    #[command(flatten)]
-    pub seed: SeedArgs,
+    pub train: TrainGroups,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Profile to compute.
@@ -47,15 +41,15 @@ pub struct DetectArgs {
 /// Run `phaseflow detect`.
 pub fn run(a: &DetectArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut c = defaults();
-    apply_train(&mut c.train, (&a.problem, &a.engine, &a.sample, &a.seed), g)?;
+    a.train.apply(&mut c.train, g)?;
     c.profile = a.profile;
     c.denoiser = a.denoiser;
     c.samples = a.samples;
     c.extent = a.extent;
     c.fraction = a.fraction;
     c.bootstrap = a.bootstrap;
-    c.share = a.problem.share;
-    c.margin = a.problem.margin;
+    c.share = a.train.problem.share;
+    c.margin = a.train.problem.margin;
     let out = phaseflow::detect::run(&c)?;
     Reports::new(&a.output.output(None)).detect(&out)?;
     Ok(0)

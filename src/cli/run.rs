@@ -1,6 +1,6 @@
 //! `phaseflow run` and `phaseflow merge`: replicas, checks, reports, sharding.
 
-use super::args::{EngineArgs, Given, OutputArgs, ProblemArgs, SampleArgs, SeedArgs, apply_train};
+use super::args::{Given, OutputArgs, TrainGroups};
 use clap::Args;
 use phaseflow::error::Error;
 use phaseflow::harness::shard::{self, ShardSpec};
@@ -25,13 +25,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]
-    pub problem: ProblemArgs,
-    #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub sample: SampleArgs,
-    #[command(flatten)]
-    pub seed: SeedArgs,
+    pub train: TrainGroups,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -45,32 +39,21 @@ pub struct MergeArgs {
     pub output: OutputArgs,
 }
 
-/// The experiment of a file or preset with the given flags applied.
+/// The experiment of a file or preset (default quick).
 ///
 /// # Errors
-/// A file that cannot be read or parsed; a knob of another engine.
-pub fn experiment(
-    file: Option<&PathBuf>,
-    preset: Option<Preset>,
-    a: (&ProblemArgs, &EngineArgs, &SampleArgs, &SeedArgs),
-    g: &Given<'_>,
-) -> Result<Experiment, Error> {
-    let mut exp = match file {
-        Some(path) => Experiment::from_file(path)?,
-        None => preset.unwrap_or(Preset::Quick).experiment(),
-    };
-    apply_train(&mut exp.train, a, g)?;
-    Ok(exp)
+/// A file that cannot be read or parsed.
+pub fn experiment(file: Option<&PathBuf>, preset: Option<Preset>) -> Result<Experiment, Error> {
+    match file {
+        Some(path) => Experiment::from_file(path),
+        None => Ok(preset.unwrap_or(Preset::Quick).experiment()),
+    }
 }
 
 /// Run `phaseflow run`.
 pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
-    let mut exp = experiment(
-        a.experiment.as_ref(),
-        a.preset,
-        (&a.problem, &a.engine, &a.sample, &a.seed),
-        g,
-    )?;
+    let mut exp = experiment(a.experiment.as_ref(), a.preset)?;
+    a.train.apply(&mut exp.train, g)?;
     if let Some(r) = a.replicas {
         exp.replicas = r;
     }

@@ -1,6 +1,6 @@
 //! `phaseflow sweep`: a grid over d and n with log-log slope fits (SPEC §5.6).
 
-use super::args::{EngineArgs, Given, OutputArgs, SampleArgs, SeedArgs};
+use super::args::{Given, OutputArgs, RunGroups};
 use clap::Args;
 use phaseflow::error::Error;
 use phaseflow::harness::Preset;
@@ -27,26 +27,15 @@ pub struct SweepArgs {
     #[arg(long, default_value_t = 8)]
     pub replicas: usize,
     #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub sample: SampleArgs,
-    #[command(flatten)]
-    pub seed: SeedArgs,
+    pub run: RunGroups,
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
 /// Run `phaseflow sweep`.
 pub fn run(a: &SweepArgs, g: &Given<'_>) -> Result<i32, Error> {
-    let mut base = match &a.experiment {
-        Some(path) => phaseflow::harness::Experiment::from_file(path)?,
-        None => a.preset.unwrap_or(Preset::Quick).experiment(),
-    };
-    a.engine.apply(&mut base.train.engine, g)?;
-    a.sample.apply(&mut base.train, g);
-    if g.has("seed") {
-        base.train.seed = a.seed.seed;
-    }
+    let mut base = super::run::experiment(a.experiment.as_ref(), a.preset)?;
+    a.run.apply(&mut base.train, g)?;
     base.replicas = a.replicas;
     let sweep = Sweep {
         base,

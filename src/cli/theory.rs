@@ -1,7 +1,7 @@
 //! `phaseflow theory`: every SPEC §5 prediction for the configuration `phaseflow train` would
 //! train with the same flags, as a table or one JSON document.
 
-use super::args::{EngineArgs, Given, OutputArgs, ProblemArgs, SampleArgs, SeedArgs, apply_train};
+use super::args::{Given, OutputArgs, TrainGroups};
 use clap::Args;
 use phaseflow::error::Error;
 use phaseflow::experiment::TrainConfig;
@@ -12,13 +12,7 @@ use phaseflow::report::Reports;
 #[derive(Debug, Clone, Args)]
 pub struct TheoryArgs {
     #[command(flatten)]
-    pub problem: ProblemArgs,
-    #[command(flatten)]
-    pub engine: EngineArgs,
-    #[command(flatten)]
-    pub sample: SampleArgs,
-    #[command(flatten)]
-    pub seed: SeedArgs,
+    pub train: TrainGroups,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Leave out the finite-n predictions (SPEC §5.3): the n → ∞ and d → ∞ theory only.
@@ -29,7 +23,7 @@ pub struct TheoryArgs {
 /// Run `phaseflow theory`.
 pub fn run(a: &TheoryArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut c = TrainConfig::default();
-    apply_train(&mut c, (&a.problem, &a.engine, &a.sample, &a.seed), g)?;
+    a.train.apply(&mut c, g)?;
     let report = phaseflow::experiment::theory(&c, !a.no_finite_n)?;
     Reports::new(&a.output.output(None)).theory(&report)?;
     Ok(0)

@@ -288,26 +288,16 @@ fn run_one(
     tc.lr = cfg.lr;
     let mut shares = Vec::with_capacity(cfg.checkpoints.len());
     let mut second = f64::NAN;
+    let share = |net: &Mlp, purpose| {
+        let g = generate_images(net, cfg.generated, cfg.steps, (cfg.seed, replica), purpose);
+        share_zero(&g, u, clf)
+    };
     train(u, &tc, |e, net, _| {
         if cfg.checkpoints.contains(&e) {
-            let g = generate_images(
-                net,
-                cfg.generated,
-                cfg.steps,
-                (cfg.seed, replica),
-                Purpose::DigitsGenerate,
-            );
-            shares.push(share_zero(&g, u, clf));
+            shares.push(share(net, Purpose::DigitsGenerate));
         }
         if e == cfg.epochs {
-            let g = generate_images(
-                net,
-                cfg.generated,
-                cfg.steps,
-                (cfg.seed, replica),
-                Purpose::DigitsGenerateControl,
-            );
-            second = share_zero(&g, u, clf);
+            second = share(net, Purpose::DigitsGenerateControl);
         }
     })?;
     Ok((shares, second))

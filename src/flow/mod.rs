@@ -19,7 +19,7 @@ mod stats;
 
 pub use full::generate_full;
 pub use span::generate_in_span;
-pub use stats::{GEN_CHUNK, GeneratedStats};
+pub use stats::{GEN_CHUNK, GeneratedStats, Generation};
 
 use crate::denoiser::{Denoiser, StepParams};
 use crate::schedule::Schedule;
@@ -54,14 +54,12 @@ pub fn generate(
     denoiser: &Denoiser,
     integrator: Integrator,
     mu: &[f64],
-    (n_gen, seed, replica): (usize, u64, u64),
+    g: Generation,
 ) -> GeneratedStats {
+    let flow = Flow::new(schedule, denoiser, integrator);
     match sampler {
-        Sampler::Full => {
-            let flow = Flow::new(schedule, denoiser, integrator);
-            generate_full(&flow, mu, n_gen, seed, replica)
-        }
-        Sampler::Span => generate_in_span(schedule, denoiser, integrator, mu, n_gen, seed, replica),
+        Sampler::Full => generate_full(&flow, mu, g),
+        Sampler::Span => generate_in_span(&flow, mu, g),
     }
 }
 

@@ -18,16 +18,13 @@
 //!
 //! Cost: a Gram matrix of 2K + 1 vectors (O(K²d), once) plus O(n_gen·K·r).
 
-use super::stats::{GEN_CHUNK, GeneratedStats, ModeSums};
-use super::{Integrator, VelocityCoef, integrate, step_sizes};
-use crate::denoiser::Denoiser;
+use super::stats::{GeneratedStats, Generation};
+use super::{Flow, VelocityCoef, integrate};
 use crate::linalg::dot;
 use crate::linalg::span::Span;
 use crate::rng::{Purpose, stream};
-use crate::schedule::Schedule;
 use rand::Rng;
 use rand_distr::{ChiSquared, Distribution, StandardNormal};
-use rayon::prelude::*;
 
 /// One grid step in span coordinates (length r + 1, last entry 0 for u and w).
 struct StepS {
@@ -46,25 +43,17 @@ fn velocity(st: &StepS, x: &[f64], inv_sqrt_d: f64, out: &mut [f64]) {
     }
 }
 
-/// Generate `n_gen` samples through the flow of `denoiser` and summarise them, at a cost
-/// independent of d per sample (see the module docs). Chunks of [`GEN_CHUNK`] samples draw
+/// Generate `g.n_gen` samples through `flow` and summarise them, at a cost independent of d
+/// per sample (see the module docs). Chunks of [`GEN_CHUNK`](super::GEN_CHUNK) samples draw
 /// from stream (seed, replica, Generate, chunk), are integrated in parallel and reduced in
 /// chunk order (bit-identical for any thread count).
-pub fn generate_in_span(
-    schedule: &dyn Schedule,
-    denoiser: &Denoiser,
-    integrator: Integrator,
-    mu: &[f64],
-    n_gen: usize,
-    seed: u64,
-    replica: u64,
-) -> GeneratedStats {
+pub fn generate_in_span(flow: &Flow<'_>, mu: &[f64], g: Generation) -> GeneratedStats {
     let d = mu.len();
-    let k_steps = denoiser.steps.len();
+    let k_steps = flow.len();
     let m = 2 * k_steps + 1;
     let mut z = Vec::with_capacity(m * d);
     z.extend_from_slice(mu);
-    for p in &denoiser.steps {
+    for p in flow.steps {
         z.extend_from_slice(p.u());
         z.extend_from_slice(p.w());
     }
@@ -76,8 +65,7 @@ pub fn generate_in_span(
         o
     };
     let mu_s = pad(span.coord(0));
-    let dt = step_sizes(schedule, &denoiser.grid);
-    let steps: Vec<StepS> = denoiser
+    let steps: Vec<StepS> = flow
         .steps
         .iter()
         .enumerate()
@@ -86,37 +74,26 @@ pub fn generate_in_span(
             b: p.b(),
             u: pad(span.coord(1 + 2 * k)),
             w: pad(span.coord(2 + 2 * k)),
-            coef: VelocityCoef::at(schedule, denoiser.grid[k]),
+            coef: flow.coef[k],
         })
         .collect();
     let inv_sqrt_d = 1.0 / (d as f64).sqrt();
     let df = d as f64;
-    let n_chunks = n_gen.div_ceil(GEN_CHUNK);
     let step = |x: &mut [f64], scratch: (&mut [f64], &mut [f64], &mut [f64])| {
-        integrate(integrator, &dt, 0, x, scratch, |k, x, out| {
+        integrate(flow.integrator, &flow.dt, 0, x, scratch, |k, x, out| {
             velocity(&steps[k], x, inv_sqrt_d, out)
         });
     };
-    let partial: Vec<ModeSums> = (0..n_chunks)
-        .into_par_iter()
-        .map(|ch| {
-            let mut rng = stream(seed, replica, Purpose::Generate, ch as u64);
-            let mut acc = ModeSums::new(r);
-            let mut x = vec![0.0; r + 1];
-            let mut scratch = vec![0.0; 3 * (r + 1)];
-            let count = GEN_CHUNK.min(n_gen - ch * GEN_CHUNK);
-            for _ in 0..count {
-                for v in x[..r].iter_mut() {
-                    *v = rng.sample(StandardNormal);
-                }
-                x[r] = 1.0;
-                step(&mut x, split3(&mut scratch));
-                let h = dot(&x, &mu_s);
-                acc.add(usize::from(h > 0.0), &x[..r], &mu_s[..r], h / df);
-            }
-            acc
-        })
-        .collect();
+    let scratch = || (vec![0.0; r + 1], vec![0.0; 3 * (r + 1)]);
+    let total = g.accumulate(r, scratch, |(x, buf), rng, acc| {
+        for v in x[..r].iter_mut() {
+            *v = rng.sample(StandardNormal);
+        }
+        x[r] = 1.0;
+        step(x, split3(buf));
+        let h = dot(x, &mu_s);
+        acc.add(usize::from(h > 0.0), &x[..r], &mu_s[..r], h / df);
+    });
     // λ: the complement's common scale, the same recursion with x = e_{r+1}.
     let lambda = {
         let mut x = vec![0.0; r + 1];
@@ -126,10 +103,10 @@ pub fn generate_in_span(
         x[r]
     };
     let dim_c = d - r;
-    ModeSums::total(r, &partial).stats(d, |mode, nm| {
+    total.stats(d, |mode, nm| {
         let k = (dim_c * (nm - 1)) as f64;
         if k > 0.0 {
-            let mut rng = stream(seed, replica, Purpose::GenerateComplement, mode as u64);
+            let mut rng = stream(g.seed, g.replica, Purpose::GenerateComplement, mode as u64);
             let chi = ChiSquared::new(k).expect("positive degrees of freedom");
             lambda * lambda * chi.sample(&mut rng)
         } else {

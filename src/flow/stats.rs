@@ -1,7 +1,9 @@
 //! Statistics of generated samples (SPEC §5.4), accumulated per chunk and reduced in chunk
 //! order by both samplers.
 
+use crate::rng::{PortableRng, Purpose, stream};
 use crate::stats::binomial_se;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Samples per random stream when generating (SPEC §7: index = chunk).
@@ -19,6 +21,44 @@ pub struct GeneratedStats {
     pub var_perp: Option<f64>,
     /// Number of generated samples.
     pub n_gen: usize,
+}
+
+/// Which samples to generate: how many, and the streams they draw from (SPEC §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
+    /// Number of samples.
+    pub n_gen: usize,
+    /// Master seed.
+    pub seed: u64,
+    /// Replica index.
+    pub replica: u64,
+}
+
+impl Generation {
+    /// Accumulate every sample over `r` coordinates: chunk c of [`GEN_CHUNK`] samples draws
+    /// from stream (seed, replica, Generate, c) with scratch `init()`, `sample` adds one
+    /// sample; chunks run in parallel and are reduced in chunk order (bit-identical for any
+    /// thread count).
+    pub(crate) fn accumulate<S>(
+        &self,
+        r: usize,
+        init: impl Fn() -> S + Sync,
+        sample: impl Fn(&mut S, &mut PortableRng, &mut ModeSums) + Sync,
+    ) -> ModeSums {
+        let partial: Vec<ModeSums> = (0..self.n_gen.div_ceil(GEN_CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut rng = stream(self.seed, self.replica, Purpose::Generate, c as u64);
+                let mut acc = ModeSums::new(r);
+                let mut scratch = init();
+                for _ in 0..GEN_CHUNK.min(self.n_gen - c * GEN_CHUNK) {
+                    sample(&mut scratch, &mut rng, &mut acc);
+                }
+                acc
+            })
+            .collect();
+        ModeSums::total(r, &partial)
+    }
 }
 
 /// Per-mode counts, sums and sums of squares of y = x − (x·μ/d)μ (mode 1 = x·μ > 0), over

@@ -11,8 +11,8 @@
 //! given the share `share` of the K grid points ([`phase_aware`], T = 1).
 
 use super::{
-    BayesUTurn, Curve, DetectError, Detector, Extent, Profile, Window, error::check_range,
-    phase_aware, window_tau,
+    BayesGrid, BayesUTurn, Curve, DetectError, Detector, Extent, Profile, Window,
+    error::check_range, phase_aware, window_tau,
 };
 use crate::problem::ProblemSpec;
 use crate::schedule::{AutoSpec, Linear, Schedule, ScheduleSpec};
@@ -67,13 +67,13 @@ pub fn auto_schedule(
         seed: 0,
     };
     let run = |grid: Vec<f64>| -> Result<(Curve, Window), DetectError> {
-        let c = BayesUTurn {
+        let c = BayesUTurn(BayesGrid {
             schedule: &Linear,
             grid,
             p,
             sigma2,
             d,
-        }
+        })
         .curve()?;
         let w = super::detect(&c, &det)?;
         Ok((c, w))

@@ -19,24 +19,13 @@
 //!   [`crate::flow::VelocityCoef`] because `theory::euler` keeps its per-step maps private;
 //!   the test `forward_h_agrees` checks them against [`crate::theory::euler::forward_h`].
 
-use super::{Curve, DetectError, Profile, ProfilePoint};
+use super::{BayesGrid, Curve, DetectError, Profile, ProfilePoint};
 use crate::schedule::Schedule;
 use std::f64::consts::FRAC_1_SQRT_2;
 
-/// Exact U-turn curve of the Bayes denoiser with Euler on `grid` (module doc).
+/// Exact U-turn curve of the Bayes denoiser with Euler on the grid (module doc).
 #[derive(Debug)]
-pub struct BayesUTurn<'a> {
-    /// The schedule.
-    pub schedule: &'a dyn Schedule,
-    /// The integration grid (also the starting times of the curve).
-    pub grid: Vec<f64>,
-    /// Weight of the + mode.
-    pub p: f64,
-    /// Within-mode variance.
-    pub sigma2: f64,
-    /// Dimension.
-    pub d: usize,
-}
+pub struct BayesUTurn<'a>(pub BayesGrid<'a>);
 
 fn phi(z: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-z * FRAC_1_SQRT_2)
@@ -48,8 +37,9 @@ impl BayesUTurn<'_> {
     /// # Errors
     /// [`DetectError::NotMonotone`] if a map is not increasing.
     pub fn thresholds(&self) -> Result<Vec<f64>, DetectError> {
-        crate::theory::euler::thresholds(self.schedule, &self.grid, self.p, self.sigma2, self.d)
-            .map_err(|k| DetectError::NotMonotone { t: self.grid[k] })
+        let b = &self.0;
+        crate::theory::euler::thresholds(b.schedule, &b.grid, b.p, b.sigma2, b.d)
+            .map_err(|k| DetectError::NotMonotone { t: b.grid[k] })
     }
 }
 
@@ -58,17 +48,18 @@ impl Profile for BayesUTurn<'_> {
         "Bayes U-turn P(sign flips)".into()
     }
     fn curve(&self) -> Result<Curve, DetectError> {
-        let sd = (self.d as f64).sqrt();
+        let b = &self.0;
+        let sd = (b.d as f64).sqrt();
         let h = self.thresholds()?;
-        let pts = self
+        let pts = b
             .grid
             .iter()
             .zip(&h)
             .map(|(&t, &hs)| {
-                let (al, be) = (self.schedule.alpha(t), self.schedule.beta(t));
-                let sv = (al * al + be * be * self.sigma2).sqrt();
+                let (al, be) = (b.schedule.alpha(t), b.schedule.beta(t));
+                let sv = (al * al + be * be * b.sigma2).sqrt();
                 let m = be * sd;
-                let value = self.p * phi((hs - m) / sv) + (1.0 - self.p) * phi((-hs - m) / sv);
+                let value = b.p * phi((hs - m) / sv) + (1.0 - b.p) * phi((-hs - m) / sv);
                 ProfilePoint { t, value, se: 0.0 }
             })
             .collect();
@@ -88,13 +79,13 @@ mod tests {
         let d = 4000;
         let s = Dilated::new(2.0, d).unwrap();
         let grid = s.grid(40);
-        let u = BayesUTurn {
+        let u = BayesUTurn(BayesGrid {
             schedule: &s,
             grid: grid.clone(),
             p: 0.8,
             sigma2: 1.0,
             d,
-        };
+        });
         let h = u.thresholds().unwrap();
         for k in [0usize, 5, 20, 39] {
             let f = |x: f64| forward_h(&s, &grid[k..], 0.8, 1.0, d, x).unwrap();
@@ -120,13 +111,13 @@ mod tests {
     fn uturn_falls_from_2pq_to_zero_on_a_fine_linear_grid() {
         // Fine grid: Euler p̂ → p, so U(0) → 2p(1 − p) = 0.32; the last start flips nothing.
         let grid = Linear.grid(4000);
-        let u = BayesUTurn {
+        let u = BayesUTurn(BayesGrid {
             schedule: &Linear,
             grid,
             p: 0.8,
             sigma2: 1.0,
             d: 8000,
-        };
+        });
         let c = u.curve().unwrap();
         assert!((c.points[0].value - 0.32).abs() < 0.01, "{:?}", c.points[0]);
         assert!(c.points.last().unwrap().value < crate::tol::ROUNDOFF);

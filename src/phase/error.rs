@@ -33,15 +33,16 @@ pub enum DetectError {
     Schedule(#[from] crate::schedule::ScheduleError),
 }
 
+/// `value` must be finite and satisfy `ok` ([`crate::problem::in_range`]'s rule).
 pub(crate) fn check_range(
     field: &'static str,
     rule: &'static str,
     value: f64,
     ok: bool,
 ) -> Result<(), DetectError> {
-    if ok && value.is_finite() {
-        Ok(())
-    } else {
-        Err(DetectError::OutOfRange { field, rule, value })
-    }
+    crate::problem::in_range(field, rule, value, ok).map_err(|_| DetectError::OutOfRange {
+        field,
+        rule,
+        value,
+    })
 }

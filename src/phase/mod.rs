@@ -40,7 +40,7 @@ mod window;
 
 pub use adapt::{phase_aware, window_tau};
 pub use auto::{AutoSchedule, auto_schedule, pilot_grid, resolve};
-pub use bayes_mse::BayesMse;
+pub use bayes_mse::{BayesGrid, BayesMse};
 pub use bayes_uturn::BayesUTurn;
 pub use error::DetectError;
 pub use feature::{Feature, ModeSign};

@@ -96,7 +96,7 @@ impl Profile for ModelMse<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phase::BayesMse;
+    use crate::phase::{BayesGrid, BayesMse};
     use crate::schedule::Dilated;
     use crate::theory::bayes::bayes_denoiser;
 
@@ -119,13 +119,13 @@ mod tests {
         }
         .curve()
         .unwrap();
-        let b = BayesMse {
+        let b = BayesMse(BayesGrid {
             schedule: &s,
-            ts: grid,
+            grid,
             p,
             sigma2: s2,
             d,
-        }
+        })
         .curve()
         .unwrap();
         for (x, y) in m.points.iter().zip(&b.points) {

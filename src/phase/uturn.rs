@@ -163,7 +163,7 @@ impl Profile for UTurn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phase::{BayesUTurn, ModeSign};
+    use crate::phase::{BayesGrid, BayesUTurn, ModeSign};
     use crate::schedule::Dilated;
     use crate::theory::bayes::bayes_denoiser;
 
@@ -188,13 +188,13 @@ mod tests {
         }
         .curve()
         .unwrap();
-        let ex = BayesUTurn {
+        let ex = BayesUTurn(BayesGrid {
             schedule: &s,
             grid,
             p,
             sigma2: s2,
             d,
-        }
+        })
         .curve()
         .unwrap();
         for (a, b) in mc.points.iter().zip(&ex.points) {

@@ -33,16 +33,8 @@ pub fn run_markdown(r: &RunReport) -> String {
     let c = &r.config;
     let _ = writeln!(s, "# phaseflow run `{}`\n", c.name);
     let _ = writeln!(s, "{}.\n", describe(c));
-    let m = &r.summary;
-    let _ = writeln!(
-        s,
-        "**{}** — {}/{} checks passed; {}/{} negative controls failed as they must.\n",
-        if m.ok { "OK" } else { "NOT OK" },
-        m.passed,
-        m.checks,
-        m.negative_controls_failed,
-        m.negative_controls
-    );
+    let line = super::terminal::summary_line(&r.summary, "** — ");
+    let _ = writeln!(s, "**{line}.\n");
     let _ = writeln!(
         s,
         "| check | measured | {:.0}% CI | theory | source | δ | δ source | t | crit | verdict |",

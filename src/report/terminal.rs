@@ -51,6 +51,25 @@ impl Reporter for Terminal {
     }
 }
 
+/// `dilated κ=2, p=0.8, σ²=1, d=1000`: the head of every problem's table.
+fn mixture_line(schedule: &str, p: f64, sigma2: f64, d: usize) -> String {
+    format!("{schedule}, p={p}, σ²={sigma2}, d={d}")
+}
+
+/// `OK: 45/45 checks passed, 9/9 negative controls failed as they must`, with `sep` after
+/// the verdict word.
+pub(crate) fn summary_line(m: &crate::harness::Summary, sep: &str) -> String {
+    format!(
+        "{}{sep}{}/{} checks passed{} {}/{} negative controls failed as they must",
+        if m.ok { "OK" } else { "NOT OK" },
+        m.passed,
+        m.checks,
+        if sep == ": " { "," } else { ";" },
+        m.negative_controls_failed,
+        m.negative_controls
+    )
+}
+
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.4}"))
 }
@@ -62,11 +81,8 @@ pub fn train_table(out: &TrainOutput) -> String {
     let p = &c.problem;
     let _ = writeln!(
         s,
-        "phaseflow train: {}, p={}, σ²={}, d={}, n={}, K={}, engine {}, noise {:?}, seed {}",
-        p.schedule.label(),
-        p.p,
-        p.sigma2,
-        p.d,
+        "phaseflow train: {}, n={}, K={}, engine {}, noise {:?}, seed {}",
+        mixture_line(&p.schedule.label(), p.p, p.sigma2, p.d),
         p.n,
         p.steps,
         c.engine.title(),
@@ -125,11 +141,8 @@ pub fn theory_table(r: &TheoryReport) -> String {
     });
     let _ = writeln!(
         s,
-        "phaseflow theory: {}, p={}, σ²={}, d={}, K={}{fin}  (— = diverges / not predicted)",
-        c.schedule.label(),
-        c.p,
-        c.sigma2,
-        c.d,
+        "phaseflow theory: {}, K={}{fin}  (— = diverges / not predicted)",
+        mixture_line(&c.schedule.label(), c.p, c.sigma2, c.d),
         c.steps
     );
     let keys: [fn(&Prediction) -> Option<f64>; 5] =
@@ -215,13 +228,15 @@ pub fn detect_summary(out: &DetectOutput) -> String {
     let tau_sd = |t: f64| sched.as_ref().map_or(f64::NAN, |sc| sc.tau(t) * sd);
     let _ = writeln!(
         s,
-        "phaseflow detect: {:?} profile, {:?} denoiser, {} schedule, p={}, σ²={}, d={}, K={}",
+        "phaseflow detect: {:?} profile, {:?} denoiser, {}, K={}",
         c.profile,
         c.denoiser,
-        p.schedule.name(),
-        p.p,
-        p.sigma2,
-        p.d,
+        mixture_line(
+            &format!("{} schedule", p.schedule.name()),
+            p.p,
+            p.sigma2,
+            p.d
+        ),
         p.steps
     );
     let _ = writeln!(
@@ -292,16 +307,7 @@ pub fn run_table(r: &RunReport) -> String {
         pm(a.var_perp),
         pm(a.sigma2_w)
     );
-    let m = &r.summary;
-    let _ = writeln!(
-        s,
-        "{}: {}/{} checks passed, {}/{} negative controls failed as they must",
-        if m.ok { "OK" } else { "NOT OK" },
-        m.passed,
-        m.checks,
-        m.negative_controls_failed,
-        m.negative_controls
-    );
+    let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
     s
 }
 
