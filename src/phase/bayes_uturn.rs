@@ -20,7 +20,6 @@
 //!   the test `forward_h_agrees` checks them against [`crate::theory::euler::forward_h`].
 
 use super::{BayesGrid, Curve, DetectError, Profile, ProfilePoint};
-use crate::schedule::Schedule;
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// Exact U-turn curve of the Bayes denoiser with Euler on the grid (module doc).
@@ -70,7 +69,7 @@ impl Profile for BayesUTurn<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::{Dilated, Linear};
+    use crate::schedule::{Dilated, Linear, Schedule};
     use crate::theory::euler::{euler_bayes, forward_h};
 
     #[test]

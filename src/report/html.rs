@@ -79,20 +79,21 @@ fn head(s: &mut String, title: &str) {
     );
 }
 
-fn num(v: f64) -> String {
-    if v == f64::MAX || v.is_infinite() {
+/// `v` formatted by `f`, or ∞ for the JSON stand-in of infinity (`f64::MAX`).
+fn finite_or_inf(v: f64, f: impl Fn(f64) -> String) -> String {
+    if v.abs() >= f64::MAX {
         "∞".into()
     } else {
-        format!("{v:.5}")
+        f(v)
     }
 }
 
+fn num(v: f64) -> String {
+    finite_or_inf(v, |v| format!("{v:.5}"))
+}
+
 fn sci(v: f64) -> String {
-    if v == f64::MAX || v.is_infinite() {
-        "∞".into()
-    } else {
-        format!("{v:.2e}")
-    }
+    finite_or_inf(v, |v| format!("{v:.2e}"))
 }
 
 /// δ/SE above this is marked in the table: the check cannot see an error of a few standard
@@ -100,11 +101,7 @@ fn sci(v: f64) -> String {
 pub const LOOSE_DELTA_SE: f64 = 3.0;
 
 fn stat(v: f64) -> String {
-    if v == f64::MAX || v.is_infinite() {
-        "∞".into()
-    } else {
-        format!("{v:.2}")
-    }
+    finite_or_inf(v, |v| format!("{v:.2}"))
 }
 
 /// One table of checks: name, measured ± SE, theory (source), δ, δ/SE, statistic vs critical,
