@@ -3,6 +3,10 @@
 //! line maps each variant to an exit code (2 for bad input, 1 for a run that could not
 //! complete), the library never does.
 
+//!
+//! The typed errors of the modules above this one (shards, the digits experiment) are
+//! defined here too, so that this module imports only from below.
+
 use std::path::PathBuf;
 
 /// Any failure of a phaseflow call.
@@ -20,13 +24,13 @@ pub enum Error {
     Detect(#[from] crate::phase::DetectError),
     /// A figure could not be drawn.
     #[error("plot: {0}")]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(crate::plot::PlotError),
     /// A set of shard files that cannot be merged.
     #[error(transparent)]
-    Shard(#[from] crate::harness::shard::ShardError),
+    Shard(#[from] ShardError),
     /// The digits data set is missing, corrupt or too small.
     #[error(transparent)]
-    Digits(#[from] crate::digits::DigitsError),
+    Digits(#[from] DigitsError),
     /// A file that could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
@@ -57,6 +61,26 @@ pub enum Error {
     Json(#[from] serde_json::Error),
 }
 
+impl From<crate::io::IoError> for Error {
+    fn from(e: crate::io::IoError) -> Self {
+        match e {
+            crate::io::IoError::File { path, source } => Error::Io { path, source },
+            crate::io::IoError::Parse { path, message } => Error::Parse { path, message },
+            crate::io::IoError::Json(e) => Error::Json(e),
+        }
+    }
+}
+
+/// A figure's file that could not be written is an I/O error like any other.
+impl From<crate::plot::PlotError> for Error {
+    fn from(e: crate::plot::PlotError) -> Self {
+        match e {
+            crate::plot::PlotError::File(e) => e.into(),
+            e => Error::Plot(e),
+        }
+    }
+}
+
 impl From<crate::schedule::ScheduleError> for Error {
     fn from(e: crate::schedule::ScheduleError) -> Self {
         Error::Config(e.into())
@@ -67,4 +91,180 @@ impl From<crate::mixture::MixtureError> for Error {
     fn from(e: crate::mixture::MixtureError) -> Self {
         Error::Config(e.into())
     }
+}
+
+/// Why a folder of shard files cannot be merged; each names the file.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// No `shard-*.json` in the folder.
+    #[error("{}: no shard-*.json files to merge", dir.display())]
+    NoShards {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A shard written by another schema version.
+    #[error("{}: shard schema {found}, expected {expected}; rerun the shard with this version", path.display())]
+    Schema {
+        /// The shard file.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// A shard of another experiment or another shard count.
+    #[error("{}: experiment or shard count differs from {}", path.display(), first.display())]
+    Mismatch {
+        /// The shard file.
+        path: PathBuf,
+        /// The first shard file, which the others must match.
+        first: PathBuf,
+    },
+    /// A shard index beyond the count.
+    #[error("{}: shard index {index} ≥ count {count}", path.display())]
+    Index {
+        /// The shard file.
+        path: PathBuf,
+        /// Its index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+    },
+    /// Two files for one shard.
+    #[error("{}: duplicate of shard {index}/{count} (also in {})", path.display(), other.display())]
+    Duplicate {
+        /// The shard file.
+        path: PathBuf,
+        /// Its index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+        /// The other file with the same index.
+        other: PathBuf,
+    },
+    /// A shard whose replicas are not the ones its index owns.
+    #[error("{}: holds replicas {got:?}, expected {expected:?} (truncated or mismatched)", path.display())]
+    Replicas {
+        /// The shard file.
+        path: PathBuf,
+        /// The replicas it holds.
+        got: Vec<u64>,
+        /// The replicas its index owns.
+        expected: Vec<u64>,
+    },
+    /// A shard index with no file.
+    #[error("{}: shard {index}/{count} is missing (expected file {file})", dir.display())]
+    Missing {
+        /// The folder.
+        dir: PathBuf,
+        /// The missing index.
+        index: usize,
+        /// The shard count.
+        count: usize,
+        /// The file name it should have.
+        file: String,
+    },
+}
+
+/// Why the digits experiment could not run.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DigitsError {
+    /// The data file does not match its checksum.
+    #[error(
+        "{}: SHA-256 {actual} does not match {} ({expected}); the file is corrupt, restore it with `git checkout` or rerun scripts/export-digits.sh",
+        path.display(),
+        sum_path.display()
+    )]
+    Checksum {
+        /// The data file.
+        path: PathBuf,
+        /// Its checksum file.
+        sum_path: PathBuf,
+        /// The SHA-256 of the file.
+        actual: String,
+        /// The SHA-256 the checksum file records.
+        expected: String,
+    },
+    /// A malformed line of the data file.
+    #[error("{}: {message}", path.display())]
+    Malformed {
+        /// The data file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The share of zeros of the unbalanced set is outside (0.5, 1).
+    #[error("share of zeros {share}: must be in (0.5, 1)")]
+    Share {
+        /// The share given.
+        share: f64,
+    },
+    /// The file has too few ones for the requested share.
+    #[error("share of zeros {share} needs {needed} ones; the file has {available}")]
+    TooFewOnes {
+        /// The share given.
+        share: f64,
+        /// Ones needed.
+        needed: usize,
+        /// Ones in the file.
+        available: usize,
+    },
+    /// A rejected sampler or training configuration.
+    #[error(transparent)]
+    Config(#[from] DigitsTrainError),
+    /// The checkpoints do not end at the epoch budget.
+    #[error("checkpoints {checkpoints:?} must end at --epochs {epochs}")]
+    Checkpoints {
+        /// The checkpoints.
+        checkpoints: Vec<usize>,
+        /// The epoch budget.
+        epochs: usize,
+    },
+    /// Training produced a non-finite loss.
+    #[error(
+        "digits training diverged at epoch {epoch} (loss {loss}), seed {seed} replica {replica}"
+    )]
+    Diverged {
+        /// The epoch.
+        epoch: usize,
+        /// The loss.
+        loss: f32,
+        /// Master seed.
+        seed: u64,
+        /// Replica.
+        replica: u64,
+    },
+    /// The reference model's U-turn curve does not fall: no window to train in.
+    #[error("no U-turn window found on the reference model ({epochs} epochs); U = {curve:?}")]
+    NoWindow {
+        /// Epochs of the reference model.
+        epochs: usize,
+        /// The curve U(t).
+        curve: Vec<f64>,
+    },
+}
+
+/// Why a sampler or a training configuration was rejected.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DigitsTrainError {
+    /// The window is not a sub-interval of [0, 1].
+    #[error("window [{lo}, {hi}]: need 0 ≤ lo < hi ≤ 1")]
+    Window {
+        /// Start.
+        lo: f64,
+        /// End.
+        hi: f64,
+    },
+    /// The weight would remove support outside the window.
+    #[error("window weight {0}: need 0 ≤ weight < 1 (support must stay [0, 1])")]
+    Weight(f64),
+    /// A size that must be positive is zero.
+    #[error("{0} must be ≥ 1")]
+    Zero(&'static str),
+    /// The learning rate is not a positive number.
+    #[error("learning rate {0}: must be > 0")]
+    Lr(f32),
 }

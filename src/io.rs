@@ -2,13 +2,39 @@
 //! flushed and synced, then renamed over the target, so an interrupted run never leaves a
 //! half-written file.
 
-use crate::error::Error;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Why a file could not be read or written; each names the file.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The file system refused.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The content is not what it must be (a JSON parse error).
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A value that could not be serialised as JSON.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Error = IoError;
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
+    move |source| IoError::File {
         path: path.to_path_buf(),
         source,
     }
@@ -17,7 +43,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 /// Write `bytes` to `path` atomically (temporary file + rename), creating parent folders.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`IoError::File`] naming the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let dir = path
         .parent()
@@ -44,7 +70,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// Serialise `value` as pretty JSON (with a trailing newline) and write it atomically.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`IoError`] naming the file.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
@@ -54,7 +80,7 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Err
 /// Read a whole file to a string.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`IoError`] naming the file.
 pub fn read_to_string(path: &Path) -> Result<String, Error> {
     fs::read_to_string(path).map_err(io_err(path))
 }
@@ -62,10 +88,10 @@ pub fn read_to_string(path: &Path) -> Result<String, Error> {
 /// Read and parse a JSON file; a parse failure is an input error naming the file.
 ///
 /// # Errors
-/// [`Error::Io`] or [`Error::Parse`] naming the file.
+/// [`IoError::File`] or [`IoError::Parse`] naming the file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
     let s = read_to_string(path)?;
-    serde_json::from_str(&s).map_err(|e| Error::Parse {
+    serde_json::from_str(&s).map_err(|e| IoError::Parse {
         path: path.to_path_buf(),
         message: e.to_string(),
     })

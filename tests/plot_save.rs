@@ -64,7 +64,7 @@ fn save_of_an_invalid_figure_writes_nothing() {
         vec![1.0, 2.0],
         vec![1.0],
     )));
-    let err = bad.save(&dir, "bad").unwrap_err();
+    let err: Error = bad.save(&dir, "bad").unwrap_err().into();
     assert!(matches!(err, Error::Plot(_)), "{err}");
     assert!(
         err.to_string().contains("x has 2 values but y has 1"),
@@ -82,7 +82,7 @@ fn save_into_an_unwritable_place_names_the_path() {
     fs::create_dir_all(&dir).unwrap();
     let blocker = dir.join("a-file");
     fs::write(&blocker, b"not a folder").unwrap();
-    let err = figure().save(&blocker, "m").unwrap_err();
+    let err: Error = figure().save(&blocker, "m").unwrap_err().into();
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert!(err.to_string().contains("a-file"), "{err}");
     fs::remove_dir_all(&dir).unwrap();

@@ -134,6 +134,6 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             control("errors claimed to grow with n (slope ≥ 0.25)"),
         ));
     }
-    out.figures.extend(crate::report::figures::sweep(&dil));
+    out.figures.extend(crate::harness::figures::sweep(&dil));
     Ok(out)
 }

@@ -134,6 +134,6 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
     ));
     let rep = crate::harness::evaluate(&exp_a, &oa)?;
     out.figures
-        .push(("overlaps".into(), crate::report::figures::overlaps(&rep)?));
+        .push(("overlaps".into(), crate::harness::figures::overlaps(&rep)?));
     Ok(out)
 }

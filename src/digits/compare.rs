@@ -611,7 +611,7 @@ pub fn save_figures(r: &CompareReport, dir: &Path) -> Result<Vec<PathBuf>, Error
     .with_panel(uturn_panel(&r.uturn))
     .with_panel(share)
     .with_panel(error);
-    fig.save(dir, "digits_compare")
+    Ok(fig.save(dir, "digits_compare")?)
 }
 
 /// What `phaseflow digits uturn` reports (keys in alphabetical order, as before).

@@ -36,27 +36,7 @@ pub enum TimeSampler {
     },
 }
 
-/// Why a sampler or a training configuration was rejected.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum DigitsTrainError {
-    /// The window is not a sub-interval of [0, 1].
-    #[error("window [{lo}, {hi}]: need 0 ≤ lo < hi ≤ 1")]
-    Window {
-        /// Start.
-        lo: f64,
-        /// End.
-        hi: f64,
-    },
-    /// The weight would remove support outside the window.
-    #[error("window weight {0}: need 0 ≤ weight < 1 (support must stay [0, 1])")]
-    Weight(f64),
-    /// A size that must be positive is zero.
-    #[error("{0} must be ≥ 1")]
-    Zero(&'static str),
-    /// The learning rate is not a positive number.
-    #[error("learning rate {0}: must be > 0")]
-    Lr(f32),
-}
+pub use crate::error::DigitsTrainError;
 
 impl TimeSampler {
     /// A validated window sampler.

@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod families;
+pub mod figures;
 pub mod shard;
 pub mod sweep;
 

@@ -13,77 +13,7 @@ use std::path::{Path, PathBuf};
 /// [`crate::experiment::TrainConfig`] of schema 2).
 pub const SHARD_SCHEMA_VERSION: u32 = 2;
 
-/// Why a folder of shard files cannot be merged; each names the file.
-#[non_exhaustive]
-#[derive(Debug, thiserror::Error)]
-pub enum ShardError {
-    /// No `shard-*.json` in the folder.
-    #[error("{}: no shard-*.json files to merge", dir.display())]
-    NoShards {
-        /// The folder.
-        dir: PathBuf,
-    },
-    /// A shard written by another schema version.
-    #[error("{}: shard schema {found}, expected {SHARD_SCHEMA_VERSION}; rerun the shard with this version", path.display())]
-    Schema {
-        /// The shard file.
-        path: PathBuf,
-        /// Its schema version.
-        found: u32,
-    },
-    /// A shard of another experiment or another shard count.
-    #[error("{}: experiment or shard count differs from {}", path.display(), first.display())]
-    Mismatch {
-        /// The shard file.
-        path: PathBuf,
-        /// The first shard file, which the others must match.
-        first: PathBuf,
-    },
-    /// A shard index beyond the count.
-    #[error("{}: shard index {index} ≥ count {count}", path.display())]
-    Index {
-        /// The shard file.
-        path: PathBuf,
-        /// Its index.
-        index: usize,
-        /// The shard count.
-        count: usize,
-    },
-    /// Two files for one shard.
-    #[error("{}: duplicate of shard {index}/{count} (also in {})", path.display(), other.display())]
-    Duplicate {
-        /// The shard file.
-        path: PathBuf,
-        /// Its index.
-        index: usize,
-        /// The shard count.
-        count: usize,
-        /// The other file with the same index.
-        other: PathBuf,
-    },
-    /// A shard whose replicas are not the ones its index owns.
-    #[error("{}: holds replicas {got:?}, expected {expected:?} (truncated or mismatched)", path.display())]
-    Replicas {
-        /// The shard file.
-        path: PathBuf,
-        /// The replicas it holds.
-        got: Vec<u64>,
-        /// The replicas its index owns.
-        expected: Vec<u64>,
-    },
-    /// A shard index with no file.
-    #[error("{}: shard {index}/{count} is missing (expected file {file})", dir.display())]
-    Missing {
-        /// The folder.
-        dir: PathBuf,
-        /// The missing index.
-        index: usize,
-        /// The shard count.
-        count: usize,
-        /// The file name it should have.
-        file: String,
-    },
-}
+pub use crate::error::ShardError;
 
 /// Which part of the replicas a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +143,7 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
             return Err(ShardError::Schema {
                 path: p,
                 found: f.schema_version,
+                expected: SHARD_SCHEMA_VERSION,
             }
             .into());
         }

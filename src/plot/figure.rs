@@ -1,7 +1,6 @@
 //! A grid of panels and its SVG/PNG output.
 
 use super::{Panel, PlotError, font, render, text};
-use crate::error::Error;
 use crate::io;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -220,7 +219,8 @@ impl Figure {
     /// either file is written. Returns the two paths, SVG first.
     ///
     /// # Errors
-    /// [`Error::Run`] for a [`PlotError`], [`Error::Io`] naming the file that failed.
+    /// [`PlotError`]: the figure is invalid or cannot be drawn, or [`PlotError::File`] naming
+    /// the file that could not be written.
     ///
     /// # Examples
     /// ```no_run
@@ -229,7 +229,7 @@ impl Figure {
     /// let paths = fig.save(std::path::Path::new("out"), "mse").unwrap();
     /// assert!(paths[0].ends_with("mse.svg"));
     /// ```
-    pub fn save(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, Error> {
+    pub fn save(&self, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, PlotError> {
         let svg = self.to_svg()?;
         let png = self.to_png()?;
         let svg_path = dir.join(format!("{stem}.svg"));

@@ -59,7 +59,8 @@ pub use series::{Color, ErrorDisplay, LineKind, Marker, PALETTE, Series, Style};
 ///     Panel::default().with_series(Series::line("m", vec![0.0, 1.0], vec![1.0])));
 /// assert!(matches!(bad.to_svg(), Err(PlotError::LengthMismatch { x: 2, y: 1, .. })));
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// The figure has no panels.
     #[error("figure {title:?} has no panels; add at least one Panel")]
@@ -131,4 +132,7 @@ pub enum PlotError {
     /// PNG encoding failed.
     #[error("PNG encoding failed: {0}")]
     Png(String),
+    /// The figure's file could not be written.
+    #[error(transparent)]
+    File(#[from] crate::io::IoError),
 }

@@ -23,12 +23,18 @@ impl Reporter for Html {
     fn run(&self, report: &RunReport, figures: &Figures, dir: Option<&Path>) -> Result<(), Error> {
         let Some(dir) = dir else { return Ok(()) };
         let page = run_page(report, figures)?;
-        crate::io::write_atomic(&dir.join("report.html"), page.as_bytes())
+        Ok(crate::io::write_atomic(
+            &dir.join("report.html"),
+            page.as_bytes(),
+        )?)
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         let Some(dir) = dir else { return Ok(()) };
         let page = reproduce_page(&r.report, &r.figures)?;
-        crate::io::write_atomic(&dir.join("reproduce.html"), page.as_bytes())
+        Ok(crate::io::write_atomic(
+            &dir.join("reproduce.html"),
+            page.as_bytes(),
+        )?)
     }
 }
 

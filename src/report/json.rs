@@ -29,7 +29,7 @@ impl Json {
                 Ok(())
             }
             Json::Files => match dir {
-                Some(dir) => crate::io::write_json(&dir.join(name), value),
+                Some(dir) => Ok(crate::io::write_json(&dir.join(name), value)?),
                 None => Ok(()),
             },
         }

@@ -16,14 +16,17 @@ impl Reporter for Markdown {
         let Some(dir) = dir else { return Ok(()) };
         let mut md = run_markdown(report);
         md.push_str("\n![learned overlaps vs theory](overlaps.png)\n");
-        crate::io::write_atomic(&dir.join("report.md"), md.as_bytes())
+        Ok(crate::io::write_atomic(
+            &dir.join("report.md"),
+            md.as_bytes(),
+        )?)
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         let Some(dir) = dir else { return Ok(()) };
-        crate::io::write_atomic(
+        Ok(crate::io::write_atomic(
             &dir.join("reproduce.md"),
             reproduce_markdown(&r.report).as_bytes(),
-        )
+        )?)
     }
 }
 
