@@ -100,11 +100,11 @@ impl StepParams {
         (self.theta.len() - 2) / 2
     }
     /// The flat parameter vector `[c, b, u, w]`.
-    pub fn theta(&self) -> &[f64] {
+    pub(crate) fn theta(&self) -> &[f64] {
         &self.theta
     }
     /// Mutable flat parameter vector `[c, b, u, w]`.
-    pub fn theta_mut(&mut self) -> &mut [f64] {
+    pub(crate) fn theta_mut(&mut self) -> &mut [f64] {
         &mut self.theta
     }
     /// c.
@@ -166,7 +166,7 @@ impl StepParams {
     }
 
     /// |u|².
-    pub fn u_norm2(&self) -> f64 {
+    pub(crate) fn u_norm2(&self) -> f64 {
         self.u().iter().map(|v| v * v).sum()
     }
 
@@ -197,7 +197,7 @@ impl StepParams {
     /// As [`StepParams::accumulate_sample_grad`], with the sample's dot products and |u|²
     /// already computed (the sgd engine fuses them into the loop that draws x_t, saving a
     /// pass over d).
-    pub fn accumulate_sample_grad_with(
+    pub(crate) fn accumulate_sample_grad_with(
         &self,
         x: &[f64],
         x1: &[f64],
@@ -230,7 +230,7 @@ impl StepParams {
 
     /// Adds the gradient of the ridge terms `scale·(λ_u|u|² + λ_w|w|²)` to `grad` and
     /// returns their value.
-    pub fn accumulate_ridge_grad(
+    pub(crate) fn accumulate_ridge_grad(
         &self,
         lambda_u: f64,
         lambda_w: f64,
@@ -249,8 +249,9 @@ impl StepParams {
         scale * (lambda_u * uu + lambda_w * ww)
     }
 
+    #[cfg(test)] // used by the unit tests only
     /// The same function with (u, w, b) → (−u, −w, −b).
-    pub fn flipped(&self) -> Self {
+    pub(crate) fn flipped(&self) -> Self {
         let mut p = self.clone();
         for v in &mut p.theta[1..] {
             *v = -*v;

@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 /// Gauss–Hermite nodes used for a ≤ [`A_SWITCH`].
 pub const GH_NODES: usize = 96;
 /// Gauss–Laguerre nodes used for a > [`A_SWITCH`].
-pub const GL_NODES: usize = 64;
+pub(crate) const GL_NODES: usize = 64;
 /// The regime switch in a.
 /// Measured against the brute-force reference of the tests, max error over j = 1..4 and
 /// b ∈ [−3, 5]: Gauss–Hermite (96 nodes) 1.1e-13 at a = 0.6, 1.3e-12 at 0.8, 4.1e-11 at 0.9,
@@ -92,14 +92,16 @@ fn rules() -> &'static Rules {
     })
 }
 
+#[cfg(test)] // used by the unit tests only
 /// The Gauss–Hermite rule for E over N(0, 1): (node, weight) pairs, weights summing to 1.
-pub fn gaussian_rule() -> &'static [(f64, f64)] {
+pub(crate) fn gaussian_rule() -> &'static [(f64, f64)] {
     &rules().hermite
 }
 
+#[cfg(test)] // used by the unit tests only
 /// E over g ~ N(0, 1) of `f(g)` with the [`GH_NODES`]-point Gauss–Hermite rule
 /// (exact for polynomials of degree < 2·GH_NODES).
-pub fn gaussian_expectation(mut f: impl FnMut(f64) -> f64) -> f64 {
+pub(crate) fn gaussian_expectation(mut f: impl FnMut(f64) -> f64) -> f64 {
     gaussian_rule().iter().map(|&(g, w)| w * f(g)).sum()
 }
 

@@ -13,7 +13,7 @@ use crate::stats::Estimate;
 
 /// Largest growth exponent of an error in d that still counts as "does not grow": over the
 /// factor-64 sweep the error may grow by at most 64^0.1 ≈ 1.5× (declared a priori).
-pub const FLAT_SLOPE: f64 = 0.1;
+pub(crate) const FLAT_SLOPE: f64 = 0.1;
 
 fn slope_estimate(slope: f64, se: f64) -> Estimate {
     // The SE is propagated from many replicas (harness::sweep); normal quantiles (large n).

@@ -45,7 +45,7 @@ pub struct Fitted {
 
 impl Classifier {
     /// P(label = 1 | raw image).
-    pub fn prob_one(&self, raw: &[f32]) -> f64 {
+    pub(crate) fn prob_one(&self, raw: &[f32]) -> f64 {
         let z: f64 = self
             .w
             .iter()
@@ -136,7 +136,7 @@ impl DigitClass {
         }
     }
     /// The class of a normalised f32 image (denormalised in f32, as generated samples are).
-    pub fn class_f32(&self, x: &[f32]) -> u8 {
+    pub(crate) fn class_f32(&self, x: &[f32]) -> u8 {
         let mut raw = [0f32; PIXELS];
         for j in 0..PIXELS {
             raw[j] = x[j] * self.sd[j] + self.mean[j];

@@ -30,7 +30,7 @@ pub const INPUT: usize = PIXELS + 2 * FREQS;
 pub const CHUNK: usize = 8;
 
 /// The time embedding e(t) into `out` (length 2F).
-pub fn embed(t: f32, out: &mut [f32]) {
+pub(crate) fn embed(t: f32, out: &mut [f32]) {
     for j in 0..FREQS {
         let f = std::f32::consts::PI * 2f32.powf(j as f32 / 2.0);
         out[2 * j] = (f * t).sin();
@@ -177,7 +177,7 @@ impl Mlp {
 
     /// Add ∂/∂θ of `scale · |v_θ(t, x) − target|²` to `grad`; returns the squared error
     /// |v_θ(t, x) − target|² (unscaled).
-    pub fn accumulate_grad(
+    pub(crate) fn accumulate_grad(
         &self,
         t: f32,
         x: &[f32],

@@ -154,7 +154,7 @@ impl DigitsTrainConfig {
 
 /// The inputs of one epoch: times, noised images x_t and targets x₁ − x₀, in batch order,
 /// drawn from stream `(seed, replica, DigitsTrain, epoch)`.
-pub fn epoch_batch(
+pub(crate) fn epoch_batch(
     data: &Unbalanced,
     sampler: &TimeSampler,
     seed: u64,

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Pairs per work chunk (and per random stream).
-pub const PAIR_CHUNK: usize = 32;
+pub(crate) const PAIR_CHUNK: usize = 32;
 /// A window is "found" when the detected drop exceeds this many bootstrap SEs.
 pub const JUMP_Z: f64 = 5.0;
 /// Bootstrap replicates of the window's uncertainty.

@@ -120,7 +120,7 @@ impl VelocityCoef {
 }
 
 /// Time steps Δt_k = t_{k+1} − t_k, with t_K = T_end.
-pub fn step_sizes(schedule: &dyn Schedule, grid: &[f64]) -> Vec<f64> {
+pub(crate) fn step_sizes(schedule: &dyn Schedule, grid: &[f64]) -> Vec<f64> {
     (0..grid.len())
         .map(|k| grid.get(k + 1).copied().unwrap_or(schedule.t_end()) - grid[k])
         .collect()

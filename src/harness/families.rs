@@ -16,7 +16,7 @@ use crate::theory::{FiniteN, Prediction, Theory};
 /// A-priori budget for the optimisation error of the experiment's engine, on overlaps and on
 /// p̂ ([`crate::train::EngineSpec::optimisation_budget`]: 0.005 for the averaged engine's
 /// gradient-norm convergence, 2·lr for Adam at its noise floor).
-pub fn opt_budget(exp: &Experiment) -> f64 {
+pub(crate) fn opt_budget(exp: &Experiment) -> f64 {
     exp.train.engine.optimisation_budget()
 }
 /// A-priori budget for the change of the generated p̂ caused by the finite-n phase-1 field
@@ -24,7 +24,7 @@ pub fn opt_budget(exp: &Experiment) -> f64 {
 pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
 
 /// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
-pub fn theory_for(
+pub(crate) fn theory_for(
     exp: &Experiment,
     p: f64,
     sigma2: f64,
@@ -46,7 +46,7 @@ pub fn theory_for(
 
 /// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
 /// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
-pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
+pub(crate) fn p_hat_allowance(exp: &Experiment) -> Allowance {
     let (p, n, opt) = (
         exp.train.problem.p,
         exp.train.problem.n as f64,
@@ -63,7 +63,7 @@ pub fn p_hat_allowance(exp: &Experiment) -> Allowance {
 /// Allowance of a learned overlap against its finite-n, finite-d prediction `pred`:
 /// |pred|/√d (the O(1/√d) terms the finite-d kinematics leave out, coefficient 1 declared a
 /// priori) + the optimisation budget times max(1, |pred|).
-pub fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
+pub(crate) fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
     let opt = opt_budget(exp);
     Allowance {
         delta: pred.abs() / (exp.train.problem.d as f64).sqrt() + opt * pred.abs().max(1.0),
@@ -74,7 +74,7 @@ pub fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
 }
 
 /// The negative controls' wrong σ²: the true one scaled by this.
-pub const CONTROL_SIGMA2_SCALE: f64 = 1.5;
+pub(crate) const CONTROL_SIGMA2_SCALE: f64 = 1.5;
 
 /// A p shifted by 0.1 (up, or down near 1) (the negative control's wrong p).
 pub fn wrong_p(p: f64) -> f64 {
@@ -130,7 +130,7 @@ fn get(p: &Prediction, q: &str) -> Option<f64> {
 ///
 /// # Errors
 /// [`Error::Input`] if a theory cannot be built for the configuration.
-pub fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>, Error> {
+pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>, Error> {
     let c = &exp.train.problem;
     let (p, s2) = (c.p, c.sigma2);
     let th = theory_for(exp, p, s2, 1.0)?;

@@ -105,7 +105,7 @@ pub enum Preset {
 /// The paper's mixture and schedule (p = 0.8, σ² = 1, dilated with κ = 2) on the averaged
 /// engine with λ_u = λ_w = 0.01 and 8192 generated samples: the base of the presets and of
 /// the claims of `reproduce`.
-pub fn averaged_base() -> TrainConfig {
+pub(crate) fn averaged_base() -> TrainConfig {
     TrainConfig {
         problem: ProblemSpec {
             schedule: ScheduleSpec::dilated(2.0),
@@ -298,7 +298,7 @@ pub struct Aggregate {
 pub const SIGMA2_W_WINDOW: (f64, f64) = (1.2, 1.8);
 
 /// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average.
-pub fn in_weight_window(t: f64, phase1: bool) -> bool {
+pub(crate) fn in_weight_window(t: f64, phase1: bool) -> bool {
     if phase1 {
         t > 0.0 && t < 1.0
     } else {

@@ -97,7 +97,7 @@ impl Axis {
 
     /// The same axis with its top raised so that the old range fills the bottom `1 − f` of
     /// it (room for a legend above the data); ticks recomputed.
-    pub fn with_headroom(&self, f: f64) -> Axis {
+    pub(crate) fn with_headroom(&self, f: f64) -> Axis {
         let hi = self.hi + f / (1.0 - f) * (self.hi - self.lo);
         Axis::new(Some((self.lo, hi)), self.log, 0.0, true)
     }
@@ -122,7 +122,7 @@ impl Axis {
     }
 
     /// The axis description with the common scale factor, e.g. `"ω (×10⁴)"`.
-    pub fn desc(&self, label: &str) -> String {
+    pub(crate) fn desc(&self, label: &str) -> String {
         match self.mode {
             LabelMode::Linear { exp, .. } if exp != 0 => {
                 let unit = format!("×10{}", superscript(i64::from(exp)));
@@ -143,7 +143,7 @@ impl Axis {
     }
 
     /// Clamp an axis-space value into the axis.
-    pub fn clamp(&self, v: f64) -> f64 {
+    pub(crate) fn clamp(&self, v: f64) -> f64 {
         v.clamp(self.lo, self.hi)
     }
 }

@@ -39,7 +39,7 @@ impl Reporter for Html {
 }
 
 /// Text made safe for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {
