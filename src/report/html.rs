@@ -57,7 +57,8 @@ pub(crate) fn escape(s: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;\
 padding:0 1rem;color:#222}h1{font-size:1.6rem}h2{margin-top:2.5rem;border-bottom:1px solid #ccc}\
 table{border-collapse:collapse;margin:.8rem 0;font-size:.85rem;width:100%}\
-th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:right;vertical-align:top}\
+th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:right;vertical-align:top;\
+white-space:nowrap}td.name,td.why{white-space:normal}\
 th{background:#f3f3f3}td.name,td.src,td.why{text-align:left}td.why{color:#555;max-width:22rem}\
 tr.bad td{background:#fde2e2}tr.ctl td{color:#666}td.pass{color:#145214;font-weight:600}\
 td.loose{background:#fbe7b5}td.fail{color:#7a1010;font-weight:700}ol.why{font-size:.8rem;color:#555}\
@@ -145,14 +146,17 @@ fn checks_table(s: &mut String, checks: &[CheckResult]) {
                 sources.len()
             }
         };
+        let measured = if c.se > 0.0 {
+            format!("{} ± {}", num(c.measured), sci(c.se))
+        } else {
+            num(c.measured)
+        };
         let _ = writeln!(
             s,
-            "<tr{class}><td class=\"name\">{}</td><td>{} ± {}</td><td>{}</td>\
+            "<tr{class}><td class=\"name\">{}</td><td>{measured}</td><td>{}</td>\
              <td class=\"src\">{}</td><td>{}</td>{dse_cell}<td>{}</td><td>{}</td>\
              <td class=\"name {vclass}\">{}</td><td>[{note}]</td></tr>",
             escape(&c.name),
-            num(c.measured),
-            sci(c.se),
             num(c.prediction),
             escape(&source(c)),
             sci(c.allowance),
@@ -249,14 +253,20 @@ pub fn reproduce_page(r: &ReproduceReport, figures: &Figures) -> Result<String, 
     s.push_str("</tbody>\n</table>\n");
     rule(&mut s);
     for c in &r.claims {
+        let (p, n, cf, cn) = counts(&c.checks);
         let _ = writeln!(
             s,
-            "<section class=\"claim\" id=\"{}\">\n<h2>{} — {}</h2>\n<p>{} negative controls failed: {}</p>",
+            "<section class=\"claim\" id=\"{}\">\n<h2>{} — {}</h2>\n<p>{} {p}/{n} checks \
+             passed; {cf}/{cn} negative controls failed{}</p>",
             escape(&c.id),
             escape(&c.id),
             escape(&c.title),
             badge(c.passed, if c.passed { "holds" } else { "fails" }),
-            c.negative_control_failed
+            if c.negative_control_failed {
+                ", as they must"
+            } else {
+                " — a control passed: this claim is not tested"
+            }
         );
         if !c.notes.is_empty() {
             s.push_str("<ul class=\"notes\">\n");
