@@ -31,23 +31,9 @@ pub enum Error {
     /// The digits data set is missing, corrupt or too small.
     #[error(transparent)]
     Digits(#[from] DigitsError),
-    /// A file that could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A file whose content is not what it must be (a parse error, an unknown field, a
-    /// wrong extension).
-    #[error("{}: {message}", path.display())]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with line and column where known.
-        message: String,
-    },
+    /// A file that could not be read, written or parsed (each names the file).
+    #[error(transparent)]
+    File(#[from] crate::io::IoError),
     /// The theory gives no value where a check needs one.
     #[error("theory: no {what} at d = {d}")]
     NoPrediction {
@@ -56,18 +42,11 @@ pub enum Error {
         /// The dimension.
         d: usize,
     },
-    /// A value could not be serialised as JSON.
-    #[error("json: {0}")]
-    Json(#[from] serde_json::Error),
 }
 
-impl From<crate::io::IoError> for Error {
-    fn from(e: crate::io::IoError) -> Self {
-        match e {
-            crate::io::IoError::File { path, source } => Error::Io { path, source },
-            crate::io::IoError::Parse { path, message } => Error::Parse { path, message },
-            crate::io::IoError::Json(e) => Error::Json(e),
-        }
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::File(e.into())
     }
 }
 

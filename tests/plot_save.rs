@@ -83,7 +83,10 @@ fn save_into_an_unwritable_place_names_the_path() {
     let blocker = dir.join("a-file");
     fs::write(&blocker, b"not a folder").unwrap();
     let err: Error = figure().save(&blocker, "m").unwrap_err().into();
-    assert!(matches!(err, Error::Io { .. }), "{err}");
+    assert!(
+        matches!(err, Error::File(phaseflow::io::IoError::File { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("a-file"), "{err}");
     fs::remove_dir_all(&dir).unwrap();
 }

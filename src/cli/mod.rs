@@ -55,9 +55,9 @@ pub enum Command {
 pub fn exit_code(e: &Error) -> i32 {
     use phaseflow::phase::DetectError;
     match e {
+        Error::File(phaseflow::io::IoError::Json(_)) => 1,
         Error::Config(_)
-        | Error::Io { .. }
-        | Error::Parse { .. }
+        | Error::File(_)
         | Error::Shard(_)
         | Error::Digits(
             phaseflow::digits::DigitsError::Checksum { .. }

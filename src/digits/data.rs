@@ -54,7 +54,7 @@ impl Digits {
     /// Read `path` and check it against `<path>.sha256` (`sha256sum` format).
     ///
     /// # Errors
-    /// [`Error::Io`] if a file is missing; [`DigitsError`] naming the file if the checksum
+    /// [`Error::File`] if a file is missing; [`DigitsError`] naming the file if the checksum
     /// does not match or a line is malformed.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = io::read_to_string(path)?;

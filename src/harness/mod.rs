@@ -19,6 +19,7 @@ pub mod sweep;
 
 use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput, Validated};
+use crate::io::IoError;
 use crate::problem::{ConfigError, Noise, ProblemSpec, in_range};
 use crate::schedule::ScheduleSpec;
 use crate::stats::Estimate;
@@ -163,8 +164,8 @@ impl Experiment {
     /// Read an experiment from a `.json` or `.toml` file.
     ///
     /// # Errors
-    /// [`Error::Parse`] naming the file (unknown extension, parse error, unknown field), or
-    /// [`Error::Io`].
+    /// [`Error::File`] naming the file (unreadable, unknown extension, parse error, unknown
+    /// field).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
         let text = crate::io::read_to_string(path)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -173,9 +174,12 @@ impl Experiment {
             "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
             _ => Err("expected a .json or .toml file".into()),
         };
-        parsed.map_err(|e| Error::Parse {
-            path: path.to_path_buf(),
-            message: e.replace('\n', " "),
+        parsed.map_err(|e| {
+            IoError::Parse {
+                path: path.to_path_buf(),
+                message: e.replace('\n', " "),
+            }
+            .into()
         })
     }
 

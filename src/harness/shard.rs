@@ -71,7 +71,7 @@ pub struct ShardFile {
 /// Write a shard's partial result atomically into `dir`; returns its path.
 ///
 /// # Errors
-/// [`Error::Io`] naming the file.
+/// [`Error::File`] naming the file.
 pub fn write(dir: &Path, file: &ShardFile) -> Result<PathBuf, Error> {
     let path = dir.join(file.shard.file_name());
     crate::io::write_json(&path, file)?;
@@ -82,7 +82,7 @@ pub fn write(dir: &Path, file: &ShardFile) -> Result<PathBuf, Error> {
 /// write its partial file into `dir`; returns the file's path.
 ///
 /// # Errors
-/// Bad input before any work, a training failure, or [`Error::Io`].
+/// Bad input before any work, a training failure, or [`Error::File`].
 pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result<PathBuf, Error> {
     let v = exp.validate()?;
     let ids = spec.replicas(exp.replicas);
@@ -115,9 +115,9 @@ pub fn merge_report(dir: &Path) -> Result<super::RunReport, Error> {
 ///
 /// # Errors
 /// [`ShardError`] naming the file for a truncated, mismatched, duplicate or missing shard,
-/// or an empty folder; [`Error::Parse`] for a corrupt one.
+/// or an empty folder; [`Error::File`] for a corrupt one.
 pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+    let entries = std::fs::read_dir(dir).map_err(|source| crate::io::IoError::File {
         path: dir.to_path_buf(),
         source,
     })?;
