@@ -262,6 +262,7 @@ impl Validated {
             EngineKind::Sgd => Box::new(Sgd {
                 epochs: self.config.epochs,
                 lr: self.config.lr,
+                ..Sgd::default()
             }),
             EngineKind::Averaged => Box::new(Averaged {
                 noise: self.config.noise,

@@ -17,6 +17,8 @@
 //! assert_eq!(a.random::<u64>(), b.random::<u64>());
 //! ```
 
+pub mod normal;
+
 use rand::SeedableRng;
 pub use rand_xoshiro::Xoshiro256PlusPlus as PortableRng;
 

@@ -87,6 +87,7 @@ fn averaged_objective_below_sgd_endpoint() {
     let sgd = Sgd {
         epochs: 2000,
         lr: 0.01,
+        ..Sgd::default()
     }
     .train(&pb)
     .unwrap();
@@ -133,6 +134,7 @@ fn averaged_agrees_with_sgd_within_its_fluctuation() {
             Sgd {
                 epochs: 16_000,
                 lr: 0.01,
+                ..Sgd::default()
             }
             .train(&problem(schedule.as_ref(), &grid, &data, seed))
             .unwrap()
@@ -214,7 +216,16 @@ fn sgd_bias_shrinks_with_step_size() {
     let runs: Vec<(f64, f64)> = [(0.01, 16_000usize), (0.003, 60_000)]
         .iter()
         .map(|&(lr, epochs)| {
-            let p = Sgd { epochs, lr }.train(&pb).unwrap().denoiser.steps[0].clone();
+            let p = Sgd {
+                epochs,
+                lr,
+                ..Sgd::default()
+            }
+            .train(&pb)
+            .unwrap()
+            .denoiser
+            .steps[0]
+                .clone();
             let gap = exact_r(schedule.as_ref(), grid[0], &data, &p) - ra;
             let dw = (p.overlaps(mix.mu()).omega - wa).abs();
             println!("lr {lr} × {epochs}: R gap {gap:.4}, |ω − ω_avg| {dw:.4}");
