@@ -9,6 +9,11 @@
 //! item (a time step, a chunk of generated samples, a replica) owns its stream
 //! and never shares it with another thread.
 //!
+//! The sgd engine's noise is drawn from [`normal::Normals`]: the stream of the same four
+//! coordinates run as 64 lanes (lane j = the stream advanced by j·2^128 steps with the
+//! generator's `jump`), each 64-bit word turned into a Box–Muller pair by branch-free
+//! arithmetic that the compiler vectorises.
+//!
 //! ```
 //! use phaseflow::rng::{stream, Purpose};
 //! use rand::Rng;

@@ -1,10 +1,14 @@
 //! A small statistical test of the reference sgd engine (issue 2): at d = 500, n = 256,
 //! K = 20 on the dilated schedule, the trained phase-2 c_k follow SPEC §5.1 and the
-//! generated p̂ follows p; each check has a negative control that must fail.
+//! generated p̂ follows p; each check has a negative control that must fail. Both row
+//! precisions of the engine (f64, the default, and f32) are held to the same tolerances.
 
 use phaseflow::experiment::{TrainConfig, TrainOutput, Validated};
+use phaseflow::rng::{Purpose, stream};
 use phaseflow::schedule::ScheduleSpec;
 use phaseflow::theory::Theory;
+use phaseflow::train::sgd::{Precision, Sgd};
+use phaseflow::train::{Engine, Problem};
 
 const D: usize = 500;
 const N: usize = 256;
@@ -38,9 +42,30 @@ fn bayes_c(v: &Validated, t: f64, sigma2: f64) -> f64 {
         .unwrap()
 }
 
-fn trained() -> (Validated, TrainOutput) {
+/// Train replica 0 as `Validated::run` does, with the sgd engine in `precision`.
+fn trained(precision: Precision) -> (Validated, TrainOutput) {
     let v = config(0.8, 1.0).validate().unwrap();
-    let out = v.run(0).unwrap();
+    let c = &v.config;
+    let data = v
+        .mixture
+        .sample(c.n, &mut stream(c.seed, 0, Purpose::Data, 0));
+    let grid = v.schedule.grid(c.steps);
+    let problem = Problem {
+        schedule: v.schedule.as_ref(),
+        grid: &grid,
+        data: &data,
+        lambda_u: c.lambda_u,
+        lambda_w: c.lambda_w,
+        seed: c.seed,
+        replica: 0,
+    };
+    let sgd = Sgd {
+        epochs: c.epochs,
+        lr: c.lr,
+        precision,
+    };
+    let trained = sgd.train(&problem).unwrap();
+    let out = v.summarise(&trained, data.plus_fraction(), 0);
     (v, out)
 }
 
@@ -74,7 +99,16 @@ fn p_hat_check(out: &TrainOutput, p: f64) -> (f64, f64, f64) {
 
 #[test]
 fn sgd_phase2_c_and_p_hat_against_theory() {
-    let (v, out) = trained();
+    check(Precision::F64);
+}
+
+#[test]
+fn sgd_f32_phase2_c_and_p_hat_against_theory() {
+    check(Precision::F32);
+}
+
+fn check(precision: Precision) {
+    let (v, out) = trained(precision);
     let err = max_c_error(&out, &v, 1.0);
     assert!(
         err <= C_TOL,
@@ -99,6 +133,6 @@ fn sgd_phase2_c_and_p_hat_against_theory() {
         "negative control (p = 0.65) passed: p̂ {p_hat:.4} vs {pred_wrong:.4}, tol {tol_w:.4}"
     );
     eprintln!(
-        "c: max err {err:.4} (tol {C_TOL}), wrong-σ² {wrong:.4}; p̂ {p_hat:.4} vs {pred:.4} ± {tol:.4}"
+        "{precision:?}: c: max err {err:.4} (tol {C_TOL}), wrong-σ² {wrong:.4}; p̂ {p_hat:.4} vs {pred:.4} ± {tol:.4}"
     );
 }
