@@ -70,13 +70,14 @@ def engines(args, d, n, k):
     elems = n * d * k
     # Epoch counts: E_hi − E_lo sized so that the difference is ~args.seconds of one core at
     # the rates measured while writing this (phaseflow ~1.5 ns, PyTorch ~25 ns per element).
-    def counts(ns_per_elem):
-        span = max(4, round(args.seconds / (ns_per_elem * 1e-9 * elems)))
-        return 2, 2 + span
+    def counts(ns_per_elem, at_least):
+        span = max(at_least, round(args.seconds / (ns_per_elem * 1e-9 * elems)))
+        return span
 
     out = []
     for prec, rate in (("f32", 1.5), ("f64", 4.0)):
-        lo, hi = counts(rate)
+        lo = 2
+        hi = lo + counts(rate, 4)
         out.append(
             Engine(
                 f"phaseflow {prec}",
@@ -90,13 +91,13 @@ def engines(args, d, n, k):
     if not args.skip_authors:
         torch_runs.append(("authors' layout float32", "float32", "authors", 25.0))
     for name, dtype, layout, rate in torch_runs:
-        lo, hi = counts(rate)
-        lo, hi = 0, max(2, hi - lo)  # bench_pytorch.py always runs 3 warm-up epochs
+        # One warm-up epoch in every run (cancels in the difference), then lo or hi epochs.
+        lo, hi = 0, counts(rate, 2)
         out.append(
             Engine(
                 name,
                 lambda e, t, dtype=dtype, layout=layout: [*py, *size, "--epochs", str(e),
-                                                          "--warmup", "3", "--threads", str(t),
+                                                          "--warmup", "1", "--threads", str(t),
                                                           "--dtype", dtype, "--layout", layout],
                 lo, hi,
             )
