@@ -123,8 +123,10 @@ fn averaged_objective_below_sgd_endpoint() {
 /// 1.451 (tol 0.095), √r at t = 0.6 1.471 (vs 1.345, tol 0.087), ω at t = 1.0 2.235 (tol
 /// 0.025); √r at t = 1.0 passes (2.268 vs 2.294), but only because its 4-seed tolerance grew
 /// (0.018 → 0.032) while |Δ| barely moved (0.027 → 0.026): not an improvement of the engine.
-/// Every sgd mean moved by less than its seed-to-seed spread (largest: ω at t = 0.6, +0.002);
-/// the tolerances, being 4-seed SDs, moved more. f32 rows give the same numbers to 5
+/// The 24 four-seed sgd means moved as chance predicts: at most 2.6 standard errors of the
+/// difference (c at t = 1.5: 1.0726 → 1.0761), 1 of 24 beyond 2; the largest absolute move
+/// is b at t = 1.0 (0.823 → 0.809, SD ≈ 0.05); the failing phase-1 means moved by ≤ 0.002.
+/// The tolerances, being 4-seed SDs, moved more. f32 rows give the same numbers to 5
 /// decimals.
 /// The sgd endpoint has the *higher* exact
 /// objective (R = 151.39 vs 150.96 at t = 0.6), and the gap shrinks with Adam's step size

@@ -14,7 +14,7 @@
 //! For each training point x1^i: draw the noise row x0 ([`Normals`], lane-parallel
 //! Box–Muller), then two passes over the d coordinates, both in L1/L2 cache:
 //! 1. x_t = α·x0 + β·x1 and, with y = c·x_t − x1 (the residual without its u-part), the
-//!    five dot products w·x_t, u·x_t, u·x1, y·x_t, y·y in [`ACC`] interleaved partial sums;
+//!    five dot products w·x_t, u·x_t, u·x1, y·x_t, y·y in `ACC` interleaved partial sums;
 //! 2. the gradient rows g_w += a_i·x_t, g_u += e_i·y, with the per-sample scalars a_i, e_i
 //!    from those dots.
 //!
@@ -24,13 +24,19 @@
 //! parameters stay in f64; [`Precision`] sets the type of the per-row work.
 //!
 //! # Vector code
-//! The loops are written for the auto-vectoriser (fixed lane counts, no branches). On x86-64
-//! the epoch loop is compiled twice, for the baseline (SSE2) and for AVX2, and the AVX2 copy
-//! runs when the processor has it. The summation order is fixed by [`ACC`] and
+//! The row loops are written for the auto-vectoriser (fixed lane counts, no branches). On
+//! x86-64 the two passes (and the normal draw) are compiled twice, for the baseline (SSE2)
+//! and for AVX2 + FMA, as separate functions (`Kernels`), and the AVX2 copy runs when the
+//! processor has it. The summation order is fixed by `ACC` and
 //! [`normal::LANES`](crate::rng::normal::LANES), not by the instruction set, and fused
 //! multiply–adds are explicit (`mul_add`, rounded once on every platform; in software on an
 //! x86-64 processor without FMA, slow but the same bits), so both copies give the same bits
 //! (a unit test checks it).
+//!
+//! # Cost
+//! Per (sample, dimension, step): one normal draw and about a dozen vector instructions;
+//! measured 1.5 ns (f32 rows) and 3.4 ns (f64 rows) of one core at d = 1000, of which the
+//! draw is about two thirds (README, "The reference sgd engine against PyTorch").
 
 use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
 use crate::denoiser::StepParams;
