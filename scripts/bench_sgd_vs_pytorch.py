@@ -21,6 +21,8 @@ What it does
   ns per (sample × dimension × time step) of each, and the ratios PyTorch / phaseflow f32.
   The load average is printed before and after; on a loaded machine only the CPU-time
   columns mean anything.
+* Takes about 25 minutes with the defaults on a 2-core machine (most of it PyTorch at the
+  paper's d = 5000, K = 80; float64 needs a few GB of memory there).
 """
 import argparse
 import json
@@ -121,9 +123,13 @@ def main():
     if not args.no_build:
         subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "sgd_epochs"],
                        cwd=ROOT, check=True)
-    torch_version = subprocess.run(
-        [args.python, "-c", "import torch; print(torch.__version__)"],
-        capture_output=True, text=True, check=True).stdout.strip()
+    probe = subprocess.run([args.python, "-c", "import torch; print(torch.__version__)"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        sys.exit(f"{args.python} cannot import torch; install it (CPU use needs no GPU):\n"
+                 "  python3 -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch\n"
+                 "then run this script with /tmp/torchenv/bin/python or pass --python.")
+    torch_version = probe.stdout.strip()
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:
