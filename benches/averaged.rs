@@ -56,6 +56,7 @@ fn converge(c: &mut Criterion) {
                 Sgd {
                     epochs: 100,
                     lr: 0.01,
+                    ..Sgd::default()
                 }
                 .train(&problem(s.as_ref(), &one, &data)),
             )

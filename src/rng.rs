@@ -9,6 +9,11 @@
 //! item (a time step, a chunk of generated samples, a replica) owns its stream
 //! and never shares it with another thread.
 //!
+//! The sgd engine's noise is drawn from [`normal::Normals`]: the stream of the same four
+//! coordinates run as 64 lanes (lane j = the stream advanced by j·2^128 steps with the
+//! generator's `jump`), each 64-bit word turned into a Box–Muller pair by branch-free
+//! arithmetic that the compiler vectorises.
+//!
 //! ```
 //! use phaseflow::rng::{stream, Purpose};
 //! use rand::Rng;
@@ -16,6 +21,8 @@
 //! let mut b = stream(7, 0, Purpose::Noise, 3);
 //! assert_eq!(a.random::<u64>(), b.random::<u64>());
 //! ```
+
+pub mod normal;
 
 use rand::SeedableRng;
 pub use rand_xoshiro::Xoshiro256PlusPlus as PortableRng;

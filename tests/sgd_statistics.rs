@@ -1,6 +1,7 @@
 //! A small statistical test of the reference sgd engine (issue 2): at d = 500, n = 256,
 //! K = 20 on the dilated schedule, the trained phase-2 c_k follow SPEC §5.1 and the
-//! generated p̂ follows p; each check has a negative control that must fail.
+//! generated p̂ follows p; each check has a negative control that must fail. Both row
+//! precisions of the engine (f64, the default, and f32) are held to the same tolerances.
 
 mod common;
 
@@ -10,14 +11,14 @@ use phaseflow::problem::ProblemSpec;
 use phaseflow::schedule::ScheduleSpec;
 use phaseflow::theory::Theory;
 use phaseflow::train::EngineConfig;
-use phaseflow::train::sgd::Sgd;
+use phaseflow::train::sgd::{Precision, Sgd};
 
 const D: usize = 500;
 const N: usize = 256;
 const K: usize = 20;
 const LR: f64 = 0.01;
 
-fn config(p: f64, sigma2: f64) -> TrainConfig {
+fn config(p: f64, sigma2: f64, precision: Precision) -> TrainConfig {
     TrainConfig {
         problem: ProblemSpec {
             schedule: ScheduleSpec::dilated(2.0),
@@ -33,6 +34,7 @@ fn config(p: f64, sigma2: f64) -> TrainConfig {
         engine: EngineConfig::Sgd(Sgd {
             epochs: 1000,
             lr: LR,
+            precision,
         }),
         seed: 11,
         n_gen: 8192,
@@ -49,8 +51,9 @@ fn bayes_c(v: &Validated, t: f64, sigma2: f64) -> f64 {
         .unwrap()
 }
 
-fn trained() -> (Validated, TrainOutput) {
-    let v = config(0.8, 1.0).validate().unwrap();
+/// Train replica 0 with the sgd engine in `precision`.
+fn trained(precision: Precision) -> (Validated, TrainOutput) {
+    let v = config(0.8, 1.0, precision).validate().unwrap();
     let out = v.run(0).unwrap();
     (v, out)
 }
@@ -83,7 +86,16 @@ fn p_hat_check(out: &TrainOutput, p: f64) -> (f64, f64, f64) {
 
 #[test]
 fn sgd_phase2_c_and_p_hat_against_theory() {
-    let (v, out) = trained();
+    check(Precision::F64);
+}
+
+#[test]
+fn sgd_f32_phase2_c_and_p_hat_against_theory() {
+    check(Precision::F32);
+}
+
+fn check(precision: Precision) {
+    let (v, out) = trained(precision);
     let err = max_c_error(&out, &v, 1.0);
     assert!(
         err <= C_TOL,
@@ -108,6 +120,6 @@ fn sgd_phase2_c_and_p_hat_against_theory() {
         "negative control (p = 0.65) passed: p̂ {p_hat:.4} vs {pred_wrong:.4}, tol {tol_w:.4}"
     );
     eprintln!(
-        "c: max err {err:.4} (tol {C_TOL}), wrong-σ² {wrong:.4}; p̂ {p_hat:.4} vs {pred:.4} ± {tol:.4}"
+        "{precision:?}: c: max err {err:.4} (tol {C_TOL}), wrong-σ² {wrong:.4}; p̂ {p_hat:.4} vs {pred:.4} ± {tol:.4}"
     );
 }

@@ -15,7 +15,7 @@ use phaseflow::problem::{ConfigError, MeanKind, Noise, ProblemSpec};
 use phaseflow::schedule::{AutoSpec, ScheduleSpec};
 use phaseflow::train::EngineConfig;
 use phaseflow::train::averaged::Averaged;
-use phaseflow::train::sgd::Sgd;
+use phaseflow::train::sgd::{Precision, Sgd};
 use std::path::PathBuf;
 
 /// Which flags were given on the command line (the others keep the base's values).
@@ -164,6 +164,10 @@ pub struct EngineArgs {
     /// Adam learning rate of the sgd engine.
     #[arg(long, default_value_t = sgd().lr, allow_negative_numbers = true)]
     pub lr: f64,
+    /// Floating-point type of the sgd engine's per-row work (noise, x_t, dot products,
+    /// gradient rows); parameters and Adam stay f64. f32 is ≈ 2× faster.
+    #[arg(long, value_enum, default_value_t = sgd().precision)]
+    pub precision: Precision,
     /// Gradient-norm tolerance of the averaged engine on R_k/n in (w/√d, b).
     #[arg(long, default_value_t = averaged().tol_grad, allow_negative_numbers = true)]
     pub tol_grad: f64,
@@ -207,11 +211,15 @@ impl EngineArgs {
                 if g.has("lr") {
                     s.lr = self.lr;
                 }
+                if g.has("precision") {
+                    s.precision = self.precision;
+                }
             }
             EngineConfig::Averaged(a) => {
                 let rule = "a knob of the sgd engine; add --engine sgd";
                 foreign(("epochs", "epochs"), rule)?;
                 foreign(("lr", "lr"), rule)?;
+                foreign(("precision", "precision"), rule)?;
                 if g.has("noise") {
                     a.noise = self.noise;
                 }
