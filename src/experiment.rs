@@ -19,7 +19,7 @@
 
 use crate::denoiser::Overlaps;
 use crate::error::Error;
-use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
+use crate::flow::{Endpoint, GeneratedStats, Generation, Integrator, Sampler, generate};
 use crate::mixture::Mixture;
 use crate::problem::{ProblemSpec, at_least_one};
 use crate::rng::{Purpose, stream};
@@ -30,8 +30,10 @@ use crate::train::{Engine, EngineConfig, Problem, StepRecord, TrainError, Traine
 use serde::{Deserialize, Serialize};
 
 /// Version of the `train --json` schema; bumped on any incompatible change (2: the engine's
-/// knobs moved into `config.engine`, the problem into `config.problem`).
-pub const TRAIN_SCHEMA_VERSION: u32 = 2;
+/// knobs moved into `config.engine`, the problem into `config.problem`; 3: the interpolant
+/// path `config.problem.path` beside the warp `config.problem.schedule`, and the sampler's
+/// `config.endpoint`).
+pub const TRAIN_SCHEMA_VERSION: u32 = 3;
 
 /// Everything one training run needs: the problem, the engine, the master seed and the
 /// generated samples. Every field has a default (the CPU-friendly reference settings), so
@@ -49,6 +51,8 @@ pub struct TrainConfig {
     pub n_gen: usize,
     /// Integrator for generation. Default Euler.
     pub integrator: Integrator,
+    /// Where generation stops: T_end (default) or the authors' last grid point.
+    pub endpoint: Endpoint,
     /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
     /// the averaged engine, the full one for sgd). Resolved in the output.
     pub sampler: Option<Sampler>,
@@ -62,6 +66,7 @@ impl Default for TrainConfig {
             seed: 0,
             n_gen: 4096,
             integrator: Integrator::Euler,
+            endpoint: Endpoint::End,
             sampler: None,
         }
     }
@@ -151,7 +156,9 @@ impl TrainConfig {
         let v = self.validate()?;
         let p = &v.config.problem;
         Ok(TheoryConfig {
+            path: p.path.clone(),
             schedule: p.schedule.clone(),
+            endpoint: self.endpoint,
             p: p.p,
             sigma2: p.sigma2,
             d: p.d,
@@ -255,7 +262,7 @@ impl Validated {
             sampler,
             s,
             den,
-            c.integrator,
+            (c.integrator, c.endpoint),
             mu,
             Generation {
                 n_gen: c.n_gen,

@@ -47,7 +47,11 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         let th = theory_for(&exp, 0.7, 0.6, 1.0)?;
         let th_other = theory_for(&exp_other, 0.7, 0.6, 1.0)?;
         let (mut own_err, mut other_err): (f64, f64) = (0.0, 0.0);
-        for s in agg.steps.iter().filter(|s| s.t > 1.0) {
+        let ph = th.phases().ok_or(Error::NoPrediction {
+            what: "the phases of the schedule (a phase-aware warp)",
+            d,
+        })?;
+        for s in agg.steps.iter().filter(|s| s.t > ph.split) {
             let (Some(a), Some(b)) = (
                 th.finite_n_at_d(s.t).and_then(|p| p.c),
                 th_other.finite_n_at_d(s.t).and_then(|p| p.c),

@@ -102,7 +102,17 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         b: (&exp_b, &ob, &thb),
     };
     let steps: Vec<(usize, f64)> = oa[0].steps.iter().map(|s| s.t).enumerate().collect();
-    let in_phase = |t: f64| if phase1 { t > 0.0 && t < 1.0 } else { t >= 1.0 };
+    let ph = tha.phases().ok_or(Error::NoPrediction {
+        what: "the phases of the schedule (a phase-aware warp)",
+        d,
+    })?;
+    let in_phase = |t: f64| {
+        if phase1 {
+            ph.in_phase1(t)
+        } else {
+            ph.in_phase2(t)
+        }
+    };
     let qs: &[&str] = if phase1 { &["omega", "m"] } else { &["c", "m"] };
     for &(i, t) in steps.iter().filter(|(_, t)| in_phase(*t)) {
         for q in qs {
@@ -110,7 +120,11 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         }
     }
     // Control: the other phase's quantity held to "does not move" must fail.
-    let mid = if phase1 { 1.5 } else { 0.5 };
+    let mid = if phase1 {
+        ph.phase2_at(0.5)
+    } else {
+        ph.phase1_at(0.5)
+    };
     let &(ci, ct) = steps
         .iter()
         .min_by(|a, b| (a.1 - mid).abs().total_cmp(&(b.1 - mid).abs()))

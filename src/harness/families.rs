@@ -8,7 +8,6 @@
 use super::check::{Allowance, CheckInput, Side, Source};
 use super::{Aggregate, Experiment, Family};
 use crate::error::Error;
-use crate::schedule::ScheduleSpec;
 use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::{FiniteN, Prediction, Theory};
@@ -31,11 +30,8 @@ pub(crate) fn theory_for(
     kappa_scale: f64,
 ) -> Result<Theory, Error> {
     let c = &exp.train.problem;
-    let spec = match c.schedule.kappa() {
-        Some(kappa) => ScheduleSpec::dilated(kappa * kappa_scale),
-        None => c.schedule.clone(),
-    };
-    let th = Theory::new(&spec, p, sigma2, c.d)?;
+    let spec = c.schedule.scale_kappa(kappa_scale);
+    let th = Theory::new(&c.path, &spec, p, sigma2, c.d)?;
     Ok(th.with_finite_n(FiniteN {
         n: c.n,
         lambda_u: c.lambda_u,
@@ -204,9 +200,9 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                 all.extend(b.out);
             }
             Family::WeightEstimates => {
-                if c.schedule.kappa().is_none() {
+                let Some(ph) = th.phases() else {
                     continue;
-                }
+                };
                 let mut b = Builder {
                     out: Vec::new(),
                     family: "weight_estimates",
@@ -216,7 +212,7 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                 let predict = |th: &Theory, phase1: bool| -> Option<f64> {
                     let v: Option<Vec<f64>> = ts
                         .iter()
-                        .filter(|&&t| super::in_weight_window(t, phase1))
+                        .filter(|&&t| super::in_weight_window(&ph, t, phase1))
                         .map(|&t| {
                             let pr = th.finite_n_at_d(t)?;
                             let s = th.schedule();
@@ -281,9 +277,9 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                 all.extend(b.out);
             }
             Family::Phase1Overlaps | Family::Phase2Overlaps => {
-                if c.schedule.kappa().is_none() {
+                let Some(ph) = th.phases() else {
                     continue;
-                }
+                };
                 let phase1 = *fam == Family::Phase1Overlaps;
                 let family = if phase1 {
                     "phase1_overlaps"
@@ -299,10 +295,20 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                     out: Vec::new(),
                     family,
                 };
-                let in_phase = |t: f64| if phase1 { t > 0.0 && t < 1.0 } else { t >= 1.0 };
+                let in_phase = |t: f64| {
+                    if phase1 {
+                        ph.in_phase1(t)
+                    } else {
+                        ph.in_phase2(t)
+                    }
+                };
                 let steps: Vec<_> = agg.steps.iter().filter(|s| in_phase(s.t)).collect();
                 // The negative control sits at the step closest to the middle of the phase.
-                let mid = if phase1 { 0.5 } else { 1.5 };
+                let mid = if phase1 {
+                    ph.phase1_at(0.5)
+                } else {
+                    ph.phase2_at(0.5)
+                };
                 let control_t = steps
                     .iter()
                     .map(|s| s.t)

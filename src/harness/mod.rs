@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput, Validated};
 use crate::io::IoError;
 use crate::problem::{ConfigError, Noise, ProblemSpec, in_range};
-use crate::schedule::ScheduleSpec;
+use crate::schedule::{Phases, ScheduleSpec};
 use crate::stats::Estimate;
 use crate::train::EngineConfig;
 use check::CheckResult;
@@ -43,12 +43,12 @@ pub enum Family {
     PHat,
     /// Generated within-mode orthogonal variance against exact Euler (§5.4).
     VarPerp,
-    /// Phase-1 overlaps ω, b, m against the finite-n theory (§5.3; dilated only).
+    /// Phase-1 overlaps ω, b, m against the finite-n theory (§5.3; schedules with phases).
     Phase1Overlaps,
-    /// Phase-2 overlaps c, m against the finite-n theory (§5.3; dilated only).
+    /// Phase-2 overlaps c, m against the finite-n theory (§5.3; schedules with phases).
     Phase2Overlaps,
     /// The estimates the weights carry, p̂_w (phase 1) and σ̂²_w (phase 2), against the
-    /// finite-n theory (§5.7; dilated only).
+    /// finite-n theory (§5.7; schedules with phases).
     WeightEstimates,
 }
 
@@ -290,36 +290,39 @@ pub struct Aggregate {
     pub var_perp: Option<Estimate>,
     /// Training sets' + fraction.
     pub train_plus_fraction: Estimate,
-    /// p̂_w averaged over phase-1 steps (0 < t < 1), dilated schedule only (SPEC §5.7).
+    /// p̂_w averaged over phase-1 steps (0 < t < split), schedules with phases only (SPEC
+    /// §5.7).
     pub p_hat_w: Option<Estimate>,
-    /// σ̂²_w averaged over mid-phase-2 steps ([`SIGMA2_W_WINDOW`]), dilated schedule only.
+    /// σ̂²_w averaged over mid-phase-2 steps ([`SIGMA2_W_PHASE2`]), schedules with phases only.
     pub sigma2_w: Option<Estimate>,
 }
 
-/// The phase-2 times t ∈ [1.2, 1.8] (τ' ∈ [0.2, 0.8]) over which σ̂²_w is averaged: away from
-/// t = 1, where the tanh is not yet saturated, and from t = 2, where c·β → 1 makes the
-/// inversion ill-conditioned.
-pub const SIGMA2_W_WINDOW: (f64, f64) = (1.2, 1.8);
+/// The fractions of phase 2 over which σ̂²_w is averaged, τ' ∈ [0.2, 0.8] (t ∈ [1.2, 1.8] on
+/// the dilated warps): away from the knee, where the tanh is not yet saturated, and from
+/// T_end, where c·β → 1 makes the inversion ill-conditioned.
+pub const SIGMA2_W_PHASE2: (f64, f64) = (0.2, 0.8);
 
-/// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average.
-pub(crate) fn in_weight_window(t: f64, phase1: bool) -> bool {
+/// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average of a schedule
+/// with phases `ph`.
+pub(crate) fn in_weight_window(ph: &Phases, t: f64, phase1: bool) -> bool {
     if phase1 {
-        t > 0.0 && t < 1.0
+        ph.in_phase1(t)
     } else {
-        t >= SIGMA2_W_WINDOW.0 - 1e-12 && t <= SIGMA2_W_WINDOW.1 + 1e-12
+        t >= ph.phase2_at(SIGMA2_W_PHASE2.0) - 1e-12 && t <= ph.phase2_at(SIGMA2_W_PHASE2.1) + 1e-12
     }
 }
 
 /// The per-replica average of a step quantity over a window; `None` if any is undefined.
 fn window_mean(
     o: &TrainOutput,
+    ph: &Phases,
     phase1: bool,
     f: impl Fn(&crate::experiment::StepOutput) -> Option<f64>,
 ) -> Option<f64> {
     let v: Option<Vec<f64>> = o
         .steps
         .iter()
-        .filter(|s| in_weight_window(s.t, phase1))
+        .filter(|s| in_weight_window(ph, s.t, phase1))
         .map(f)
         .collect();
     v.filter(|v| !v.is_empty())
@@ -357,15 +360,14 @@ impl Aggregate {
             .map(|o| o.generated.var_perp)
             .collect::<Option<Vec<f64>>>()
             .map(|v| Estimate::from_samples(&v, level));
-        let dilated = outs
+        let phases = outs
             .first()
-            .is_some_and(|o| o.config.problem.schedule.kappa().is_some());
+            .and_then(|o| o.config.problem.schedule().ok())
+            .and_then(|s| s.phases());
         let weights = |phase1: bool, f: &dyn Fn(&crate::experiment::StepOutput) -> Option<f64>| {
-            if !dilated {
-                return None;
-            }
+            let ph = phases.as_ref()?;
             outs.iter()
-                .map(|o| window_mean(o, phase1, f))
+                .map(|o| window_mean(o, ph, phase1, f))
                 .collect::<Option<Vec<f64>>>()
                 .map(|v| Estimate::from_samples(&v, level))
         };

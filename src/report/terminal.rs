@@ -82,7 +82,7 @@ pub fn train_table(out: &TrainOutput) -> String {
     let _ = writeln!(
         s,
         "phaseflow train: {}, n={}, K={}, engine {}, noise {:?}, seed {}",
-        mixture_line(&p.schedule.label(), p.p, p.sigma2, p.d),
+        mixture_line(&p.schedule.label_on(&p.path), p.p, p.sigma2, p.d),
         p.n,
         p.steps,
         c.engine.title(),
@@ -142,7 +142,7 @@ pub fn theory_table(r: &TheoryReport) -> String {
     let _ = writeln!(
         s,
         "phaseflow theory: {}, K={}{fin}  (— = diverges / not predicted)",
-        mixture_line(&c.schedule.label(), c.p, c.sigma2, c.d),
+        mixture_line(&c.schedule.label_on(&c.path), c.p, c.sigma2, c.d),
         c.steps
     );
     let keys: [fn(&Prediction) -> Option<f64>; 5] =
@@ -223,7 +223,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
     let c = &out.config;
     let p = &c.train.problem;
     let w = &out.window;
-    let sched = p.schedule.build(p.d).ok();
+    let sched = p.schedule().ok();
     let sd = (p.d as f64).sqrt();
     let tau_sd = |t: f64| sched.as_ref().map_or(f64::NAN, |sc| sc.tau(t) * sd);
     let _ = writeln!(
@@ -232,7 +232,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
         c.profile,
         c.denoiser,
         mixture_line(
-            &format!("{} schedule", p.schedule.name()),
+            &format!("{} schedule", p.schedule.name_on(&p.path)),
             p.p,
             p.sigma2,
             p.d
@@ -388,7 +388,10 @@ pub fn sweep_table(r: &SweepReport) -> String {
         s,
         "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
         r.config.base.name,
-        r.config.base.train.problem.schedule.name(),
+        {
+            let p = &r.config.base.train.problem;
+            p.schedule.name_on(&p.path)
+        },
         r.config.base.replicas
     );
     let names: Vec<&str> = r.cells[0].errors.iter().map(|(k, _)| k.as_str()).collect();

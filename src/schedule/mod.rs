@@ -404,6 +404,23 @@ impl ScheduleSpec {
             None => self.name().to_string(),
         }
     }
+    /// [`ScheduleSpec::name`] on `path`: the bare name on the linear path, `ve ∘ dilated_end`
+    /// on another.
+    pub fn name_on(&self, path: &PathSpec) -> String {
+        if path.is_linear() {
+            self.name().to_string()
+        } else {
+            format!("{} ∘ {}", path.name(), self.name())
+        }
+    }
+    /// [`ScheduleSpec::label`] on `path`, as [`ScheduleSpec::name_on`].
+    pub fn label_on(&self, path: &PathSpec) -> String {
+        if path.is_linear() {
+            self.label()
+        } else {
+            format!("{} ∘ {}", path.name(), self.label())
+        }
+    }
     /// The warp on the linear path (α = 1 − τ, β = τ).
     ///
     /// # Errors

@@ -26,7 +26,18 @@
 //! For fixed (w, b), R_k is quadratic in (c, u) with u-Hessian a multiple of the identity,
 //! so (c, u) are eliminated in closed form ([`objective`]) and L-BFGS (argmin, More–Thuente
 //! line search, memory [`LBFGS_MEMORY`]) runs on the reduced objective in (ŵ, b) with
-//! ŵ = w/√d (so that |ŵ|² is the overlap r). Per-sample scaling: the solver minimises R_k/n.
+//! ŵ = w/√d (so that |ŵ|² is the overlap r), times the path's noise scale s₀ = α(0) (1, or
+//! √d on the ve path, where the Bayes ω = √d·β/v is of order 1/√d and the pre-activation
+//! noise α|ŵ| of order 1: θ = s₀·ŵ is of order 1 on every path). Per-sample scaling: the
+//! solver minimises R_k/n.
+//!
+//! # The ve path
+//! |x_t|² ~ d² there, but the objective stays well scaled in these variables: the largest
+//! term, n·α²d ~ n·d², multiplies c², whose optimum βσ²/v is of order 1/d, and the (c, u)
+//! elimination has no cancellation beyond O(d·n) against n·d². Without the s₀ rescaling the
+//! gradient in ŵ is √d times larger and L-BFGS stalled at its floor on some steps (measured:
+//! d = 10⁴, n = 256, K = 20, 2 of 20 steps at the 2000-iteration cap, 96 s; with it, see
+//! the README's performance section).
 //!
 //! # Convergence
 //! A step converges when the Euclidean norm of ∇_{(ŵ,b)} R_k/n is ≤ [`Averaged::tol_grad`]
@@ -63,7 +74,7 @@ use serde::{Deserialize, Serialize};
 use span::{Span, dot};
 use std::cell::RefCell;
 
-/// Default gradient-norm tolerance on R_k/n in (ŵ, b).
+/// Default gradient-norm tolerance on R_k/n in (s₀·ŵ, b).
 /// Measured (d = 500, n = 128, K = 20, λ = 0.01): the overlaps at 1e-7 agree with a
 /// best-effort 1e-9 solve to 1.4e-4 (max over the six overlaps and t > 0), far below the
 /// statistical tolerances of the checks; at 1e-9, 6 of 20 steps stall at the floating-point
@@ -83,7 +94,8 @@ pub use crate::problem::Noise;
 pub struct Averaged {
     /// Noise convention. Default fresh.
     pub noise: Noise,
-    /// Gradient-norm tolerance on R_k/n in (ŵ = w/√d, b). Default [`TOL_GRAD`].
+    /// Gradient-norm tolerance on R_k/n in (s₀·ŵ, b), ŵ = w/√d, s₀ = α(0) the path's noise
+    /// scale (module doc). Default [`TOL_GRAD`].
     /// Smaller: more precise overlaps, more iterations.
     pub tol_grad: f64,
     /// L-BFGS iterations per grid time before giving up. Default [`MAX_ITERS`].
@@ -107,7 +119,8 @@ type Cached = (Vec<f64>, f64, Vec<f64>);
 /// for cost and gradient separately at the same point) and the best point kept.
 struct Reduced<'a> {
     obj: &'a StepObjective,
-    sqrt_d: f64,
+    /// w = θ_w·√d/s₀.
+    w_per_theta: f64,
     inv_n: f64,
     cache: RefCell<Option<Cached>>,
     best: RefCell<Option<(f64, Vec<f64>)>>,
@@ -124,13 +137,13 @@ impl Reduced<'_> {
         }
         self.evals.set(self.evals.get() + 1);
         let r = theta.len() - 1;
-        let w: Vec<f64> = theta[..r].iter().map(|v| v * self.sqrt_d).collect();
+        let w: Vec<f64> = theta[..r].iter().map(|v| v * self.w_per_theta).collect();
         let red = self.obj.reduced(&w, theta[r]);
         let value = red.value * self.inv_n;
         let mut g: Vec<f64> = red
             .grad_w
             .iter()
-            .map(|v| v * self.sqrt_d * self.inv_n)
+            .map(|v| v * self.w_per_theta * self.inv_n)
             .collect();
         g.push(red.grad_b * self.inv_n);
         if value.is_finite() && self.best.borrow().as_ref().is_none_or(|(b, _)| value < *b) {
@@ -173,7 +186,7 @@ pub struct Solution {
     pub u: Vec<f64>,
     /// R_k at the solution.
     pub loss: f64,
-    /// Final gradient norm of R_k/n in (ŵ, b).
+    /// Final gradient norm of R_k/n in (s₀·ŵ, b).
     pub grad_norm: f64,
     /// L-BFGS iterations used (all restarts).
     pub iterations: u64,
@@ -182,12 +195,17 @@ pub struct Solution {
 }
 
 impl Averaged {
-    /// Minimise the reduced objective from θ₀ = (ŵ₀, b₀).
+    /// Minimise the reduced objective from θ₀ = (ŵ₀, b₀) (noise scale s₀ = 1).
     pub fn solve(&self, obj: &StepObjective, theta0: Vec<f64>) -> Solution {
+        self.solve_scaled(obj, theta0, 1.0)
+    }
+
+    /// Minimise the reduced objective in θ = (s₀·ŵ, b) from θ₀ (module doc).
+    pub fn solve_scaled(&self, obj: &StepObjective, theta0: Vec<f64>, s0: f64) -> Solution {
         let d = obj.scalars().d;
         let prob = Reduced {
             obj,
-            sqrt_d: d.sqrt(),
+            w_per_theta: d.sqrt() / s0,
             inv_n: 1.0 / obj.n() as f64,
             cache: RefCell::new(None),
             best: RefCell::new(None),
@@ -229,7 +247,7 @@ impl Averaged {
             }
         }
         let r = theta.len() - 1;
-        let w: Vec<f64> = theta[..r].iter().map(|v| v * prob.sqrt_d).collect();
+        let w: Vec<f64> = theta[..r].iter().map(|v| v * prob.w_per_theta).collect();
         let red = obj.reduced(&w, theta[r]);
         Solution {
             loss: red.value,
@@ -245,21 +263,26 @@ impl Averaged {
 
     /// w = 0 (with b = 0) is a stationary point of every R_k by the sign symmetry, so a
     /// solver can end there although it is a saddle (observed in phase 2 from a poor start).
-    /// If the solution has collapsed (|ŵ| < 1e-6), probe ŵ = 0.5·dir: if that is lower,
+    /// If the solution has collapsed (s₀|ŵ| < 1e-6), probe s₀ŵ = 0.5·dir: if that is lower,
     /// solve again from it and keep the better result. At β = 0 (t = 0) w carries only
     /// noise, w = 0 is the true minimiser and the probe is rejected.
-    fn escape_symmetric_saddle(&self, obj: &StepObjective, dir: &[f64], sol: Solution) -> Solution {
-        let sqrt_d = obj.scalars().d.sqrt();
-        if dot(&sol.w, &sol.w).sqrt() / sqrt_d >= 1e-6 {
+    fn escape_symmetric_saddle(
+        &self,
+        obj: &StepObjective,
+        (dir, s0): (&[f64], f64),
+        sol: Solution,
+    ) -> Solution {
+        let w_per_theta = obj.scalars().d.sqrt() / s0;
+        if dot(&sol.w, &sol.w).sqrt() / w_per_theta >= 1e-6 {
             return sol;
         }
         let mut theta: Vec<f64> = dir.iter().map(|x| 0.5 * x).collect();
         theta.push(sol.b);
-        let w: Vec<f64> = theta[..dir.len()].iter().map(|x| x * sqrt_d).collect();
+        let w: Vec<f64> = theta[..dir.len()].iter().map(|x| x * w_per_theta).collect();
         if obj.reduced(&w, sol.b).value >= sol.loss {
             return sol;
         }
-        let again = self.solve(obj, theta);
+        let again = self.solve_scaled(obj, theta, s0);
         if again.loss < sol.loss {
             Solution {
                 iterations: sol.iterations + again.iterations,
@@ -356,6 +379,7 @@ impl Engine for Averaged {
             Noise::Fixed => &z_fixed,
         };
         let (dir, sigma2_hat) = Self::initial_direction(pb, &span, n);
+        let s0 = pb.schedule.noise_scale();
         let sols: Vec<Solution> = (0..pb.grid.len())
             .into_par_iter()
             .map(|k| {
@@ -365,12 +389,13 @@ impl Engine for Averaged {
                 // Bayes ω, capped so that the signal part of the pre-activation, ≈ β√d·ω,
                 // starts at most at 4: the uncapped Bayes |w| ~ dβ/v costs a ridge λ_w·r of
                 // order d in phase 2, and from there L-BFGS collapses onto the saddle w = 0.
+                // In solver units θ = s₀·ŵ (s₀ = 1 off the ve path: the products are exact).
                 let bsd = sc.beta * sc.d.sqrt();
-                let omega = (bsd / v).min(4.0 / bsd.max(1e-300)).max(0.1);
+                let omega = (s0 * bsd / v).min(s0 * 4.0 / bsd.max(1e-300)).max(0.1);
                 let mut theta0: Vec<f64> = dir.iter().map(|x| x * omega).collect();
                 theta0.push(0.0);
-                let sol = self.solve(&obj, theta0);
-                self.escape_symmetric_saddle(&obj, &dir, sol)
+                let sol = self.solve_scaled(&obj, theta0, s0);
+                self.escape_symmetric_saddle(&obj, (&dir, s0), sol)
             })
             .collect();
         let mut per_step = Vec::with_capacity(sols.len());
