@@ -490,7 +490,7 @@ mod tests {
         theta0.push(0.0);
         let plain = eng.solve(&obj, theta0);
         let collapsed = dot(&plain.w, &plain.w).sqrt() / (d as f64).sqrt() < 1e-6;
-        let fixed = eng.escape_symmetric_saddle(&obj, &dir, plain.clone());
+        let fixed = eng.escape_symmetric_saddle(&obj, (&dir, 1.0), plain.clone());
         assert!(
             collapsed,
             "the regression start no longer collapses: update the test"
