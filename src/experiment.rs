@@ -17,6 +17,7 @@
 //! println!("p̂ = {}", out.generated.p_hat);
 //! ```
 
+use crate::budget::Cost;
 use crate::denoiser::Overlaps;
 use crate::error::Error;
 use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
@@ -26,7 +27,7 @@ use crate::rng::{Purpose, stream};
 use crate::schedule::Schedule;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::{TheoryConfig, TheoryReport};
-use crate::train::{Engine, EngineConfig, Problem, StepRecord, TrainError, Trained};
+use crate::train::{Engine, EngineConfig, Problem, Shape, StepRecord, TrainError, Trained};
 use serde::{Deserialize, Serialize};
 
 /// Version of the `train --json` schema; bumped on any incompatible change (2: the engine's
@@ -124,9 +125,8 @@ impl TrainConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
     pub fn validate(&self) -> Result<Validated, Error> {
-        self.problem.check()?;
-        self.engine.check()?;
-        at_least_one("gen", self.n_gen)?;
+        self.check()?;
+        self.cost(1).check()?;
         let problem = crate::phase::resolve(&self.problem)?;
         let schedule = problem.schedule()?;
         let mixture = problem.mixture(self.seed)?;
@@ -142,14 +142,77 @@ impl TrainConfig {
         })
     }
 
-    /// The theory document of this configuration (`phaseflow theory`): its resolved
-    /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
+    /// Check every field without allocating anything of the configuration's size.
     ///
     /// # Errors
-    /// As [`TrainConfig::validate`].
+    /// [`Error::Config`] naming the first bad field.
+    pub fn check(&self) -> Result<(), Error> {
+        self.problem.check()?;
+        self.engine.check()?;
+        at_least_one("gen", self.n_gen)?;
+        Ok(())
+    }
+
+    /// The memory `replicas_at_once` replicas of this configuration need at once
+    /// ([`crate::budget`]): the mean and the data, the engine's buffers, the generated
+    /// samples' sums, the outputs.
+    pub fn cost(&self, replicas_at_once: usize) -> Cost {
+        let p = &self.problem;
+        let threads = rayon::current_num_threads().max(1);
+        let shape = Shape {
+            n: p.n,
+            d: p.d,
+            steps: p.steps,
+            concurrent_steps: threads.min(p.steps).max(1),
+        };
+        let (n, d, k) = (p.n as f64, p.d as f64, p.steps as f64);
+        let n_gen = ("gen", self.n_gen as f64, 4096.0);
+        let mut one = Cost::default();
+        one.add(
+            "mixture mean and training data, (n + 1)·d·8 B",
+            (n + 1.0) * d * 8.0,
+            &[shape.n(), shape.d()],
+        );
+        one.add_scaled(&self.engine.memory(&shape), 1.0);
+        let chunks = (self.n_gen as f64 / crate::flow::GEN_CHUNK as f64).ceil();
+        match self.sampler.unwrap_or(self.engine.default_sampler()) {
+            Sampler::Full => one.add(
+                "generated samples: two mode sums of d per chunk of 256 samples, 2d·8 B each, and 4d·8 B of scratch per thread",
+                chunks * 2.0 * d * 8.0 + threads as f64 * 4.0 * d * 8.0,
+                &[n_gen, shape.d()],
+            ),
+            Sampler::Span => {
+                let r = 2.0 * k + 1.0;
+                one.add(
+                    "span sampler: the 2K + 1 vectors, (2K + 1)·d·8 B, and their Gram matrix",
+                    r * d * 8.0 + 2.0 * r * r * 8.0,
+                    &[shape.steps(), shape.d()],
+                );
+                one.add(
+                    "generated samples: two mode sums of 2K + 2 per chunk of 256 samples",
+                    chunks * 2.0 * (r + 1.0) * 8.0,
+                    &[n_gen, shape.steps()],
+                );
+            }
+        }
+        one.add("per-step output, K·256 B", k * 256.0, &[shape.steps()]);
+        let mut c = Cost::default();
+        c.add_scaled(&one, replicas_at_once as f64);
+        c
+    }
+
+    /// The theory document of this configuration (`phaseflow theory`): its resolved
+    /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
+    /// Nothing of size d is allocated (the theory is closed-form in d); its own cost is
+    /// checked ([`TheoryConfig::cost`]).
+    ///
+    /// # Errors
+    /// As [`TrainConfig::check`], the theory's cost above the limits, or the `auto` pilot's
+    /// error.
     pub fn theory_config(&self, finite_n: bool) -> Result<TheoryConfig, Error> {
-        let v = self.validate()?;
-        let p = &v.config.problem;
+        self.check()?;
+        let p = crate::phase::resolve(&self.problem)?;
+        let p = &p;
         Ok(TheoryConfig {
             schedule: p.schedule.clone(),
             p: p.p,
@@ -179,7 +242,31 @@ pub fn run(config: &TrainConfig) -> Result<TrainOutput, Error> {
 /// # Errors
 /// Bad input, naming the field.
 pub fn theory(config: &TrainConfig, finite_n: bool) -> Result<TheoryReport, Error> {
-    Ok(config.theory_config(finite_n)?.compute()?)
+    let tc = config.theory_config(finite_n)?;
+    theory_cost(&tc).check()?;
+    if let (Some(n), Some(_)) = (tc.n, tc.schedule.kappa()) {
+        crate::budget::check_theory_time(n, tc.p, phase1_times(tc.steps))?;
+    }
+    Ok(tc.compute()?)
+}
+
+/// The grid times 0 < t < 1 of the dilated schedule's K-point grid t_k = 2k/K, k < K: the
+/// binomial averages of the finite-n theory (t = 0 has no signal and costs nothing).
+pub(crate) fn phase1_times(steps: usize) -> usize {
+    steps.div_ceil(2).saturating_sub(1)
+}
+
+/// The memory of a theory document: per grid time its predictions, their JSON tree and
+/// text (≈ 4 KiB, measured from `fixtures/theory/`: 0.9 KiB of text per step, the tree
+/// several times that).
+fn theory_cost(tc: &TheoryConfig) -> Cost {
+    let mut c = Cost::default();
+    c.add(
+        "theory document, K × 4 KiB (predictions, JSON tree and text)",
+        tc.steps as f64 * 4096.0,
+        &[("steps", tc.steps as f64, 40.0)],
+    );
+    c
 }
 
 impl Validated {

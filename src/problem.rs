@@ -105,6 +105,26 @@ pub enum ConfigError {
         /// The known names, comma-separated.
         known: String,
     },
+    /// A configuration whose estimated memory or work exceeds the limit
+    /// ([`crate::budget`]).
+    #[error("{field}: needs {estimate}, above the limit of {limit}")]
+    TooLarge {
+        /// The flag of the quantity that makes it large.
+        field: &'static str,
+        /// The estimate, with its largest term.
+        estimate: String,
+        /// The limit, where it comes from and how to raise it.
+        limit: String,
+    },
+    /// A value that breaks a rule stated in the message (repeated values, a family that
+    /// does not apply, a shard count above the replicas, …).
+    #[error("{field}: {rule}")]
+    Invalid {
+        /// The flag.
+        field: &'static str,
+        /// The rule and the value given.
+        rule: String,
+    },
     /// A flag that needs another one.
     #[error("{field}: needs {needs}")]
     Needs {

@@ -24,6 +24,15 @@ pub struct Cli {
     /// What to do (default: `reproduce`, quick tier).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Memory limit of the size checks made before any work, e.g. 4G, 512M or bytes
+    /// (default: the physical memory, capped by `ulimit -v`). A configuration estimated
+    /// above it exits 2 naming the field.
+    #[arg(long, global = true, value_parser = phaseflow::budget::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Cap on the estimated seconds of the finite-n theory's binomial averages over n₊,
+    /// checked before any work (default 300).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_theory_seconds: Option<u64>,
 }
 
 /// Subcommands.
@@ -99,6 +108,8 @@ pub fn run() -> Result<i32, Error> {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let sub: &ArgMatches = matches.subcommand().map_or(&matches, |(_, m)| m);
     let given = args::Given(sub);
+    phaseflow::budget::set_max_memory(cli.max_memory);
+    phaseflow::budget::set_max_theory_seconds(cli.max_theory_seconds);
     match cli.command {
         None => reproduce::run(&reproduce::ReproduceArgs::default(), &given),
         Some(Command::Demo(a)) => demo::run(&a),

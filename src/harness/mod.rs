@@ -203,7 +203,87 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
+        self.check_families()?;
+        self.train.check()?;
+        self.cost().check()?;
+        let p = &self.train.problem;
+        let finite_n_phase1 = self
+            .families
+            .iter()
+            .any(|f| matches!(f, Family::Phase1Overlaps | Family::WeightEstimates));
+        if p.schedule.kappa().is_some() && finite_n_phase1 {
+            crate::budget::check_theory_time(p.n, p.p, crate::experiment::phase1_times(p.steps))?;
+        }
         self.train.validate()
+    }
+
+    /// At least one family, none twice, and at least one that applies to the schedule and
+    /// d: an experiment without checks would pass with `0/0`, and a repeated family would
+    /// repeat its checks and inflate the Holm correction.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming `families`.
+    pub fn check_families(&self) -> Result<(), ConfigError> {
+        let name = |f: &Family| {
+            serde_json::to_value(f)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        if self.families.is_empty() {
+            return Err(ConfigError::TooFew {
+                field: "families",
+                min: 1,
+                why: " (an experiment without checks can neither pass nor fail)",
+                got: 0,
+            });
+        }
+        for (i, f) in self.families.iter().enumerate() {
+            if self.families[..i].contains(f) {
+                return Err(ConfigError::Invalid {
+                    field: "families",
+                    rule: format!(
+                        "'{}' is listed twice (its checks would count twice in the Holm correction)",
+                        name(f)
+                    ),
+                });
+            }
+        }
+        let p = &self.train.problem;
+        // An `auto` schedule resolves to piecewise knots, not the dilated schedule.
+        let dilated = p.schedule.kappa().is_some();
+        let applies = |f: &Family| match f {
+            Family::PHat => true,
+            Family::VarPerp => p.d > 1,
+            Family::Phase1Overlaps | Family::Phase2Overlaps | Family::WeightEstimates => dilated,
+        };
+        if !self.families.iter().any(applies) {
+            let list: Vec<String> = self.families.iter().map(name).collect();
+            return Err(ConfigError::Invalid {
+                field: "families",
+                rule: format!(
+                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need the dilated schedule, var_perp needs d > 1); add p_hat",
+                    list.join(", "),
+                    p.schedule.name(),
+                    p.d
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The memory of a run ([`crate::budget`]): the replicas trained at once and every
+    /// replica's output kept for the aggregate.
+    pub fn cost(&self) -> crate::budget::Cost {
+        let at_once = self.replicas.min(rayon::current_num_threads().max(1));
+        let mut c = self.train.cost(at_once);
+        let k = self.train.problem.steps as f64;
+        c.add(
+            "replica outputs kept for the aggregate, R·(K·256 B + 1 KiB)",
+            self.replicas as f64 * (k * 256.0 + 1024.0),
+            &[("replicas", self.replicas as f64, 16.0), ("steps", k, 40.0)],
+        );
+        c
     }
 
     /// The experiment with an `auto` schedule resolved into its knots (the form theory and
@@ -444,6 +524,15 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
     let checks = check::evaluate(&inputs, exp.alpha);
     let summary = Summary::of(&checks);
+    if summary.checks == 0 {
+        // check_families rules out every case we know of; a theory without a value for
+        // every requested check must not pass with 0/0 either.
+        return Err(ConfigError::Invalid {
+            field: "families",
+            rule: "no check could be evaluated for this configuration (no theory value)".into(),
+        }
+        .into());
+    }
     Ok(RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
         crate_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -15,7 +15,7 @@ pub mod averaged;
 mod config;
 pub mod sgd;
 
-pub use config::{EngineConfig, EngineSpec};
+pub use config::{EngineConfig, EngineSpec, Shape};
 
 use crate::denoiser::{Denoiser, StepParams};
 use crate::mixture::Dataset;

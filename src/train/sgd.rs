@@ -506,6 +506,30 @@ impl super::EngineSpec for Sgd {
     fn optimisation_budget(&self) -> f64 {
         2.0 * self.lr
     }
+    /// Per grid time trained at once: the data copied to the row type (n·d), five rows
+    /// (u, w, their gradients, x_t) and the f64 parameters, gradient and Adam moments
+    /// (4·(2d + 2)); plus the K trained parameter sets.
+    fn memory(&self, shape: &super::Shape) -> crate::budget::Cost {
+        let row = match self.precision {
+            Precision::F64 => 8.0,
+            Precision::F32 => 4.0,
+        };
+        let (n, d) = (shape.n as f64, shape.d as f64);
+        let at_once = shape.concurrent_steps as f64;
+        let mut c = crate::budget::Cost::default();
+        c.add(
+            "sgd rows: the data per grid time trained at once, n·d",
+            at_once * n * d * row,
+            &[shape.n(), shape.d()],
+        );
+        c.add(
+            "sgd scratch per grid time trained at once, 5d rows + 4·(2d + 2) f64",
+            at_once * (5.0 * d * row + 4.0 * (2.0 * d + 2.0) * 8.0),
+            &[shape.d()],
+        );
+        shape.parameters(&mut c);
+        c
+    }
 }
 
 #[cfg(test)]
