@@ -92,6 +92,38 @@ pub enum ShardError {
         /// The version this build reads.
         expected: u32,
     },
+    /// A shard written by another version of phaseflow (its numbers may differ).
+    #[error("{}: written by phaseflow {found}, this is {expected}; rerun the shard with this version", path.display())]
+    Version {
+        /// The shard file.
+        path: PathBuf,
+        /// The version that wrote it.
+        found: String,
+        /// This version.
+        expected: String,
+    },
+    /// A file whose name is not the one its content says.
+    #[error("{}: holds shard {index}/{count}, whose file is {expected}; renamed or copied by hand?", path.display())]
+    Name {
+        /// The shard file.
+        path: PathBuf,
+        /// The index it holds.
+        index: usize,
+        /// The count it holds.
+        count: usize,
+        /// The name that content has.
+        expected: String,
+    },
+    /// A field of a shard file that breaks its rule.
+    #[error("{}: {field}: {rule}", path.display())]
+    Field {
+        /// The shard file.
+        path: PathBuf,
+        /// The field, as a JSON path.
+        field: String,
+        /// The rule and the value found.
+        rule: String,
+    },
     /// A shard of another experiment or another shard count.
     #[error("{}: experiment or shard count differs from {}", path.display(), first.display())]
     Mismatch {

@@ -77,12 +77,44 @@ pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), Err
     write_atomic(path, s.as_bytes())
 }
 
-/// Read a whole file to a string.
+/// The most any input file is read: 256 MiB. Experiment files are a few hundred bytes, the
+/// digits data 0.5 MiB, a paper-size shard about 1 MiB; a larger file (or `/dev/zero`) is
+/// refused before it fills the memory.
+pub const MAX_READ: u64 = 256 << 20;
+
+/// Read a whole file to a string, at most [`MAX_READ`] bytes.
+///
+/// # Errors
+/// [`IoError`] naming the file: unreadable, larger than [`MAX_READ`], or not UTF-8.
+pub fn read_to_string(path: &Path) -> Result<String, Error> {
+    read_to_string_max(path, MAX_READ)
+}
+
+/// Read a whole file to a string, refusing one longer than `max` bytes (without reading
+/// more than `max + 1` of them).
 ///
 /// # Errors
 /// [`IoError`] naming the file.
-pub fn read_to_string(path: &Path) -> Result<String, Error> {
-    fs::read_to_string(path).map_err(io_err(path))
+pub fn read_to_string_max(path: &Path, max: u64) -> Result<String, Error> {
+    use std::io::Read;
+    let f = fs::File::open(path).map_err(io_err(path))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(io_err(path))?;
+    if buf.len() as u64 > max {
+        return Err(IoError::Parse {
+            path: path.to_path_buf(),
+            message: format!(
+                "larger than {} MiB, the most read from an input file; is it the right file?",
+                max >> 20
+            ),
+        });
+    }
+    String::from_utf8(buf).map_err(|e| IoError::Parse {
+        path: path.to_path_buf(),
+        message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+    })
 }
 
 /// Read and parse a JSON file; a parse failure is an input error naming the file.

@@ -167,7 +167,9 @@ impl Experiment {
     /// [`Error::File`] naming the file (unreadable, unknown extension, parse error, unknown
     /// field).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = crate::io::read_to_string(path)?;
+        // An experiment file is a few hundred bytes; 16 MiB is generous and keeps
+        // `/dev/zero` from filling the memory.
+        let text = crate::io::read_to_string_max(path, 16 << 20)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let parsed: Result<Self, String> = match ext {
             "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
