@@ -123,9 +123,63 @@ pub fn read_to_string_max(path: &Path, max: u64) -> Result<String, Error> {
 /// [`IoError::File`] or [`IoError::Parse`] naming the file.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Error> {
     let s = read_to_string(path)?;
-    serde_json::from_str(&s).map_err(|e| IoError::Parse {
+    parse_json(&s).map_err(|message| IoError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
+    })
+}
+
+/// `path: message`, or the message alone at the top level. Inside an internally tagged
+/// object (`{"kind": …}`) the path ends at that object; the message names the field.
+fn with_path(path: &serde_path_to_error::Path, message: String) -> String {
+    let mut p = path.to_string();
+    if p == "." {
+        p.clear();
+    }
+    // An unknown field inside a tagged object: the path stops at the object, so add the
+    // field (`train.problem.schedule.kappa`).
+    if let Some(name) = message
+        .split("unknown field `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+    {
+        if !p.ends_with(name) {
+            p = if p.is_empty() {
+                name.to_string()
+            } else {
+                format!("{p}.{name}")
+            };
+        }
+    }
+    if p.is_empty() {
+        message
+    } else {
+        format!("{p}: {message}")
+    }
+}
+
+/// Parse JSON; the error names the path of the bad field, the rule, line and column.
+///
+/// # Errors
+/// The message.
+pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| with_path(e.path(), e.inner().to_string()))?;
+    // Trailing content after the document is an error too, as in serde_json::from_str.
+    de.end().map_err(|e| e.to_string())?;
+    Ok(v)
+}
+
+/// Parse TOML; the error names the path of the bad field and the rule (on one line).
+///
+/// # Errors
+/// The message.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let de = toml::Deserializer::new(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let m = e.inner().to_string().replace('\n', " ");
+        with_path(e.path(), m.split_whitespace().collect::<Vec<_>>().join(" "))
     })
 }
 

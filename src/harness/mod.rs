@@ -172,8 +172,8 @@ impl Experiment {
         let text = crate::io::read_to_string_max(path, 16 << 20)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let parsed: Result<Self, String> = match ext {
-            "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
-            "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
+            "json" => crate::io::parse_json(&text),
+            "toml" => crate::io::parse_toml(&text),
             _ => Err("expected a .json or .toml file".into()),
         };
         parsed.map_err(|e| {
