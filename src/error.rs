@@ -34,6 +34,10 @@ pub enum Error {
     /// A file that could not be read, written or parsed (each names the file).
     #[error(transparent)]
     File(#[from] crate::io::IoError),
+    /// The result was computed and printed on stdout, but a file of the output folder could
+    /// not be written.
+    #[error("{0}; the result was printed above in full, but the output folder is incomplete")]
+    NotWritten(Box<Error>),
     /// The theory gives no value where a check needs one.
     #[error("theory: no {what} at d = {d}")]
     NoPrediction {

@@ -29,6 +29,16 @@ pub enum IoError {
     /// A value that could not be serialised as JSON.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// An output folder another running phaseflow is writing.
+    #[error("{}: being written by phaseflow process {pid} (lock {}); wait for it, choose another --out, or remove the lock if that process is gone", dir.display(), lock.display())]
+    Locked {
+        /// The folder.
+        dir: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The process holding it.
+        pid: u32,
+    },
 }
 
 type Error = IoError;
@@ -38,6 +48,141 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Files this process created and has not finished: temporaries of [`write_atomic`] and
+/// the locks of [`DirLock`]. [`remove_pending`] deletes them (the binary calls it on SIGINT
+/// and SIGTERM), so an interrupted run leaves no `.NAME.tmp-PID` file and no stale lock.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending(path: &Path, add: bool) {
+    let mut v = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if add {
+        v.push(path.to_path_buf());
+    } else if let Some(i) = v.iter().position(|p| p == path) {
+        v.swap_remove(i);
+    }
+}
+
+/// Delete every temporary file and lock this process has not finished (on a signal).
+pub fn remove_pending() {
+    let v = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    for p in v.iter() {
+        let _ = fs::remove_file(p);
+    }
+}
+
+/// Create the output folder if needed and check that files can be written into it (a probe
+/// file is written, synced and removed), before any work: a read-only, full or mistyped
+/// `--out` fails at once instead of after the computation.
+///
+/// # Errors
+/// [`IoError::File`] naming the folder (or the file in its way).
+pub fn prepare_dir(dir: &Path) -> Result<(), Error> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(IoError::File {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "exists and is not a folder; --out names the folder for the report files",
+            ),
+        });
+    }
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let probe = dir.join(format!(".phaseflow-probe-{}", std::process::id()));
+    pending(&probe, true);
+    let r = (|| {
+        let mut f = fs::File::create(&probe)?;
+        f.write_all(&[0u8; 4096])?;
+        f.sync_all()
+    })();
+    let _ = fs::remove_file(&probe);
+    pending(&probe, false);
+    r.map_err(io_err(dir))
+}
+
+/// A lock on an output folder, held while a report set is computed and written: a second
+/// phaseflow writing the same folder stops at once (exit 2) instead of mixing its files
+/// with ours. The lock is the file `DIR/.phaseflow.lock` holding our process id, created
+/// exclusively; a lock whose process is gone is taken over. Dropped: removed.
+#[derive(Debug)]
+pub struct DirLock {
+    path: PathBuf,
+}
+
+impl DirLock {
+    /// The lock file's name inside the folder.
+    pub const NAME: &'static str = ".phaseflow.lock";
+
+    /// Prepare `dir` ([`prepare_dir`]) and lock it.
+    ///
+    /// # Errors
+    /// [`IoError::Locked`] naming the process that holds it, or [`IoError::File`].
+    pub fn acquire(dir: &Path) -> Result<Self, Error> {
+        prepare_dir(dir)?;
+        let path = dir.join(Self::NAME);
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    pending(&path, true);
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(Self { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid: Option<u32> = fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse().ok());
+                    match pid {
+                        Some(pid) if process_alive(pid) => {
+                            return Err(IoError::Locked {
+                                dir: dir.to_path_buf(),
+                                lock: path,
+                                pid,
+                            });
+                        }
+                        // A stale lock (its process is gone, or it is unreadable): take over.
+                        _ => {
+                            let _ = fs::remove_file(&path);
+                        }
+                    }
+                }
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+        }
+        Err(IoError::Locked {
+            dir: dir.to_path_buf(),
+            lock: path,
+            pid: 0,
+        })
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        pending(&self.path, false);
+    }
+}
+
+/// Whether a process with this id runs (a lock of our own pid from an earlier run of a
+/// recycled id counts as alive: the lock is then refused, naming the pid).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 only checks for the process; no signal is sent.
+    let r = unsafe { libc::kill(p, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Write `bytes` to `path` atomically (temporary file + rename), creating parent folders.
@@ -55,6 +200,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    pending(&tmp, true);
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -64,6 +210,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    pending(&tmp, false);
     result.map_err(io_err(path))
 }
 

@@ -9,6 +9,7 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueEnum};
+use phaseflow::error::Error;
 use phaseflow::experiment::TrainConfig;
 use phaseflow::flow::{Integrator, Sampler};
 use phaseflow::problem::{ConfigError, MeanKind, Noise, ProblemSpec};
@@ -292,6 +293,22 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
+    /// Check the output folder before any work ([`phaseflow::io::prepare_dir`]) and lock it
+    /// for this process ([`phaseflow::io::DirLock`]); `dir` overrides `--out`. Keep the
+    /// guard until the reports are written.
+    ///
+    /// # Errors
+    /// A folder that cannot be created or written, or one another phaseflow is writing.
+    pub fn lock(
+        &self,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Option<phaseflow::io::DirLock>, Error> {
+        match dir.or(self.out.as_deref()) {
+            Some(d) => Ok(Some(phaseflow::io::DirLock::acquire(d)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The library's output settings (`dir` overrides `--out`).
     pub fn output(&self, dir: Option<PathBuf>) -> phaseflow::report::Output {
         phaseflow::report::Output {

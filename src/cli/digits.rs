@@ -112,12 +112,24 @@ pub enum SamplerKind {
     Aware,
 }
 
+/// Write the output files after the result was printed; a failure says so
+/// ([`Error::NotWritten`]).
+fn written(f: impl FnOnce() -> Result<(), Error>) -> Result<(), Error> {
+    f().map_err(|e| Error::NotWritten(Box::new(e)))
+}
+
 fn exit_code(checks: &[compare::Check]) -> i32 {
     i32::from(!checks.iter().all(compare::Check::as_expected))
 }
 
 /// Run `phaseflow digits …`; exit code 1 when a check or control is not as expected.
 pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
+    let common = match &a.command {
+        DigitsCommand::Uturn { common, .. }
+        | DigitsCommand::Train { common, .. }
+        | DigitsCommand::Compare { common, .. } => common,
+    };
+    let _lock = common.output.lock(None)?;
     match &a.command {
         DigitsCommand::Uturn {
             common,
@@ -134,12 +146,6 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             };
             let doc = compare::uturn_command(&common.data, &cfg)?;
             let (clf, ut) = (&doc.classifier, &doc.uturn);
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
-                Figure::new("digits 0 vs 1: U-turn")
-                    .with_panel(compare::uturn_panel(ut))
-                    .save(dir, "digits_uturn")?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
@@ -159,6 +165,15 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     None => println!("no window found"),
                 }
                 compare::print_checks(&doc.checks);
+            }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
+                    Figure::new("digits 0 vs 1: U-turn")
+                        .with_panel(compare::uturn_panel(ut))
+                        .save(dir, "digits_uturn")?;
+                    Ok(())
+                })?;
             }
             Ok(exit_code(&doc.checks))
         }
@@ -197,9 +212,6 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     pb.inc(1)
                 })?;
             pb.finish_and_clear();
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_train.json"), &doc)?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
@@ -217,6 +229,14 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                         r.epoch, r.loss, r.share_zero
                     );
                 }
+            }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    Ok(phaseflow::io::write_json(
+                        &dir.join("digits_train.json"),
+                        &doc,
+                    )?)
+                })?;
             }
             Ok(0)
         }
@@ -244,14 +264,17 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             let pb = harness::progress((2 * seeds + 1) as u64, "digits runs", quiet);
             let report = compare::run(&common.data, &cfg, &|| pb.inc(1))?;
             pb.finish_and_clear();
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
-                compare::save_figures(&report, dir)?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 compare::print_table(&report);
+            }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
+                    compare::save_figures(&report, dir)?;
+                    Ok(())
+                })?;
             }
             Ok(exit_code(&report.checks))
         }

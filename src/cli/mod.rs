@@ -64,6 +64,7 @@ pub enum Command {
 pub fn exit_code(e: &Error) -> i32 {
     use phaseflow::phase::DetectError;
     match e {
+        Error::NotWritten(inner) => exit_code(inner),
         Error::File(phaseflow::io::IoError::Json(_)) => 1,
         Error::Config(_)
         | Error::File(_)

@@ -61,6 +61,10 @@ pub fn run(a: &ReproduceArgs, _g: &Given<'_>) -> Result<i32, Error> {
             if a.full { "full" } else { "quick" }
         ))
     });
+    let _lock = a.output.lock(Some(&out))?;
+    if let Some(dir) = &a.fixtures {
+        phaseflow::io::prepare_dir(dir)?;
+    }
     let r = claims::reproduce(&cfg)?;
     if let Some(dir) = &a.fixtures {
         claims::write_fixtures(&r.report, dir)?;

@@ -42,6 +42,7 @@ pub fn run(a: &SweepArgs, g: &Given<'_>) -> Result<i32, Error> {
         d: a.d.clone(),
         n: a.n.clone(),
     };
+    let _lock = a.output.lock(None)?;
     let report = sweep.run(a.output.quiet || a.output.json)?;
     Reports::new(&a.output.output(None)).sweep(&report)?;
     Ok(0)

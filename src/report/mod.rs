@@ -117,14 +117,32 @@ impl Reports {
         }
     }
 
+    /// Every reporter in turn. A file that cannot be written does not stop the others: the
+    /// result still reaches stdout (last, without the "written to" line), and the first
+    /// failure is returned as [`Error::NotWritten`].
     fn each(
         &self,
         f: impl Fn(&dyn Reporter, Option<&Path>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        for r in &self.reporters {
-            f(r.as_ref(), self.dir.as_deref())?;
+        let mut failed: Option<Error> = None;
+        let last = self.reporters.len().saturating_sub(1);
+        for (i, r) in self.reporters.iter().enumerate() {
+            let dir = if i == last && failed.is_some() {
+                None
+            } else {
+                self.dir.as_deref()
+            };
+            if let Err(e) = f(r.as_ref(), dir) {
+                if i == last {
+                    return Err(e);
+                }
+                failed.get_or_insert(e);
+            }
         }
-        Ok(())
+        match failed {
+            Some(e) => Err(Error::NotWritten(Box::new(e))),
+            None => Ok(()),
+        }
     }
 
     /// Report a training run.
