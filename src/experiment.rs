@@ -153,6 +153,23 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// Values that are accepted but outside the range the engines were tested in, as
+    /// one-line warnings naming the field (the CLI prints them on stderr).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if let EngineConfig::Sgd(s) = &self.engine {
+            if s.lr > crate::train::sgd::LR_TESTED {
+                w.push(format!(
+                    "lr: {} is above {}, outside the tested range: Adam moves every parameter by up to lr per epoch while the Bayes parameters are O(1); a run whose loss rises above {} × the zero denoiser's stops with exit 1",
+                    s.lr,
+                    crate::train::sgd::LR_TESTED,
+                    crate::train::LOSS_BOUND
+                ));
+            }
+        }
+        w
+    }
+
     /// The memory `replicas_at_once` replicas of this configuration need at once
     /// ([`crate::budget`]): the mean and the data, the engine's buffers, the generated
     /// samples' sums, the outputs.
@@ -296,7 +313,9 @@ impl Validated {
             seed: c.seed,
             replica,
         };
-        Ok((self.engine().train(&problem)?, data.plus_fraction()))
+        let trained = self.engine().train(&problem)?;
+        crate::train::check_losses(&trained, &grid, &data)?;
+        Ok((trained, data.plus_fraction()))
     }
 
     /// Train replica `replica`, generate samples and summarise.

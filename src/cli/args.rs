@@ -363,3 +363,10 @@ impl TrainGroups {
         self.run.apply(c, g)
     }
 }
+
+/// Print the configuration's warnings ([`TrainConfig::warnings`]) on stderr.
+pub fn warn(c: &TrainConfig) {
+    for w in c.warnings() {
+        eprintln!("warning: {}", phaseflow::report::escape(&w));
+    }
+}

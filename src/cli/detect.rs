@@ -50,6 +50,7 @@ pub fn run(a: &DetectArgs, g: &Given<'_>) -> Result<i32, Error> {
     c.bootstrap = a.bootstrap;
     c.share = a.train.problem.share;
     c.margin = a.train.problem.margin;
+    super::args::warn(&c.train);
     let _lock = a.output.lock(None)?;
     let out = phaseflow::detect::run(&c)?;
     Reports::new(&a.output.output(None)).detect(&out)?;

@@ -57,6 +57,7 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
     if let Some(r) = a.replicas {
         exp.replicas = r;
     }
+    super::args::warn(&exp.train);
     let quiet = a.output.quiet || a.output.json;
     if let Some(spec) = a.shard {
         let out = a.output.out.as_deref().ok_or(ConfigError::Needs {

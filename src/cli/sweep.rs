@@ -37,6 +37,7 @@ pub fn run(a: &SweepArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut base = super::run::experiment(a.experiment.as_ref(), a.preset)?;
     a.run.apply(&mut base.train, g)?;
     base.replicas = a.replicas;
+    super::args::warn(&base.train);
     let sweep = Sweep {
         base,
         d: a.d.clone(),

@@ -476,6 +476,10 @@ pub struct Summary {
     pub negative_controls_failed: usize,
     /// Every real check passed and every negative control failed.
     pub ok: bool,
+    /// (replica, step) pairs whose training stopped at the engine's iteration cap before
+    /// its convergence criterion (averaged engine); 0 for a fixed-budget engine.
+    #[serde(default)]
+    pub at_iteration_cap: usize,
 }
 
 impl Summary {
@@ -491,6 +495,7 @@ impl Summary {
             negative_controls: neg_n,
             negative_controls_failed: neg_failed,
             ok: passed == checks_n && neg_failed == neg_n,
+            at_iteration_cap: 0,
         }
     }
     /// Process exit code: 0 when ok, 1 otherwise.
@@ -525,7 +530,8 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     let aggregate = Aggregate::new(outs, level);
     let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
     let checks = check::evaluate(&inputs, exp.alpha);
-    let summary = Summary::of(&checks);
+    let mut summary = Summary::of(&checks);
+    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
     if summary.checks == 0 {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either.

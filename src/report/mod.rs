@@ -243,3 +243,24 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         c.alpha
     )
 }
+
+/// `s` with every control character escaped (`\n`, `\u{1b}`, …), so that text read from a
+/// file (an experiment's name, a path) cannot move the cursor, recolour the terminal or
+/// fake a line such as `OK: 99/99` (issue 15). Printable text, including non-ASCII, is
+/// unchanged.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}

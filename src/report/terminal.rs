@@ -53,7 +53,8 @@ impl Reporter for Terminal {
 
 /// `dilated κ=2, p=0.8, σ²=1, d=1000`: the head of every problem's table.
 fn mixture_line(schedule: &str, p: f64, sigma2: f64, d: usize) -> String {
-    format!("{schedule}, p={p}, σ²={sigma2}, d={d}")
+    use crate::problem::Num;
+    format!("{schedule}, p={}, σ²={}, d={d}", Num(p), Num(sigma2))
 }
 
 /// `OK: 45/45 checks passed, 9/9 negative controls failed as they must`, with `sep` after
@@ -67,6 +68,18 @@ pub(crate) fn summary_line(m: &crate::harness::Summary, sep: &str) -> String {
         if sep == ": " { "," } else { ";" },
         m.negative_controls_failed,
         m.negative_controls
+    )
+}
+
+/// `3 of 40 steps stopped at the iteration cap (--max-iters 2000) before the gradient
+/// criterion: their values may be off`.
+pub(crate) fn cap_line(capped: usize, of: usize, e: &crate::train::EngineConfig) -> String {
+    let cap = match e {
+        crate::train::EngineConfig::Averaged(a) => format!(" (--max-iters {})", a.max_iters),
+        _ => String::new(),
+    };
+    format!(
+        "{capped} of {of} steps stopped at the iteration cap{cap} before the gradient criterion: their values may be off"
     )
 }
 
@@ -98,9 +111,30 @@ pub fn train_table(out: &TrainOutput) -> String {
         let o = &st.overlaps;
         let _ = writeln!(
             s,
-            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}",
-            st.t, st.tau, o.c, o.m, o.omega, o.b, o.sqrt_q, o.sqrt_r, st.loss
+            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}{}",
+            st.t,
+            st.tau,
+            o.c,
+            o.m,
+            o.omega,
+            o.b,
+            o.sqrt_q,
+            o.sqrt_r,
+            st.loss,
+            if st.converged == Some(false) {
+                "  ← iteration cap"
+            } else {
+                ""
+            }
         );
+    }
+    let capped = out
+        .steps
+        .iter()
+        .filter(|st| st.converged == Some(false))
+        .count();
+    if capped > 0 {
+        let _ = writeln!(s, "{}", cap_line(capped, out.steps.len(), &c.engine));
     }
     let g = &out.generated;
     let _ = writeln!(
@@ -307,6 +341,14 @@ pub fn run_table(r: &RunReport) -> String {
         pm(a.var_perp),
         pm(a.sigma2_w)
     );
+    if r.summary.at_iteration_cap > 0 {
+        let of = a.replicas * a.steps.len();
+        let _ = writeln!(
+            s,
+            "{}",
+            cap_line(r.summary.at_iteration_cap, of, &c.train.engine)
+        );
+    }
     let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
     s
 }

@@ -80,6 +80,10 @@ impl Default for Sgd {
     }
 }
 
+/// The largest learning rate the engine is documented for: above it `phaseflow` warns (the
+/// reference code uses 0.01; the statistical tests run at 0.01–0.05).
+pub const LR_TESTED: f64 = 1.0;
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const ADAM_EPS: f64 = 1e-8;
@@ -283,6 +287,7 @@ fn train_step_in<T: Real, K: Kernels>(
     let sqrt_d = (d as f64).sqrt();
     let (alpha_t, beta_t) = (T::of(alpha), T::of(beta));
     let mut loss = f64::NAN;
+    let bound = super::LOSS_BOUND * super::zero_denoiser_loss(data);
     for epoch in 0..sgd.epochs {
         for (dst, &src) in u.iter_mut().zip(params.u()) {
             *dst = T::of(src);
@@ -330,6 +335,15 @@ fn train_step_in<T: Real, K: Kernels>(
             + params.accumulate_ridge_grad(pb.lambda_u, pb.lambda_w, inv_d, &mut grad);
         if !total.is_finite() {
             return Err(TrainError::NonFinite { step: k, t, epoch });
+        }
+        if total > bound {
+            return Err(TrainError::Diverged {
+                step: k,
+                t,
+                epoch,
+                loss: total,
+                bound,
+            });
         }
         loss = total;
         adam.step(params.theta_mut(), &grad, sgd.lr);
