@@ -266,7 +266,7 @@ pub enum DigitsError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DigitsTrainError {
     /// The window is not a sub-interval of [0, 1].
-    #[error("window [{lo}, {hi}]: need 0 ≤ lo < hi ≤ 1")]
+    #[error("window: [{lo}, {hi}]: need 0 ≤ LO < HI ≤ 1")]
     Window {
         /// Start.
         lo: f64,
@@ -274,12 +274,12 @@ pub enum DigitsTrainError {
         hi: f64,
     },
     /// The weight would remove support outside the window.
-    #[error("window weight {0}: need 0 ≤ weight < 1 (support must stay [0, 1])")]
+    #[error("weight: must satisfy 0 ≤ weight < 1 (the support must stay [0, 1]), got {0}")]
     Weight(f64),
     /// A size that must be positive is zero.
-    #[error("{0} must be ≥ 1")]
+    #[error("{0}: must be at least 1")]
     Zero(&'static str),
     /// The learning rate is not a positive number.
-    #[error("learning rate {0}: must be > 0")]
+    #[error("lr: must be positive and finite, got {0}")]
     Lr(f32),
 }

@@ -15,7 +15,9 @@ fn main() {
     match cli::run() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Control characters escaped: a file name or a field quoted from a file
+            // cannot rewrite the terminal (issue 15).
+            eprintln!("error: {}", phaseflow::report::escape(&e.to_string()));
             std::process::exit(cli::exit_code(&e));
         }
     }

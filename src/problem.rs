@@ -155,6 +155,22 @@ impl std::fmt::Display for Num {
 /// p̂ = 0.0046 before this range was enforced.
 pub const SIGMA2_RANGE: (f64, f64) = (1e-6, 1e6);
 
+impl ConfigError {
+    /// [`ConfigError::OutOfRange`] unless `ok` holds and `v` is finite (for callers outside
+    /// the crate, e.g. the command line's own flags).
+    ///
+    /// # Errors
+    /// The error naming `field` and `rule`.
+    pub fn check_range(
+        field: &'static str,
+        rule: &'static str,
+        v: f64,
+        ok: bool,
+    ) -> Result<(), Self> {
+        in_range(field, rule, v, ok)
+    }
+}
+
 /// `v` must be positive and finite.
 pub(crate) fn positive_finite(field: &'static str, v: f64) -> Result<(), ConfigError> {
     in_range(field, "positive and finite", v, v > 0.0)

@@ -187,6 +187,14 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             generated,
             checkpoints,
         } => {
+            // Checked whatever the sampler: a bad value is a typo even where it is unused.
+            let w = *weight;
+            phaseflow::problem::ConfigError::check_range(
+                "weight",
+                "in [0, 1) (the support must stay [0, 1])",
+                w,
+                (0.0..1.0).contains(&w),
+            )?;
             let s = match sampler {
                 SamplerKind::Uniform => TimeSampler::Uniform,
                 SamplerKind::Aware => {
@@ -250,6 +258,13 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             weight,
             lr,
         } => {
+            if *checkpoints == 0 || checkpoints > epochs {
+                return Err(ConfigError::Invalid {
+                    field: "checkpoints",
+                    rule: format!("must be in 1..=epochs ({epochs}), got {checkpoints}"),
+                }
+                .into());
+            }
             let cfg = CompareConfig {
                 seed: common.seed.seed,
                 seeds: *seeds,

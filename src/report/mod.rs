@@ -264,3 +264,17 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
             .collect(),
     )
 }
+
+/// A whole table for the terminal: every control character but the line feed escaped
+/// (the table's own lines stay; a field already passed through [`escape`] has no line feed).
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.split('\n')
+            .map(|l| escape(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}

@@ -1,6 +1,6 @@
 //! The terminal tables: what every subcommand prints on stdout without `--json`.
 
-use super::{Figures, Reporter, describe, source, verdict};
+use super::{Figures, Reporter, describe, escape, escape_text, source, verdict};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::detect::DetectOutput;
 use crate::error::Error;
@@ -17,35 +17,38 @@ pub struct Terminal;
 
 impl Reporter for Terminal {
     fn train(&self, out: &TrainOutput, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", train_table(out));
+        print!("{}", escape_text(&train_table(out)));
         Ok(())
     }
     fn theory(&self, report: &TheoryReport, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", theory_table(report));
+        print!("{}", escape_text(&theory_table(report)));
         Ok(())
     }
     fn detect(&self, out: &DetectOutput, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", detect_summary(out));
+        print!("{}", escape_text(&detect_summary(out)));
         if let Some(dir) = dir {
-            println!("wrote {}", dir.display());
+            println!("wrote {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn run(&self, report: &RunReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", run_table(report));
+        print!("{}", escape_text(&run_table(report)));
         if let Some(dir) = dir {
-            println!("report written to {}", dir.display());
+            println!("report written to {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn sweep(&self, report: &SweepReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", sweep_table(report));
+        print!("{}", escape_text(&sweep_table(report)));
         Ok(())
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", reproduce_table(&r.report));
+        print!("{}", escape_text(&reproduce_table(&r.report)));
         if let Some(dir) = dir {
-            println!("report, figures and JSON written to {}", dir.display());
+            println!(
+                "report, figures and JSON written to {}",
+                escape(&dir.display().to_string())
+            );
         }
         Ok(())
     }
@@ -303,7 +306,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
 pub fn run_table(r: &RunReport) -> String {
     let mut s = String::new();
     let c = &r.config;
-    let _ = writeln!(s, "phaseflow run '{}': {}", c.name, describe(c));
+    let _ = writeln!(s, "phaseflow run '{}': {}", escape(&c.name), describe(c));
     let _ = writeln!(
         s,
         "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
@@ -429,7 +432,7 @@ pub fn sweep_table(r: &SweepReport) -> String {
     let _ = writeln!(
         s,
         "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
-        r.config.base.name,
+        escape(&r.config.base.name),
         r.config.base.train.problem.schedule.name(),
         r.config.base.replicas
     );
