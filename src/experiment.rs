@@ -44,7 +44,10 @@ pub struct TrainConfig {
     pub problem: ProblemSpec,
     /// The engine and its knobs. Default sgd.
     pub engine: EngineConfig,
-    /// Master seed (every random stream derives from it, SPEC §7). Default 0.
+    /// Master seed (every random stream derives from it, SPEC §7). Default 0. A whole
+    /// number, or a string of digits: TOML integers stop at 2^63 − 1, so a seed above that
+    /// is written `seed = "18446744073709551615"` there.
+    #[serde(deserialize_with = "seed_from")]
     pub seed: u64,
     /// Generated samples. Default 4096.
     pub n_gen: usize,
@@ -53,6 +56,29 @@ pub struct TrainConfig {
     /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
     /// the averaged engine, the full one for sgd). Resolved in the output.
     pub sampler: Option<Sampler>,
+}
+
+/// A u64 seed from a number or a string of digits (module of [`TrainConfig::seed`]).
+fn seed_from<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+    struct Seed;
+    impl serde::de::Visitor<'_> for Seed {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a seed: a whole number 0 ≤ seed < 2^64, or a string of its digits")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    de.deserialize_any(Seed)
 }
 
 impl Default for TrainConfig {

@@ -17,7 +17,7 @@ pub struct ReproduceArgs {
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
     /// Override the replica count of every claim (≥ 2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     #[command(flatten)]
     pub seed: SeedArgs,

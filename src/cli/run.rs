@@ -19,7 +19,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Override the number of replicas R (≥ 2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     /// Run only shard i of N (0 ≤ i < N) and write a partial file into --out.
     #[arg(long)]

@@ -167,10 +167,17 @@ impl Experiment {
     /// [`Error::File`] naming the file (unreadable, unknown extension, parse error, unknown
     /// field).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "json" && ext != "toml" {
+            return Err(IoError::Parse {
+                path: path.to_path_buf(),
+                message: "expected a .json or .toml file".into(),
+            }
+            .into());
+        }
         // An experiment file is a few hundred bytes; 16 MiB is generous and keeps
         // `/dev/zero` from filling the memory.
         let text = crate::io::read_to_string_max(path, 16 << 20)?;
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         let parsed: Result<Self, String> = match ext {
             "json" => crate::io::parse_json(&text),
             "toml" => crate::io::parse_toml(&text),
