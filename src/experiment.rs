@@ -124,6 +124,10 @@ pub struct StepOutput {
     pub loss: f64,
     /// Convergence (null for the fixed-budget sgd engine).
     pub converged: Option<bool>,
+    /// The estimated distance to this step's minimiser in (s₀·w/√d, b), max-norm (the
+    /// averaged engine's last Newton step; null for the sgd engine).
+    #[serde(default)]
+    pub distance: Option<f64>,
     /// p̂_w = (1 + tanh b)/2, the mode weight this step carries (meaningful in phase 1;
     /// SPEC §5.7).
     pub p_hat_w: f64,
@@ -384,6 +388,7 @@ impl Validated {
                     overlaps,
                     loss: rec.loss,
                     converged: rec.converged(),
+                    distance: rec.distance(),
                     p_hat_w: p_from_bias(overlaps.b),
                     sigma2_w: sigma2_from_c(overlaps.c, s.alpha(t), s.beta(t)),
                 }

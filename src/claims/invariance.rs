@@ -8,7 +8,7 @@ use super::{Context, Outcome};
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::check::{CheckInput, Source};
-use crate::harness::families::{overlap_allowance, theory_for};
+use crate::harness::families::{overlap_allowance, overlap_prediction, theory_for};
 use crate::harness::{Aggregate, Experiment, Family};
 use crate::theory::Theory;
 
@@ -37,7 +37,7 @@ impl Invariance<'_> {
             }
         };
         let pred = |th: &Theory| {
-            th.finite_n_at_d(t).and_then(|p| match q {
+            overlap_prediction(th, t).and_then(|(p, _)| match q {
                 "c" => p.c,
                 "m" => p.m,
                 "omega" => p.omega,
@@ -45,6 +45,7 @@ impl Invariance<'_> {
             })
         };
         let (pa, pb) = (pred(self.a.2)?, pred(self.b.2)?);
+        let source = overlap_prediction(self.a.2, t).map_or(Source::FiniteN, |(_, s)| s);
         let measured = paired(self.a.1, self.b.1, pick);
         let allowance = sum_allowance(
             overlap_allowance(self.a.0, pa),
@@ -56,7 +57,7 @@ impl Invariance<'_> {
             "invariance",
             measured,
             prediction,
-            Source::FiniteN,
+            source,
             allowance,
             neg,
         ))
@@ -102,6 +103,9 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         b: (&exp_b, &ob, &thb),
     };
     let steps: Vec<(usize, f64)> = oa[0].steps.iter().map(|s| s.t).enumerate().collect();
+    let ts: Vec<f64> = steps.iter().map(|s| s.1).collect();
+    tha.reduced_at(&ts); // every time in parallel; cached for the checks below
+    thb.reduced_at(&ts);
     let ph = tha.phases().ok_or(Error::NoPrediction {
         what: "the phases of the schedule (a phase-aware warp)",
         d,

@@ -24,6 +24,9 @@ pub enum Source {
     Limit,
     /// Finite n, d → ∞ (§5.3).
     FiniteN,
+    /// The reduced theory at this d and n (`theory::reduced`: the minimiser of R_k with the
+    /// projection-resolved mean Gram matrix, binomial average over n₊).
+    Reduced,
     /// Exact Euler integration of the Bayes denoiser on the grid (§5.4).
     GeneratedEuler,
 }

@@ -40,6 +40,18 @@ pub(crate) fn theory_for(
     })?)
 }
 
+/// The prediction the trained-overlap checks use at time t, with its source: the reduced
+/// theory ([`crate::theory::reduced`], the minimiser of R_k at this d and n) where it exists
+/// (fresh noise, n ≥ 2), else §5.3 at this d ([`Theory::finite_n_at_d`]). The one place the
+/// overlap families, the weight estimates and the C2/C3 invariance claims take it from.
+/// Call [`Theory::reduced_at`] on all the times first: they are then solved in parallel.
+pub(crate) fn overlap_prediction(th: &Theory, t: f64) -> Option<(Prediction, Source)> {
+    match th.reduced(t) {
+        Some(pr) => Some((pr, Source::Reduced)),
+        None => th.finite_n_at_d(t).map(|pr| (pr, Source::FiniteN)),
+    }
+}
+
 /// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
 /// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
 pub(crate) fn p_hat_allowance(exp: &Experiment) -> Allowance {
@@ -208,13 +220,20 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                     family: "weight_estimates",
                 };
                 let ts: Vec<f64> = agg.steps.iter().map(|s| s.t).collect();
-                // The same window averages of the predicted quantities (finite n, this d).
+                // The same window averages of the predicted quantities (overlap_prediction).
+                let source = std::cell::Cell::new(Source::Reduced);
                 let predict = |th: &Theory, phase1: bool| -> Option<f64> {
-                    let v: Option<Vec<f64>> = ts
+                    let window: Vec<f64> = ts
                         .iter()
-                        .filter(|&&t| super::in_weight_window(&ph, t, phase1))
+                        .copied()
+                        .filter(|&t| super::in_weight_window(&ph, t, phase1))
+                        .collect();
+                    th.reduced_at(&window); // in parallel; cached for the map below
+                    let v: Option<Vec<f64>> = window
+                        .iter()
                         .map(|&t| {
-                            let pr = th.finite_n_at_d(t)?;
+                            let (pr, src) = overlap_prediction(th, t)?;
+                            source.set(src);
                             let s = th.schedule();
                             if phase1 {
                                 pr.b.map(p_from_bias)
@@ -228,11 +247,12 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                 };
                 if let Some(m) = agg.p_hat_w {
                     let a = p_hat_allowance(exp);
+                    let pred = predict(&th, true);
                     b.push(
                         "p_hat_w".into(),
                         m,
-                        predict(&th, true),
-                        Source::FiniteN,
+                        pred,
+                        source.get(),
                         a.delta,
                         a.source.clone(),
                         None,
@@ -244,7 +264,7 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                         "p_hat_w[control]".into(),
                         m,
                         wrong,
-                        Source::FiniteN,
+                        source.get(),
                         a.delta,
                         a.source,
                         Some(&what),
@@ -257,7 +277,7 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                         "sigma2_w".into(),
                         m,
                         pred,
-                        Source::FiniteN,
+                        source.get(),
                         a.delta,
                         a.source.clone(),
                         None,
@@ -268,7 +288,7 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                         "sigma2_w[control]".into(),
                         m,
                         wrong,
-                        Source::FiniteN,
+                        source.get(),
                         a.delta,
                         a.source,
                         Some("σ² scaled by 1.5"),
@@ -318,8 +338,10 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                 } else {
                     theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
                 };
+                let ts: Vec<f64> = steps.iter().map(|s| s.t).collect();
+                th.reduced_at(&ts); // all times in parallel; cached for the loop below
                 for s in &steps {
-                    let Some(fin) = th.finite_n_at_d(s.t) else {
+                    let Some((fin, source)) = overlap_prediction(&th, s.t) else {
                         continue;
                     };
                     for &q in quantities {
@@ -337,7 +359,7 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                             name.clone(),
                             measured,
                             pred,
-                            Source::FiniteN,
+                            source,
                             delta,
                             src.clone(),
                             None,
@@ -348,12 +370,13 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                             } else {
                                 "σ² scaled by 1.25"
                             };
-                            let wrong = wrong_th.finite_n(s.t).and_then(|w| get(&w, q));
+                            let wrong = overlap_prediction(&wrong_th, s.t)
+                                .and_then(|(w, _)| get(&w, q));
                             b.push(
                                 format!("{name}[control]"),
                                 measured,
                                 wrong,
-                                Source::FiniteN,
+                                source,
                                 delta,
                                 src,
                                 Some(what),

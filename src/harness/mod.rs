@@ -364,6 +364,10 @@ pub struct StepAggregate {
     pub sqrt_r: Estimate,
     /// Steps that did not converge, over replicas (engines with a criterion).
     pub not_converged: usize,
+    /// The largest estimated distance to the step's minimiser over replicas (engines that
+    /// certify it; `None` otherwise).
+    #[serde(default)]
+    pub max_distance: Option<f64>,
 }
 
 /// Replica estimates of every measured quantity.
@@ -441,6 +445,11 @@ impl Aggregate {
                         .iter()
                         .filter(|o| o.steps[i].converged == Some(false))
                         .count(),
+                    max_distance: outs
+                        .iter()
+                        .map(|o| o.steps[i].distance)
+                        .collect::<Option<Vec<f64>>>()
+                        .map(|v| v.into_iter().fold(0.0, f64::max)),
                 }
             })
             .collect();

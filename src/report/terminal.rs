@@ -192,38 +192,53 @@ pub fn theory_table(r: &TheoryReport) -> String {
             .join(" ")
     };
     let has_fin = r.steps.iter().any(|st| st.finite_n.is_some());
+    let has_red = r.steps.iter().any(|st| st.reduced.is_some());
+    let opt_head = |on: bool, tag: &str| {
+        if on {
+            format!(" | {}", head(tag))
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         s,
-        "{:>6} {:>8} | {} | {}{}",
+        "{:>6} {:>8} | {} | {}{}{}",
         "t",
         "tau",
         head("B."),
         head("L."),
-        if has_fin {
-            format!(" | {}", head("N."))
-        } else {
-            String::new()
-        }
+        opt_head(has_fin, "N."),
+        opt_head(has_red, "R.")
     );
     for st in &r.steps {
-        let fin = if has_fin {
-            format!(" | {}", cells(st.finite_n.as_ref(), &keys))
-        } else {
-            String::new()
+        let opt = |on: bool, p: Option<&Prediction>| {
+            if on {
+                format!(" | {}", cells(p, &keys))
+            } else {
+                String::new()
+            }
         };
         let _ = writeln!(
             s,
-            "{:>6.3} {:>8.5} | {} | {}{fin}",
+            "{:>6.3} {:>8.5} | {} | {}{}{}",
             st.t,
             st.tau,
             cells(Some(&st.bayes), &keys),
-            cells(st.limit.as_ref(), &keys)
+            cells(st.limit.as_ref(), &keys),
+            opt(has_fin, st.finite_n.as_ref()),
+            opt(has_red, st.reduced.as_ref())
         );
     }
     let _ = writeln!(
         s,
         "B. = Bayes at this d (§5.1, §5.5); L. = d → ∞ (§5.2); N. = finite n (§5.3, binomial average)"
     );
+    if has_red {
+        let _ = writeln!(
+            s,
+            "R. = reduced theory at this d and n (theory::reduced: R_k minimised with per-sample projections, binomial average)"
+        );
+    }
     if let (true, Some(n)) = (has_fin, c.n) {
         let f = FiniteN {
             n,

@@ -11,6 +11,12 @@
 //! * [`finite_n`] — §5.3, d → ∞ at fixed n: phase 2 in closed form (fresh and fixed noise),
 //!   phase 1 by minimising a two-variable objective, conditional on n₊ or averaged over
 //!   Binomial(n, p).
+//! * [`reduced`] — the prediction the harness checks trained overlaps against: the minimiser
+//!   of R_k itself at the run's d, n, λ_u, λ_w and schedule (any path, any warp, every grid
+//!   time, no saturation assumption), with the data's Gram matrix replaced by its
+//!   projection-resolved mean (each sample keeps its own projection on μ), u and c in closed
+//!   form, binomial average over n₊. §5.3's closed forms above stay as the paper's claims
+//!   (C7 tests them); [`Theory::reduced`] is what matches the engine to its precision.
 //! * [`euler`] — §5.4, the exact p̂ and orthogonal variance produced by explicit Euler with
 //!   the Bayes denoiser on a given grid, on any path (x(0) ~ N(0, α(0)²I)) and to either
 //!   [`Endpoint`].
@@ -52,6 +58,7 @@ pub mod finite_n;
 pub mod limit;
 pub mod loss;
 pub mod mse;
+pub mod reduced;
 pub mod report;
 
 pub use euler::EulerPrediction;
@@ -64,7 +71,10 @@ use crate::mixture::Mixture;
 use crate::path::{PathSpec, PhaseSide};
 use crate::problem::ConfigError;
 use crate::schedule::{Phases, Schedule, ScheduleSpec};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Predicted overlaps (SPEC §3) and per-dimension MSE at one time. `None` means the theory
 /// gives no finite value (a diverging ω or b, an unidentifiable parameter, or a quantity the
@@ -106,6 +116,11 @@ pub struct StepPrediction {
     /// a finite-n configuration or off the dilated schedule.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub finite_n: Option<Prediction>,
+    /// The reduced theory ([`reduced`]): the minimiser of R_k at this d and n with the
+    /// projection-resolved mean Gram matrix, any schedule, binomial average over n₊;
+    /// `None` (absent from JSON) without a finite-n configuration or with fixed noise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reduced: Option<Prediction>,
 }
 
 /// A validated problem (schedule, mixture parameters, d, optionally finite n) that answers
@@ -119,6 +134,9 @@ pub struct Theory {
     sigma2: f64,
     d: usize,
     finite_n: Option<FiniteN>,
+    /// Reduced-theory predictions already computed, keyed by the bits of t (each costs a
+    /// few Newton solves; the harness asks for the same times several times).
+    reduced_cache: Mutex<BTreeMap<u64, Option<Prediction>>>,
 }
 
 impl Theory {
@@ -148,6 +166,7 @@ impl Theory {
             sigma2,
             d,
             finite_n: None,
+            reduced_cache: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -158,6 +177,7 @@ impl Theory {
     pub fn with_finite_n(mut self, f: FiniteN) -> Result<Self, ConfigError> {
         f.validate()?;
         self.finite_n = Some(f);
+        self.reduced_cache = Mutex::new(BTreeMap::new());
         Ok(self)
     }
 
@@ -248,6 +268,43 @@ impl Theory {
         Some(f.predict_averaged_at(self.p, self.sigma2, s.alpha(t), s.beta(t), self.d, phase1))
     }
 
+    /// The reduced theory at time t (module [`reduced`]): exact to the orders stated there,
+    /// at this d, n, λ_u, λ_w, on any path and warp (R_k depends on the schedule only
+    /// through α(t), β(t)); averaged over n₊ ~ Binomial(n, p). `None` without a finite-n
+    /// configuration, with fixed noise, or for n < 2. Cached.
+    pub fn reduced(&self, t: f64) -> Option<Prediction> {
+        self.reduced_at(&[t])[0]
+    }
+
+    /// [`Theory::reduced`] at several times, the missing ones computed in parallel.
+    pub fn reduced_at(&self, ts: &[f64]) -> Vec<Option<Prediction>> {
+        let Some(f) = self.finite_n else {
+            return vec![None; ts.len()];
+        };
+        let missing: Vec<f64> = {
+            let cache = self.reduced_cache.lock().expect("cache lock");
+            let mut m: Vec<f64> = ts
+                .iter()
+                .copied()
+                .filter(|t| !cache.contains_key(&t.to_bits()))
+                .collect();
+            m.sort_by(f64::total_cmp);
+            m.dedup();
+            m
+        };
+        let s = self.schedule();
+        let new: Vec<(u64, Option<Prediction>)> = missing
+            .par_iter()
+            .map(|&t| {
+                let pr = reduced::averaged(&f, self.p, self.sigma2, s.alpha(t), s.beta(t), self.d);
+                (t.to_bits(), pr)
+            })
+            .collect();
+        let mut cache = self.reduced_cache.lock().expect("cache lock");
+        cache.extend(new);
+        ts.iter().map(|t| cache[&t.to_bits()]).collect()
+    }
+
     /// Every prediction at time t.
     pub fn predict(&self, t: f64) -> StepPrediction {
         let s = self.schedule();
@@ -259,6 +316,7 @@ impl Theory {
             bayes: self.bayes(t),
             limit: self.limit(t),
             finite_n: self.finite_n(t),
+            reduced: self.reduced(t),
         }
     }
 

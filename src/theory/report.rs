@@ -104,6 +104,7 @@ impl TheoryConfig {
     pub fn compute(&self) -> Result<TheoryReport, ConfigError> {
         let th = self.theory()?;
         let grid = th.schedule().grid(self.steps);
+        th.reduced_at(&grid); // in parallel, before the sequential per-step assembly
         Ok(TheoryReport {
             schema_version: THEORY_SCHEMA_VERSION,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
