@@ -23,7 +23,7 @@ pub(crate) fn opt_budget(exp: &Experiment) -> f64 {
 pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
 
 /// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
-pub(crate) fn theory_for(
+pub fn theory_for(
     exp: &Experiment,
     p: f64,
     sigma2: f64,
