@@ -197,6 +197,20 @@ impl Experiment {
     /// # Errors
     /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
+        self.validate_with(true)
+    }
+
+    /// [`Experiment::validate`] without the rules on `families`: for the claims of
+    /// `reproduce`, whose experiments only train replicas and build their checks themselves
+    /// (`crate::claims`), so their `families` is empty by design.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field.
+    pub fn validate_training(&self) -> Result<Validated, Error> {
+        self.validate_with(false)
+    }
+
+    fn validate_with(&self, families: bool) -> Result<Validated, Error> {
         if self.replicas < 2 {
             return Err(ConfigError::TooFew {
                 field: "replicas",
@@ -212,7 +226,9 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
-        self.check_families()?;
+        if families {
+            self.check_families()?;
+        }
         self.train.check()?;
         self.cost().check()?;
         let p = &self.train.problem;
