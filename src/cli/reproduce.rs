@@ -17,7 +17,7 @@ pub struct ReproduceArgs {
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
     /// Override the replica count of every claim (≥ 2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     #[command(flatten)]
     pub seed: SeedArgs,
@@ -61,6 +61,10 @@ pub fn run(a: &ReproduceArgs, _g: &Given<'_>) -> Result<i32, Error> {
             if a.full { "full" } else { "quick" }
         ))
     });
+    let _lock = a.output.lock(Some(&out))?;
+    if let Some(dir) = &a.fixtures {
+        phaseflow::io::prepare_dir(dir)?;
+    }
     let r = claims::reproduce(&cfg)?;
     if let Some(dir) = &a.fixtures {
         claims::write_fixtures(&r.report, dir)?;

@@ -165,6 +165,29 @@ impl Sweep {
             if sizes.contains(&0) {
                 return Err(ConfigError::ZeroSize { field }.into());
             }
+            if let Some(v) = sizes
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| sizes[..i].contains(v).then_some(v))
+            {
+                return Err(ConfigError::Invalid {
+                    field,
+                    rule: format!(
+                        "{v} is listed twice (a log-log slope needs distinct sizes; a repeated one gives NaN fits)"
+                    ),
+                }
+                .into());
+            }
+        }
+        if self.d.len() < 2 && self.n.len() < 2 {
+            return Err(ConfigError::Invalid {
+                field: "d",
+                rule: format!(
+                    "one value of d ({}) and one of n ({}) give no slope; list at least two distinct values of d or of n",
+                    self.d[0], self.n[0]
+                ),
+            }
+            .into());
         }
         for &d in &self.d {
             for &n in &self.n {

@@ -34,7 +34,7 @@ impl Reporter for Markdown {
 pub fn run_markdown(r: &RunReport) -> String {
     let mut s = String::new();
     let c = &r.config;
-    let _ = writeln!(s, "# phaseflow run `{}`\n", c.name);
+    let _ = writeln!(s, "# phaseflow run `{}`\n", super::escape(&c.name));
     let _ = writeln!(s, "{}.\n", describe(c));
     let line = super::terminal::summary_line(&r.summary, "** — ");
     let _ = writeln!(s, "**{line}.\n");

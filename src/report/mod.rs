@@ -117,14 +117,32 @@ impl Reports {
         }
     }
 
+    /// Every reporter in turn. A file that cannot be written does not stop the others: the
+    /// result still reaches stdout (last, without the "written to" line), and the first
+    /// failure is returned as [`Error::NotWritten`].
     fn each(
         &self,
         f: impl Fn(&dyn Reporter, Option<&Path>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        for r in &self.reporters {
-            f(r.as_ref(), self.dir.as_deref())?;
+        let mut failed: Option<Error> = None;
+        let last = self.reporters.len().saturating_sub(1);
+        for (i, r) in self.reporters.iter().enumerate() {
+            let dir = if i == last && failed.is_some() {
+                None
+            } else {
+                self.dir.as_deref()
+            };
+            if let Err(e) = f(r.as_ref(), dir) {
+                if i == last {
+                    return Err(e);
+                }
+                failed.get_or_insert(e);
+            }
         }
-        Ok(())
+        match failed {
+            Some(e) => Err(Error::NotWritten(Box::new(e))),
+            None => Ok(()),
+        }
     }
 
     /// Report a training run.
@@ -223,5 +241,40 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         c.replicas,
         t.seed,
         c.alpha
+    )
+}
+
+/// `s` with every control character escaped (`\n`, `\u{1b}`, …), so that text read from a
+/// file (an experiment's name, a path) cannot move the cursor, recolour the terminal or
+/// fake a line such as `OK: 99/99` (issue 15). Printable text, including non-ASCII, is
+/// unchanged.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A whole table for the terminal: every control character but the line feed escaped
+/// (the table's own lines stay; a field already passed through [`escape`] has no line feed).
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.split('\n')
+            .map(|l| escape(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
 }

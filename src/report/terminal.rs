@@ -1,6 +1,6 @@
 //! The terminal tables: what every subcommand prints on stdout without `--json`.
 
-use super::{Figures, Reporter, describe, source, verdict};
+use super::{Figures, Reporter, describe, escape, escape_text, source, verdict};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::detect::DetectOutput;
 use crate::error::Error;
@@ -17,35 +17,38 @@ pub struct Terminal;
 
 impl Reporter for Terminal {
     fn train(&self, out: &TrainOutput, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", train_table(out));
+        print!("{}", escape_text(&train_table(out)));
         Ok(())
     }
     fn theory(&self, report: &TheoryReport, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", theory_table(report));
+        print!("{}", escape_text(&theory_table(report)));
         Ok(())
     }
     fn detect(&self, out: &DetectOutput, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", detect_summary(out));
+        print!("{}", escape_text(&detect_summary(out)));
         if let Some(dir) = dir {
-            println!("wrote {}", dir.display());
+            println!("wrote {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn run(&self, report: &RunReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", run_table(report));
+        print!("{}", escape_text(&run_table(report)));
         if let Some(dir) = dir {
-            println!("report written to {}", dir.display());
+            println!("report written to {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn sweep(&self, report: &SweepReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", sweep_table(report));
+        print!("{}", escape_text(&sweep_table(report)));
         Ok(())
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", reproduce_table(&r.report));
+        print!("{}", escape_text(&reproduce_table(&r.report)));
         if let Some(dir) = dir {
-            println!("report, figures and JSON written to {}", dir.display());
+            println!(
+                "report, figures and JSON written to {}",
+                escape(&dir.display().to_string())
+            );
         }
         Ok(())
     }
@@ -53,7 +56,8 @@ impl Reporter for Terminal {
 
 /// `dilated κ=2, p=0.8, σ²=1, d=1000`: the head of every problem's table.
 fn mixture_line(schedule: &str, p: f64, sigma2: f64, d: usize) -> String {
-    format!("{schedule}, p={p}, σ²={sigma2}, d={d}")
+    use crate::problem::Num;
+    format!("{schedule}, p={}, σ²={}, d={d}", Num(p), Num(sigma2))
 }
 
 /// `OK: 45/45 checks passed, 9/9 negative controls failed as they must`, with `sep` after
@@ -67,6 +71,18 @@ pub(crate) fn summary_line(m: &crate::harness::Summary, sep: &str) -> String {
         if sep == ": " { "," } else { ";" },
         m.negative_controls_failed,
         m.negative_controls
+    )
+}
+
+/// `3 of 40 steps stopped at the iteration cap (--max-iters 2000) before the gradient
+/// criterion: their values may be off`.
+pub(crate) fn cap_line(capped: usize, of: usize, e: &crate::train::EngineConfig) -> String {
+    let cap = match e {
+        crate::train::EngineConfig::Averaged(a) => format!(" (--max-iters {})", a.max_iters),
+        _ => String::new(),
+    };
+    format!(
+        "{capped} of {of} steps stopped at the iteration cap{cap} before the gradient criterion: their values may be off"
     )
 }
 
@@ -98,9 +114,30 @@ pub fn train_table(out: &TrainOutput) -> String {
         let o = &st.overlaps;
         let _ = writeln!(
             s,
-            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}",
-            st.t, st.tau, o.c, o.m, o.omega, o.b, o.sqrt_q, o.sqrt_r, st.loss
+            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}{}",
+            st.t,
+            st.tau,
+            o.c,
+            o.m,
+            o.omega,
+            o.b,
+            o.sqrt_q,
+            o.sqrt_r,
+            st.loss,
+            if st.converged == Some(false) {
+                "  ← iteration cap"
+            } else {
+                ""
+            }
         );
+    }
+    let capped = out
+        .steps
+        .iter()
+        .filter(|st| st.converged == Some(false))
+        .count();
+    if capped > 0 {
+        let _ = writeln!(s, "{}", cap_line(capped, out.steps.len(), &c.engine));
     }
     let g = &out.generated;
     let _ = writeln!(
@@ -269,7 +306,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
 pub fn run_table(r: &RunReport) -> String {
     let mut s = String::new();
     let c = &r.config;
-    let _ = writeln!(s, "phaseflow run '{}': {}", c.name, describe(c));
+    let _ = writeln!(s, "phaseflow run '{}': {}", escape(&c.name), describe(c));
     let _ = writeln!(
         s,
         "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
@@ -307,6 +344,14 @@ pub fn run_table(r: &RunReport) -> String {
         pm(a.var_perp),
         pm(a.sigma2_w)
     );
+    if r.summary.at_iteration_cap > 0 {
+        let of = a.replicas * a.steps.len();
+        let _ = writeln!(
+            s,
+            "{}",
+            cap_line(r.summary.at_iteration_cap, of, &c.train.engine)
+        );
+    }
     let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
     s
 }
@@ -387,7 +432,7 @@ pub fn sweep_table(r: &SweepReport) -> String {
     let _ = writeln!(
         s,
         "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
-        r.config.base.name,
+        escape(&r.config.base.name),
         {
             let p = &r.config.base.train.problem;
             p.schedule.name_on(&p.path)
