@@ -30,8 +30,10 @@ fn train_json_is_byte_identical_across_thread_counts() {
 fn train_json_follows_the_schema() {
     let out = phaseflow(SMALL, None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["config"]["problem"]["d"], 40);
+    assert_eq!(v["config"]["problem"]["path"]["kind"], "linear");
+    assert_eq!(v["config"]["endpoint"], "end");
     assert_eq!(v["config"]["engine"]["kind"], "sgd");
     assert_eq!(v["config"]["engine"]["epochs"], 30);
     let steps = v["steps"].as_array().unwrap();

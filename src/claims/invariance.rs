@@ -150,10 +150,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         exp_a.name,
         exp_b.name
     ));
-    // The figure reads a run report; the claim's experiment carries no families.
-    let mut with_family = exp_a.clone();
-    with_family.families = vec![fam];
-    let rep = crate::harness::evaluate(&with_family, &oa)?;
+    let rep = crate::harness::aggregate_report(&exp_a, &oa);
     out.figures
         .push(("overlaps".into(), crate::harness::figures::overlaps(&rep)?));
     Ok(out)

@@ -156,14 +156,6 @@ pub(crate) fn step_sizes(schedule: &dyn Schedule, grid: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// Time steps on the grid up to `endpoint`: Δt_k = t_{k+1} − t_k with t_K = T_end, the
-/// last one dropped for [`Endpoint::LastGridPoint`].
-pub(crate) fn step_sizes_to(schedule: &dyn Schedule, grid: &[f64], endpoint: Endpoint) -> Vec<f64> {
-    let mut dt = step_sizes(schedule, grid);
-    dt.truncate(endpoint.steps(grid.len()));
-    dt
-}
-
 /// A flow ready to integrate: the denoiser with its velocity coefficients precomputed.
 #[derive(Debug, Clone)]
 pub struct Flow<'a> {

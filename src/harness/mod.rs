@@ -200,13 +200,12 @@ impl Experiment {
         self.validate_with(true)
     }
 
-    /// [`Experiment::validate`] without the rules on `families`: for the claims of
-    /// `reproduce`, whose experiments only train replicas and build their checks themselves
-    /// (`crate::claims`), so their `families` is empty by design.
+    /// [`Experiment::validate`] without the families check: the replicas of a claim, whose
+    /// checks are built by the claim itself (its experiments list no families).
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
-    pub fn validate_training(&self) -> Result<Validated, Error> {
+    pub(crate) fn validate_replicas(&self) -> Result<Validated, Error> {
         self.validate_with(false)
     }
 
@@ -275,8 +274,11 @@ impl Experiment {
             }
         }
         let p = &self.train.problem;
-        // An `auto` schedule resolves to piecewise knots, not the dilated schedule.
-        let dilated = p.schedule.kappa().is_some();
+        // The families that read phase windows need a schedule with phases (dilated on the
+        // linear/vp paths, dilated_end on ve); an `auto` schedule resolves to piecewise
+        // knots, which have none.
+        let dilated = !p.schedule.is_unresolved()
+            && p.schedule().ok().and_then(|s| s.phases()).is_some();
         let applies = |f: &Family| match f {
             Family::PHat => true,
             Family::VarPerp => p.d > 1,
@@ -287,9 +289,9 @@ impl Experiment {
             return Err(ConfigError::Invalid {
                 field: "families",
                 rule: format!(
-                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need the dilated schedule, var_perp needs d > 1); add p_hat",
+                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need a two-phase schedule: dilated, or dilated_end on ve; var_perp needs d > 1); add p_hat",
                     list.join(", "),
-                    p.schedule.name(),
+                    p.schedule.name_on(&p.path),
                     p.d
                 ),
             });
@@ -560,13 +562,13 @@ pub struct RunReport {
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built for this configuration.
 pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
-    let level = 1.0 - exp.alpha;
-    let aggregate = Aggregate::new(outs, level);
-    let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
-    let checks = check::evaluate(&inputs, exp.alpha);
-    let mut summary = Summary::of(&checks);
-    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
-    if summary.checks == 0 {
+    let mut report = aggregate_report(exp, outs);
+    let inputs = families::check_inputs(&exp.resolved()?, &report.aggregate)?;
+    report.checks = check::evaluate(&inputs, exp.alpha);
+    let at_cap = report.summary.at_iteration_cap;
+    report.summary = Summary::of(&report.checks);
+    report.summary.at_iteration_cap = at_cap;
+    if report.summary.checks == 0 {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either.
         return Err(ConfigError::Invalid {
@@ -575,14 +577,23 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
         }
         .into());
     }
-    Ok(RunReport {
+    Ok(report)
+}
+
+/// The report of `outs` without checks (the aggregate a claim's figure draws; the claim
+/// builds its own checks).
+pub(crate) fn aggregate_report(exp: &Experiment, outs: &[TrainOutput]) -> RunReport {
+    let aggregate = Aggregate::new(outs, 1.0 - exp.alpha);
+    let mut summary = Summary::of(&[]);
+    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
+    RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         config: exp.clone(),
         aggregate,
-        checks,
+        checks: Vec::new(),
         summary,
-    })
+    }
 }
 
 /// Train all replicas of `exp` and evaluate them.
