@@ -370,8 +370,8 @@ pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<Chec
                             } else {
                                 "σ² scaled by 1.25"
                             };
-                            let wrong = overlap_prediction(&wrong_th, s.t)
-                                .and_then(|(w, _)| get(&w, q));
+                            let wrong =
+                                overlap_prediction(&wrong_th, s.t).and_then(|(w, _)| get(&w, q));
                             b.push(
                                 format!("{name}[control]"),
                                 measured,

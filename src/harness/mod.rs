@@ -277,8 +277,8 @@ impl Experiment {
         // The families that read phase windows need a schedule with phases (dilated on the
         // linear/vp paths, dilated_end on ve); an `auto` schedule resolves to piecewise
         // knots, which have none.
-        let dilated = !p.schedule.is_unresolved()
-            && p.schedule().ok().and_then(|s| s.phases()).is_some();
+        let dilated =
+            !p.schedule.is_unresolved() && p.schedule().ok().and_then(|s| s.phases()).is_some();
         let applies = |f: &Family| match f {
             Family::PHat => true,
             Family::VarPerp => p.d > 1,

@@ -165,7 +165,9 @@ pub fn check_losses(trained: &Trained, grid: &[f64], data: &Dataset) -> Result<(
         if rec.loss > bound {
             let epoch = match rec.stop {
                 Stop::EpochBudget { epochs } => epochs,
-                Stop::Converged { iterations, .. } | Stop::IterationCap { iterations, .. } => iterations,
+                Stop::Converged { iterations, .. } | Stop::IterationCap { iterations, .. } => {
+                    iterations
+                }
             };
             return Err(TrainError::Diverged {
                 step: k,
