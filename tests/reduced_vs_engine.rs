@@ -112,8 +112,11 @@ fn compare(cfg: &TrainConfig) -> (f64, f64, String) {
 
 #[test]
 fn trained_overlaps_follow_the_reduced_theory_on_the_linear_path() {
-    let (worst, control, table) =
-        compare(&config(PathSpec::linear(), ScheduleSpec::dilated(2.0), 4000));
+    let (worst, control, table) = compare(&config(
+        PathSpec::linear(),
+        ScheduleSpec::dilated(2.0),
+        4000,
+    ));
     println!("{table}");
     assert!(worst <= Z_MAX, "max |z| = {worst:.1} > {Z_MAX}:\n{table}");
     assert!(
