@@ -603,16 +603,18 @@ pub fn minimise(k: &StepKin, at: &Atoms, y0: Vec<f64>) -> Solution {
         let slope: f64 = ev.grad.iter().zip(&p).map(|(g, s)| g * s).sum();
         let before = ev.value;
         // Cap a long step at 2 units in any coordinate (a start far from the minimiser).
-        let mut t = if pmax > 2.0 { 2.0 / pmax } else { 1.0 };
+        let capped = pmax > 2.0;
+        let mut t = if capped { 2.0 / pmax } else { 1.0 };
         let mut accepted = false;
-        for _ in 0..60 {
+        for tries in 0..60 {
             let xn: Vec<f64> = x.iter().zip(&p).map(|(a, b)| a + t * b).collect();
             let en = eval_xi(k, at, &xn);
             // Near the minimiser the decrease is below rounding: accept a full undamped
             // Newton step that does not increase R beyond rounding.
             let floor = 1e-13 * (1.0 + ev.value.abs());
             let armijo = en.value <= ev.value + 1e-4 * t * slope;
-            let quadratic = mu == 0.0 && t == 1.0 && en.value <= ev.value + floor;
+            let full_step = !capped && tries == 0;
+            let quadratic = mu == 0.0 && full_step && en.value <= ev.value + floor;
             if en.value.is_finite() && (armijo || quadratic) {
                 x = xn;
                 ev = en;

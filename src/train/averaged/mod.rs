@@ -402,13 +402,13 @@ impl Averaged {
             let slope = dot(&g, &st.p);
             let mut t = 1.0;
             let mut next = None;
-            for _ in 0..40 {
+            for tries in 0..40 {
                 let cand: Vec<f64> = theta.iter().zip(&st.p).map(|(a, b)| a + t * b).collect();
                 let f = prob.eval(&cand).0;
                 // Armijo, or (near the minimiser, below rounding) no increase at a full step.
                 let floor = 1e-15 * (1.0 + f0.abs());
                 if f.is_finite()
-                    && (f <= f0 + 1e-4 * t * slope || (t == 1.0 && !st.negative && f <= f0 + floor))
+                    && (f <= f0 + 1e-4 * t * slope || (tries == 0 && !st.negative && f <= f0 + floor))
                 {
                     next = Some(cand);
                     break;
