@@ -45,11 +45,17 @@ fn config(p: f64, sigma2: f64, precision: Precision) -> TrainConfig {
 
 /// SPEC §5.1: the Bayes-optimal c at time t (from the theory module).
 fn bayes_c(v: &Validated, t: f64, sigma2: f64) -> f64 {
-    Theory::new(&v.config.problem.path, &v.config.problem.schedule, v.config.problem.p, sigma2, D)
-        .unwrap()
-        .bayes(t)
-        .c
-        .unwrap()
+    Theory::new(
+        &v.config.problem.path,
+        &v.config.problem.schedule,
+        v.config.problem.p,
+        sigma2,
+        D,
+    )
+    .unwrap()
+    .bayes(t)
+    .c
+    .unwrap()
 }
 
 /// Train replica 0 with the sgd engine in `precision`.

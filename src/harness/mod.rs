@@ -32,8 +32,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// Version of the run report schema; bumped on any incompatible change (2: `config.train`
-/// is the nested [`TrainConfig`] of schema 2).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+/// is the nested [`TrainConfig`] of schema 2; 3: of schema 3, with the interpolant `path`
+/// and the sampler's `endpoint`).
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// A check family (SPEC §6); each has its own negative control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -277,8 +278,8 @@ impl Experiment {
         // The families that read phase windows need a schedule with phases (dilated on the
         // linear/vp paths, dilated_end on ve); an `auto` schedule resolves to piecewise
         // knots, which have none.
-        let dilated = !p.schedule.is_unresolved()
-            && p.schedule().ok().and_then(|s| s.phases()).is_some();
+        let dilated =
+            !p.schedule.is_unresolved() && p.schedule().ok().and_then(|s| s.phases()).is_some();
         let applies = |f: &Family| match f {
             Family::PHat => true,
             Family::VarPerp => p.d > 1,

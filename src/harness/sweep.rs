@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Version of the sweep report schema (2: `config.base.train` is the nested
-/// [`crate::experiment::TrainConfig`] of schema 2).
-pub const SWEEP_SCHEMA_VERSION: u32 = 2;
+/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3, with the interpolant
+/// `path` and the sampler's `endpoint`).
+pub const SWEEP_SCHEMA_VERSION: u32 = 3;
 
 /// A grid over d and n around a base experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
