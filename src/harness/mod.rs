@@ -192,11 +192,22 @@ impl Experiment {
         })
     }
 
-    /// Validate the training configuration and the harness fields.
+    /// Validate the training configuration and the harness fields, families included
+    /// ([`Experiment::check_families`]).
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
+        self.check_families()?;
+        self.validate_training()
+    }
+
+    /// Validate everything but the families: for the claims of `reproduce`, which train an
+    /// experiment's replicas and make their own checks from them.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field.
+    pub fn validate_training(&self) -> Result<Validated, Error> {
         if self.replicas < 2 {
             return Err(ConfigError::TooFew {
                 field: "replicas",
@@ -212,7 +223,6 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
-        self.check_families()?;
         self.train.check()?;
         self.cost().check()?;
         let p = &self.train.problem;
@@ -539,9 +549,11 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     let checks = check::evaluate(&inputs, exp.alpha);
     let mut summary = Summary::of(&checks);
     summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
-    if summary.checks == 0 {
+    if summary.checks == 0 && !exp.families.is_empty() {
         // check_families rules out every case we know of; a theory without a value for
-        // every requested check must not pass with 0/0 either.
+        // every requested check must not pass with 0/0 either. (An experiment without
+        // families is a claim's internal one, evaluated for its aggregate and figures
+        // only; `run` refuses it in `validate`.)
         return Err(ConfigError::Invalid {
             field: "families",
             rule: "no check could be evaluated for this configuration (no theory value)".into(),
