@@ -22,10 +22,18 @@ fn models(c: &mut Criterion) {
     let mix = Mixture::ones(0.8, 0.25, d).unwrap();
     let data = mix.sample(n, &mut stream(1, 0, Purpose::Data, 0));
     for (name, path, warp) in [
-        ("ve_dilated_end_k3", PathSpec::ve(), ScheduleSpec::dilated_end(3.0)),
+        (
+            "ve_dilated_end_k3",
+            PathSpec::ve(),
+            ScheduleSpec::dilated_end(3.0),
+        ),
         ("vp_dilated_k5", PathSpec::vp(), ScheduleSpec::dilated(5.0)),
         ("ve_linear", PathSpec::ve(), ScheduleSpec::linear()),
-        ("linear_dilated", PathSpec::linear(), ScheduleSpec::dilated(2.0)),
+        (
+            "linear_dilated",
+            PathSpec::linear(),
+            ScheduleSpec::dilated(2.0),
+        ),
     ] {
         let s = warp.build_on(&path, d).unwrap();
         let grid = s.grid(k);

@@ -179,12 +179,22 @@ fn invalid_path_and_warp_combinations_exit_2_naming_the_field() {
         ["--path", "ve", "--schedule", "dilated-end", "--kappa", "7"],
         ["--path", "vp", "--schedule", "dilated", "--kappa", "6.33"],
     ] {
-        let args: Vec<&str> = ["theory"].iter().chain(&base).chain(&extra).copied().collect();
+        let args: Vec<&str> = ["theory"]
+            .iter()
+            .chain(&base)
+            .chain(&extra)
+            .copied()
+            .collect();
         common::assert_bad_input(&args, &phaseflow(&args, None), "kappa:");
     }
     let args = ["train", "--path", "vx"];
     let out = phaseflow(&args, None);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--path"));
     let dir = common::tmpdir("bad-path-warp");
     let experiment = |path: &str, knots: serde_json::Value| {
@@ -204,8 +214,17 @@ fn invalid_path_and_warp_combinations_exit_2_naming_the_field() {
         })
     };
     for (name, e) in [
-        ("ve_ends_early", experiment("ve", serde_json::json!([[0, 0], [1, 0.5], [2, 0.9]]))),
-        ("non_monotone", experiment("vp", serde_json::json!([[0, 0], [1, 0.6], [2, 0.4], [3, 1]]))),
+        (
+            "ve_ends_early",
+            experiment("ve", serde_json::json!([[0, 0], [1, 0.5], [2, 0.9]])),
+        ),
+        (
+            "non_monotone",
+            experiment(
+                "vp",
+                serde_json::json!([[0, 0], [1, 0.6], [2, 0.4], [3, 1]]),
+            ),
+        ),
     ] {
         let file = dir.join(format!("{name}.json"));
         std::fs::write(&file, e.to_string()).unwrap();
@@ -218,6 +237,11 @@ fn invalid_path_and_warp_combinations_exit_2_naming_the_field() {
     let e = experiment("linear", serde_json::json!([[0, 0], [1, 0.5], [2, 0.9]]));
     std::fs::write(&ok, e.to_string()).unwrap();
     let out = phaseflow(&["run", ok.to_str().unwrap(), "--quiet", "--json"], None);
-    assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

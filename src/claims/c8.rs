@@ -359,9 +359,9 @@ fn trained(
                     let real = inputs
                         .iter()
                         .find(|r| r.negative_control.is_none() && c.name.starts_with(&r.name));
-                    if let Some(r) = real.filter(|r| {
-                        (c.prediction - r.prediction).abs() <= r.allowance.delta
-                    }) {
+                    if let Some(r) =
+                        real.filter(|r| (c.prediction - r.prediction).abs() <= r.allowance.delta)
+                    {
                         out.notes.push(format!(
                             "trained {} d={d}: control {} left out (its prediction {:.4} is within δ = {:.4} of the real one, {:.4})",
                             case.label, c.name, c.prediction, r.allowance.delta, r.prediction
@@ -421,7 +421,10 @@ fn trained(
                 .map(|c| format!("{:.4} ± {:.4}", c.var.point, c.var.se))
                 .collect::<Vec<_>>()
                 .join(", "),
-            ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            ds.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(())
