@@ -6,7 +6,6 @@
 use super::common::{LEVEL, base, check, control, declared, experiment};
 use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
-use crate::harness::Family;
 use crate::harness::check::{Allowance, CheckInput, Side, Source};
 use crate::harness::sweep::{Fit, Sweep, SweepReport};
 use crate::schedule::ScheduleSpec;
@@ -63,11 +62,8 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         let mut train = base();
         train.problem.schedule = spec;
         train.problem.steps = k;
-        // The sweep fits the errors of p̂ and var⊥: the families it measures.
-        let mut base = experiment(ctx, "C4", train, r);
-        base.families = vec![Family::PHat, Family::VarPerp];
         Sweep {
-            base,
+            base: experiment(ctx, "C4", train, r),
             d: ds.clone(),
             n: ns,
         }

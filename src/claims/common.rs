@@ -48,7 +48,7 @@ pub(crate) fn base() -> TrainConfig {
 
 /// Train every replica of `exp`.
 pub(crate) fn replicate(ctx: &Context, exp: &Experiment) -> Result<Vec<TrainOutput>, Error> {
-    let v = exp.validate_replicas()?;
+    let v = exp.validate_training()?;
     let ids: Vec<u64> = (0..exp.replicas as u64).collect();
     let pb = progress(ids.len() as u64, &exp.name, ctx.quiet);
     run_replicas(&v, &ids, &pb)

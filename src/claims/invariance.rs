@@ -150,7 +150,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         exp_a.name,
         exp_b.name
     ));
-    let rep = crate::harness::aggregate_report(&exp_a, &oa);
+    let rep = crate::harness::evaluate(&exp_a, &oa)?;
     out.figures
         .push(("overlaps".into(), crate::harness::figures::overlaps(&rep)?));
     Ok(out)

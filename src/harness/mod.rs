@@ -32,8 +32,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// Version of the run report schema; bumped on any incompatible change (2: `config.train`
-/// is the nested [`TrainConfig`] of schema 2).
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+/// is the nested [`TrainConfig`] of schema 2; 3: of schema 3, with the interpolant `path`
+/// and the sampler's `endpoint`).
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// A check family (SPEC §6); each has its own negative control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -192,24 +193,22 @@ impl Experiment {
         })
     }
 
-    /// Validate the training configuration and the harness fields.
+    /// Validate the training configuration and the harness fields, families included
+    /// ([`Experiment::check_families`]).
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
-        self.validate_with(true)
+        self.check_families()?;
+        self.validate_training()
     }
 
-    /// [`Experiment::validate`] without the families check: the replicas of a claim, whose
-    /// checks are built by the claim itself (its experiments list no families).
+    /// Validate everything but the families: for the claims of `reproduce`, which train an
+    /// experiment's replicas and make their own checks from them.
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
-    pub(crate) fn validate_replicas(&self) -> Result<Validated, Error> {
-        self.validate_with(false)
-    }
-
-    fn validate_with(&self, families: bool) -> Result<Validated, Error> {
+    pub fn validate_training(&self) -> Result<Validated, Error> {
         if self.replicas < 2 {
             return Err(ConfigError::TooFew {
                 field: "replicas",
@@ -225,9 +224,6 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
-        if families {
-            self.check_families()?;
-        }
         self.train.check()?;
         self.cost().check()?;
         let p = &self.train.problem;
@@ -562,38 +558,31 @@ pub struct RunReport {
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built for this configuration.
 pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
-    let mut report = aggregate_report(exp, outs);
-    let inputs = families::check_inputs(&exp.resolved()?, &report.aggregate)?;
-    report.checks = check::evaluate(&inputs, exp.alpha);
-    let at_cap = report.summary.at_iteration_cap;
-    report.summary = Summary::of(&report.checks);
-    report.summary.at_iteration_cap = at_cap;
-    if report.summary.checks == 0 {
+    let level = 1.0 - exp.alpha;
+    let aggregate = Aggregate::new(outs, level);
+    let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
+    let checks = check::evaluate(&inputs, exp.alpha);
+    let mut summary = Summary::of(&checks);
+    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
+    if summary.checks == 0 && !exp.families.is_empty() {
         // check_families rules out every case we know of; a theory without a value for
-        // every requested check must not pass with 0/0 either.
+        // every requested check must not pass with 0/0 either. (An experiment without
+        // families is a claim's internal one, evaluated for its aggregate and figures
+        // only; `run` refuses it in `validate`.)
         return Err(ConfigError::Invalid {
             field: "families",
             rule: "no check could be evaluated for this configuration (no theory value)".into(),
         }
         .into());
     }
-    Ok(report)
-}
-
-/// The report of `outs` without checks (the aggregate a claim's figure draws; the claim
-/// builds its own checks).
-pub(crate) fn aggregate_report(exp: &Experiment, outs: &[TrainOutput]) -> RunReport {
-    let aggregate = Aggregate::new(outs, 1.0 - exp.alpha);
-    let mut summary = Summary::of(&[]);
-    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
-    RunReport {
+    Ok(RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         config: exp.clone(),
         aggregate,
-        checks: Vec::new(),
+        checks,
         summary,
-    }
+    })
 }
 
 /// Train all replicas of `exp` and evaluate them.

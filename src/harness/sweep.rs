@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Version of the sweep report schema (2: `config.base.train` is the nested
-/// [`crate::experiment::TrainConfig`] of schema 2).
-pub const SWEEP_SCHEMA_VERSION: u32 = 2;
+/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3, with the interpolant
+/// `path` and the sampler's `endpoint`).
+pub const SWEEP_SCHEMA_VERSION: u32 = 3;
 
 /// A grid over d and n around a base experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,7 +192,7 @@ impl Sweep {
         }
         for &d in &self.d {
             for &n in &self.n {
-                self.cell(d, n).validate()?;
+                self.cell(d, n).validate_training()?;
             }
         }
         Ok(())
@@ -217,7 +218,7 @@ impl Sweep {
         for &d in &self.d {
             for &n in &self.n {
                 let exp = self.cell(d, n);
-                let v = exp.validate()?;
+                let v = exp.validate_training()?;
                 let ids: Vec<u64> = (0..exp.replicas as u64).collect();
                 let outs = run_replicas(&v, &ids, &pb)?;
                 let c = &v.config.problem;
