@@ -408,7 +408,8 @@ impl Averaged {
                 // Armijo, or (near the minimiser, below rounding) no increase at a full step.
                 let floor = 1e-15 * (1.0 + f0.abs());
                 if f.is_finite()
-                    && (f <= f0 + 1e-4 * t * slope || (tries == 0 && !st.negative && f <= f0 + floor))
+                    && (f <= f0 + 1e-4 * t * slope
+                        || (tries == 0 && !st.negative && f <= f0 + floor))
                 {
                     next = Some(cand);
                     break;
