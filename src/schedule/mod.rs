@@ -27,7 +27,7 @@
 //! use phaseflow::path::PathSpec;
 //! use phaseflow::schedule::{Dilated, Schedule, ScheduleSpec, Warp};
 //! let s = Dilated::new(2.0, 10_000).unwrap(); // ε = 2/√10000 = 0.02, linear path
-//! assert!((s.tau(1.0) - 0.02).abs() < 1e-15);
+//! assert!((Warp::tau(&s, 1.0) - 0.02).abs() < 1e-15);
 //! assert_eq!(Warp::t_end(&s), 2.0);
 //! assert_eq!(Warp::grid(&s, 4), vec![0.0, 0.5, 1.0, 1.5]);
 //! assert_eq!(Schedule::phases(&s).unwrap().split, 1.0);

@@ -216,9 +216,7 @@ impl Theory {
     /// start of τ on a path with α(0) = 1 (the dilated warp on linear, vp, cosine).
     fn start_phases(&self) -> Option<Phases> {
         let ph = self.phases()?;
-        // noise_scale() is exactly 1 (linear, vp, cosine) or √d (ve) by construction.
-        #[allow(clippy::float_cmp)]
-        let unit_noise = self.schedule.path().noise_scale() == 1.0;
+        let unit_noise = (self.schedule.path().noise_scale() - 1.0).abs() <= f64::EPSILON;
         (ph.side == PhaseSide::Start && unit_noise).then_some(ph)
     }
 
