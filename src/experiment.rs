@@ -21,7 +21,8 @@ use crate::denoiser::Overlaps;
 use crate::error::Error;
 use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
 use crate::mixture::Mixture;
-use crate::problem::{ProblemSpec, at_least_one};
+use crate::perturbation::Perturbation;
+use crate::problem::{ConfigError, ProblemSpec, at_least_one};
 use crate::rng::{Purpose, stream};
 use crate::schedule::Schedule;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
@@ -52,6 +53,11 @@ pub struct TrainConfig {
     /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
     /// the averaged engine, the full one for sgd). Resolved in the output.
     pub sampler: Option<Sampler>,
+    /// A deliberate deviation of the data, training or sampler from this configuration
+    /// ([`crate::perturbation`]); the theory keeps the nominal values. Absent (the default):
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perturbation: Option<Perturbation>,
 }
 
 impl Default for TrainConfig {
@@ -63,6 +69,7 @@ impl Default for TrainConfig {
             n_gen: 4096,
             integrator: Integrator::Euler,
             sampler: None,
+            perturbation: None,
         }
     }
 }
@@ -72,10 +79,18 @@ impl Default for TrainConfig {
 pub struct Validated {
     /// The configuration, resolved: an `auto` schedule is its knots, the sampler is named.
     pub config: TrainConfig,
-    /// The schedule resolved for d.
+    /// The schedule resolved for d (the sampler's and every estimate's).
     pub schedule: Box<dyn Schedule>,
-    /// The data distribution.
+    /// The data distribution the configuration names (its μ defines the overlaps).
     pub mixture: Mixture,
+    /// What the engine actually trains on: the problem with the perturbation applied (the
+    /// configuration's own problem without one).
+    train_problem: ProblemSpec,
+    /// The schedule the engine trains on (differs from `schedule` under a κ perturbation).
+    train_schedule: Box<dyn Schedule>,
+    /// The distribution the training data are drawn from (differs from `mixture` under a
+    /// data perturbation).
+    data_mixture: Mixture,
 }
 
 /// One grid time of the output.
@@ -128,8 +143,23 @@ impl TrainConfig {
         self.engine.check()?;
         at_least_one("gen", self.n_gen)?;
         let problem = crate::phase::resolve(&self.problem)?;
+        if let Some(pert) = &self.perturbation {
+            pert.check(&problem)?;
+            if *pert == Perturbation::EulerNext && self.integrator != Integrator::Euler {
+                return Err(ConfigError::Unsupported {
+                    field: "perturb",
+                    rule: "euler-next perturbs the Euler integrator only",
+                }
+                .into());
+            }
+        }
         let schedule = problem.schedule()?;
         let mixture = problem.mixture(self.seed)?;
+        let train_problem = self
+            .perturbation
+            .map_or_else(|| problem.clone(), |p| p.train_problem(&problem));
+        let train_schedule = train_problem.schedule()?;
+        let data_mixture = train_problem.mixture(self.seed)?;
         let config = TrainConfig {
             problem,
             sampler: Some(self.sampler.unwrap_or(self.engine.default_sampler())),
@@ -139,6 +169,9 @@ impl TrainConfig {
             config,
             schedule,
             mixture,
+            train_problem,
+            train_schedule,
+            data_mixture,
         })
     }
 
@@ -195,13 +228,14 @@ impl Validated {
     /// [`TrainError`] if training diverges.
     pub fn train(&self, replica: u64) -> Result<(Trained, f64), TrainError> {
         let c = &self.config;
-        let pr = &c.problem;
+        let pr = &self.train_problem;
         let data = self
-            .mixture
+            .data_mixture
             .sample(pr.n, &mut stream(c.seed, replica, Purpose::Data, 0));
+        // The grid is the configuration's (a κ perturbation moves τ, not the times).
         let grid = self.schedule.grid(pr.steps);
         let problem = Problem {
-            schedule: self.schedule.as_ref(),
+            schedule: self.train_schedule.as_ref(),
             grid: &grid,
             data: &data,
             lambda_u: pr.lambda_u,
@@ -251,6 +285,14 @@ impl Validated {
             })
             .collect();
         let sampler = c.sampler.unwrap_or(c.engine.default_sampler());
+        // The sampler off-by-one: step k integrates with f_{k+1} (f_{K−1} at the last step).
+        let shifted;
+        let den = if c.perturbation == Some(Perturbation::EulerNext) {
+            shifted = den.shifted_by_one();
+            &shifted
+        } else {
+            den
+        };
         let generated = generate(
             sampler,
             s,

@@ -40,6 +40,7 @@ pub mod harness;
 pub mod io;
 pub mod linalg;
 pub mod mixture;
+pub mod perturbation;
 pub mod phase;
 pub mod plot;
 pub mod problem;
