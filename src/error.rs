@@ -37,6 +37,10 @@ pub enum Error {
     /// A set of checks that cannot be evaluated (a family without a negative control).
     #[error(transparent)]
     Check(#[from] CheckError),
+    /// The result was computed and printed on stdout, but a file of the output folder could
+    /// not be written.
+    #[error("{0}; the result was printed above in full, but the output folder is incomplete")]
+    NotWritten(Box<Error>),
     /// The theory gives no value where a check needs one.
     #[error("theory: no {what} at d = {d}")]
     NoPrediction {
@@ -110,6 +114,38 @@ pub enum ShardError {
         found: u32,
         /// The version this build reads.
         expected: u32,
+    },
+    /// A shard written by another version of phaseflow (its numbers may differ).
+    #[error("{}: written by phaseflow {found}, this is {expected}; rerun the shard with this version", path.display())]
+    Version {
+        /// The shard file.
+        path: PathBuf,
+        /// The version that wrote it.
+        found: String,
+        /// This version.
+        expected: String,
+    },
+    /// A file whose name is not the one its content says.
+    #[error("{}: holds shard {index}/{count}, whose file is {expected}; renamed or copied by hand?", path.display())]
+    Name {
+        /// The shard file.
+        path: PathBuf,
+        /// The index it holds.
+        index: usize,
+        /// The count it holds.
+        count: usize,
+        /// The name that content has.
+        expected: String,
+    },
+    /// A field of a shard file that breaks its rule.
+    #[error("{}: {field}: {rule}", path.display())]
+    Field {
+        /// The shard file.
+        path: PathBuf,
+        /// The field, as a JSON path.
+        field: String,
+        /// The rule and the value found.
+        rule: String,
     },
     /// A shard of another experiment or another shard count.
     #[error("{}: experiment or shard count differs from {}", path.display(), first.display())]
@@ -249,7 +285,7 @@ pub enum DigitsError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DigitsTrainError {
     /// The window is not a sub-interval of [0, 1].
-    #[error("window [{lo}, {hi}]: need 0 ≤ lo < hi ≤ 1")]
+    #[error("window: [{lo}, {hi}]: need 0 ≤ LO < HI ≤ 1")]
     Window {
         /// Start.
         lo: f64,
@@ -257,12 +293,12 @@ pub enum DigitsTrainError {
         hi: f64,
     },
     /// The weight would remove support outside the window.
-    #[error("window weight {0}: need 0 ≤ weight < 1 (support must stay [0, 1])")]
+    #[error("weight: must satisfy 0 ≤ weight < 1 (the support must stay [0, 1]), got {0}")]
     Weight(f64),
     /// A size that must be positive is zero.
-    #[error("{0} must be ≥ 1")]
+    #[error("{0}: must be at least 1")]
     Zero(&'static str),
     /// The learning rate is not a positive number.
-    #[error("learning rate {0}: must be > 0")]
+    #[error("lr: must be positive and finite, got {0}")]
     Lr(f32),
 }

@@ -17,6 +17,7 @@
 //! println!("p̂ = {}", out.generated.p_hat);
 //! ```
 
+use crate::budget::Cost;
 use crate::denoiser::Overlaps;
 use crate::error::Error;
 use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
@@ -27,7 +28,7 @@ use crate::rng::{Purpose, stream};
 use crate::schedule::Schedule;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::{TheoryConfig, TheoryReport};
-use crate::train::{Engine, EngineConfig, Problem, StepRecord, TrainError, Trained};
+use crate::train::{Engine, EngineConfig, Problem, Shape, StepRecord, TrainError, Trained};
 use serde::{Deserialize, Serialize};
 
 /// Version of the `train --json` schema; bumped on any incompatible change (2: the engine's
@@ -44,7 +45,10 @@ pub struct TrainConfig {
     pub problem: ProblemSpec,
     /// The engine and its knobs. Default sgd.
     pub engine: EngineConfig,
-    /// Master seed (every random stream derives from it, SPEC §7). Default 0.
+    /// Master seed (every random stream derives from it, SPEC §7). Default 0. A whole
+    /// number, or a string of digits: TOML integers stop at 2^63 − 1, so a seed above that
+    /// is written `seed = "18446744073709551615"` there.
+    #[serde(deserialize_with = "seed_from")]
     pub seed: u64,
     /// Generated samples. Default 4096.
     pub n_gen: usize,
@@ -58,6 +62,29 @@ pub struct TrainConfig {
     /// none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub perturbation: Option<Perturbation>,
+}
+
+/// A u64 seed from a number or a string of digits (module of [`TrainConfig::seed`]).
+fn seed_from<'de, D: serde::Deserializer<'de>>(de: D) -> Result<u64, D::Error> {
+    struct Seed;
+    impl serde::de::Visitor<'_> for Seed {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a seed: a whole number 0 ≤ seed < 2^64, or a string of its digits")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            v.trim()
+                .parse()
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+        }
+    }
+    de.deserialize_any(Seed)
 }
 
 impl Default for TrainConfig {
@@ -139,9 +166,8 @@ impl TrainConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
     pub fn validate(&self) -> Result<Validated, Error> {
-        self.problem.check()?;
-        self.engine.check()?;
-        at_least_one("gen", self.n_gen)?;
+        self.check()?;
+        self.cost(1).check()?;
         let problem = crate::phase::resolve(&self.problem)?;
         if let Some(pert) = &self.perturbation {
             pert.check(&problem)?;
@@ -175,14 +201,94 @@ impl TrainConfig {
         })
     }
 
-    /// The theory document of this configuration (`phaseflow theory`): its resolved
-    /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
+    /// Check every field without allocating anything of the configuration's size.
     ///
     /// # Errors
-    /// As [`TrainConfig::validate`].
+    /// [`Error::Config`] naming the first bad field.
+    pub fn check(&self) -> Result<(), Error> {
+        self.problem.check()?;
+        self.engine.check()?;
+        at_least_one("gen", self.n_gen)?;
+        Ok(())
+    }
+
+    /// Values that are accepted but outside the range the engines were tested in, as
+    /// one-line warnings naming the field (the CLI prints them on stderr).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if let EngineConfig::Sgd(s) = &self.engine {
+            if s.lr > crate::train::sgd::LR_TESTED {
+                w.push(format!(
+                    "lr: {} is above {}, outside the tested range: Adam moves every parameter by up to lr per epoch while the Bayes parameters are O(1); a run whose loss rises above {} × the zero denoiser's stops with exit 1",
+                    s.lr,
+                    crate::train::sgd::LR_TESTED,
+                    crate::train::LOSS_BOUND
+                ));
+            }
+        }
+        w
+    }
+
+    /// The memory `replicas_at_once` replicas of this configuration need at once
+    /// ([`crate::budget`]): the mean and the data, the engine's buffers, the generated
+    /// samples' sums, the outputs.
+    pub fn cost(&self, replicas_at_once: usize) -> Cost {
+        let p = &self.problem;
+        let threads = rayon::current_num_threads().max(1);
+        let shape = Shape {
+            n: p.n,
+            d: p.d,
+            steps: p.steps,
+            concurrent_steps: threads.min(p.steps).max(1),
+        };
+        let (n, d, k) = (p.n as f64, p.d as f64, p.steps as f64);
+        let n_gen = ("gen", self.n_gen as f64, 4096.0);
+        let mut one = Cost::default();
+        one.add(
+            "mixture mean and training data, (n + 1)·d·8 B",
+            (n + 1.0) * d * 8.0,
+            &[shape.n(), shape.d()],
+        );
+        one.add_scaled(&self.engine.memory(&shape), 1.0);
+        let chunks = (self.n_gen as f64 / crate::flow::GEN_CHUNK as f64).ceil();
+        match self.sampler.unwrap_or(self.engine.default_sampler()) {
+            Sampler::Full => one.add(
+                "generated samples: two mode sums of d per chunk of 256 samples, 2d·8 B each, and 4d·8 B of scratch per thread",
+                chunks * 2.0 * d * 8.0 + threads as f64 * 4.0 * d * 8.0,
+                &[n_gen, shape.d()],
+            ),
+            Sampler::Span => {
+                let r = 2.0 * k + 1.0;
+                one.add(
+                    "span sampler: the 2K + 1 vectors, (2K + 1)·d·8 B, and their Gram matrix",
+                    r * d * 8.0 + 2.0 * r * r * 8.0,
+                    &[shape.steps(), shape.d()],
+                );
+                one.add(
+                    "generated samples: two mode sums of 2K + 2 per chunk of 256 samples",
+                    chunks * 2.0 * (r + 1.0) * 8.0,
+                    &[n_gen, shape.steps()],
+                );
+            }
+        }
+        one.add("per-step output, K·256 B", k * 256.0, &[shape.steps()]);
+        let mut c = Cost::default();
+        c.add_scaled(&one, replicas_at_once as f64);
+        c
+    }
+
+    /// The theory document of this configuration (`phaseflow theory`): its resolved
+    /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
+    /// Nothing of size d is allocated (the theory is closed-form in d); its own cost is
+    /// checked ([`TheoryConfig::cost`]).
+    ///
+    /// # Errors
+    /// As [`TrainConfig::check`], the theory's cost above the limits, or the `auto` pilot's
+    /// error.
     pub fn theory_config(&self, finite_n: bool) -> Result<TheoryConfig, Error> {
-        let v = self.validate()?;
-        let p = &v.config.problem;
+        self.check()?;
+        let p = crate::phase::resolve(&self.problem)?;
+        let p = &p;
         Ok(TheoryConfig {
             schedule: p.schedule.clone(),
             p: p.p,
@@ -212,7 +318,31 @@ pub fn run(config: &TrainConfig) -> Result<TrainOutput, Error> {
 /// # Errors
 /// Bad input, naming the field.
 pub fn theory(config: &TrainConfig, finite_n: bool) -> Result<TheoryReport, Error> {
-    Ok(config.theory_config(finite_n)?.compute()?)
+    let tc = config.theory_config(finite_n)?;
+    theory_cost(&tc).check()?;
+    if let (Some(n), Some(_)) = (tc.n, tc.schedule.kappa()) {
+        crate::budget::check_theory_time(n, tc.p, phase1_times(tc.steps))?;
+    }
+    Ok(tc.compute()?)
+}
+
+/// The grid times 0 < t < 1 of the dilated schedule's K-point grid t_k = 2k/K, k < K: the
+/// binomial averages of the finite-n theory (t = 0 has no signal and costs nothing).
+pub(crate) fn phase1_times(steps: usize) -> usize {
+    steps.div_ceil(2).saturating_sub(1)
+}
+
+/// The memory of a theory document: per grid time its predictions, their JSON tree and
+/// text (≈ 4 KiB, measured from `fixtures/theory/`: 0.9 KiB of text per step, the tree
+/// several times that).
+fn theory_cost(tc: &TheoryConfig) -> Cost {
+    let mut c = Cost::default();
+    c.add(
+        "theory document, K × 4 KiB (predictions, JSON tree and text)",
+        tc.steps as f64 * 4096.0,
+        &[("steps", tc.steps as f64, 40.0)],
+    );
+    c
 }
 
 impl Validated {
@@ -243,7 +373,9 @@ impl Validated {
             seed: c.seed,
             replica,
         };
-        Ok((self.engine().train(&problem)?, data.plus_fraction()))
+        let trained = self.engine().train(&problem)?;
+        crate::train::check_losses(&trained, &grid, &data)?;
+        Ok((trained, data.plus_fraction()))
     }
 
     /// Train replica `replica`, generate samples and summarise.

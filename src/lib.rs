@@ -28,6 +28,7 @@
 #![warn(clippy::float_cmp)] // compare floats through explicit tolerances
 #![allow(clippy::needless_range_loop)] // numerical kernels index several arrays in lockstep
 
+pub mod budget;
 pub mod claims;
 pub mod demo;
 pub mod denoiser;

@@ -10,11 +10,41 @@ fn main() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    #[cfg(unix)]
+    clean_up_on_signals();
     match cli::run() {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            // Control characters escaped: a file name or a field quoted from a file
+            // cannot rewrite the terminal (issue 15).
+            eprintln!("error: {}", phaseflow::report::escape(&e.to_string()));
             std::process::exit(cli::exit_code(&e));
         }
     }
+}
+
+/// On SIGINT or SIGTERM, delete the temporary files and output locks this process has not
+/// finished (`phaseflow::io::remove_pending`) and exit with 128 + the signal. The signals
+/// are blocked in every thread (this runs first in main, so rayon's threads inherit the
+/// mask) and received by one thread with `sigwait`, where cleaning up is ordinary code
+/// rather than an async-signal handler.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    // SAFETY: plain libc calls on a sigset we own, before any other thread exists.
+    let set = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    };
+    std::thread::spawn(move || {
+        let mut sig: libc::c_int = 0;
+        // SAFETY: waits for one of the blocked signals of `set`.
+        if unsafe { libc::sigwait(&set, &mut sig) } == 0 {
+            phaseflow::io::remove_pending();
+            std::process::exit(128 + sig);
+        }
+    });
 }

@@ -20,13 +20,13 @@ use rand_distr::StandardNormal;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MixtureError {
     /// p must lie strictly between 0 and 1.
-    #[error("p: must satisfy 0 < p < 1, got {p}")]
+    #[error("p: must satisfy 0 < p < 1, got {}", crate::problem::Num(*.p))]
     WeightOutOfRange {
         /// The p given.
         p: f64,
     },
     /// σ² must be positive and finite.
-    #[error("sigma2: must be positive and finite, got {sigma2}")]
+    #[error("sigma2: must be positive and finite, got {}", crate::problem::Num(*.sigma2))]
     NonPositiveVariance {
         /// The σ² given.
         sigma2: f64,

@@ -204,7 +204,9 @@ fn fmt(v: f64) -> String {
 impl std::fmt::Display for Perturbation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match *self {
-            Perturbation::DataP { shift } => write!(f, "p{}{}", if shift < 0.0 { "" } else { "+" }, fmt(shift)),
+            Perturbation::DataP { shift } => {
+                write!(f, "p{}{}", if shift < 0.0 { "" } else { "+" }, fmt(shift))
+            }
             Perturbation::DataSigma2 { scale } => write!(f, "sigma2*{}", fmt(scale)),
             Perturbation::TrainKappa { scale } => write!(f, "kappa*{}", fmt(scale)),
             Perturbation::Lambda { scale } => write!(f, "lambda*{}", fmt(scale)),
@@ -250,7 +252,14 @@ mod tests {
 
     #[test]
     fn parse_display_round_trip() {
-        for s in ["p+0.02", "p-0.01", "sigma2*1.02", "kappa*1.03", "lambda*10", "euler-next"] {
+        for s in [
+            "p+0.02",
+            "p-0.01",
+            "sigma2*1.02",
+            "kappa*1.03",
+            "lambda*10",
+            "euler-next",
+        ] {
             let p: Perturbation = s.parse().unwrap();
             assert_eq!(p.to_string(), s);
             let json = serde_json::to_string(&p).unwrap();
@@ -270,7 +279,11 @@ mod tests {
             schedule: ScheduleSpec::linear(),
             ..p.clone()
         };
-        assert!(Perturbation::TrainKappa { scale: 1.03 }.check(&lin).is_err());
+        assert!(
+            Perturbation::TrainKappa { scale: 1.03 }
+                .check(&lin)
+                .is_err()
+        );
         assert!(Perturbation::TrainKappa { scale: 1.03 }.check(&p).is_ok());
         // κ·scale must stay below √d
         assert!(Perturbation::TrainKappa { scale: 100.0 }.check(&p).is_err());

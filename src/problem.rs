@@ -84,7 +84,7 @@ pub enum ConfigError {
         rule: &'static str,
     },
     /// A number outside its allowed range.
-    #[error("{field}: must be {rule}, got {value}")]
+    #[error("{field}: must be {rule}, got {}", Num(*.value))]
     OutOfRange {
         /// The flag.
         field: &'static str,
@@ -105,6 +105,26 @@ pub enum ConfigError {
         /// The known names, comma-separated.
         known: String,
     },
+    /// A configuration whose estimated memory or work exceeds the limit
+    /// ([`crate::budget`]).
+    #[error("{field}: needs {estimate}, above the limit of {limit}")]
+    TooLarge {
+        /// The flag of the quantity that makes it large.
+        field: &'static str,
+        /// The estimate, with its largest term.
+        estimate: String,
+        /// The limit, where it comes from and how to raise it.
+        limit: String,
+    },
+    /// A value that breaks a rule stated in the message (repeated values, a family that
+    /// does not apply, a shard count above the replicas, …).
+    #[error("{field}: {rule}")]
+    Invalid {
+        /// The flag.
+        field: &'static str,
+        /// The rule and the value given.
+        rule: String,
+    },
     /// A flag that needs another one.
     #[error("{field}: needs {needs}")]
     Needs {
@@ -113,6 +133,42 @@ pub enum ConfigError {
         /// What it needs, e.g. "--out DIR for the partial file".
         needs: &'static str,
     },
+}
+
+/// A number as a person reads it: plain for 1e-4 ≤ |v| < 1e15 (and 0), otherwise in
+/// exponent form, so `1e300` prints as `1e300`, not as 301 digits (issue 15).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a == 0.0 || !a.is_finite() || (1e-4..1e15).contains(&a) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
+/// The supported σ² (issue 15): `--sigma2 1e300` trained without error to a meaningless
+/// p̂ = 0.0046 before this range was enforced.
+pub const SIGMA2_RANGE: (f64, f64) = (1e-6, 1e6);
+
+impl ConfigError {
+    /// [`ConfigError::OutOfRange`] unless `ok` holds and `v` is finite (for callers outside
+    /// the crate, e.g. the command line's own flags).
+    ///
+    /// # Errors
+    /// The error naming `field` and `rule`.
+    pub fn check_range(
+        field: &'static str,
+        rule: &'static str,
+        v: f64,
+        ok: bool,
+    ) -> Result<(), Self> {
+        in_range(field, rule, v, ok)
+    }
 }
 
 /// `v` must be positive and finite.
@@ -208,6 +264,13 @@ impl ProblemSpec {
         nonnegative_finite("lambda-w", self.lambda_w)?;
         // Mixture::new owns the rules for (p, σ²); a 1-dimensional μ keeps this cheap.
         Mixture::ones(self.p, self.sigma2, 1)?;
+        let (lo, hi) = SIGMA2_RANGE;
+        in_range(
+            "sigma2",
+            "in [1e-6, 1e6] (the supported range: the paper's regime is σ² = O(1), and beyond it squared norms n·d·σ² and Adam's squared gradients overflow or lose their precision)",
+            self.sigma2,
+            (lo..=hi).contains(&self.sigma2),
+        )?;
         if !self.schedule.is_unresolved() {
             self.schedule.build(self.d)?;
         }

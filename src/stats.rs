@@ -89,7 +89,11 @@ pub fn satterthwaite(terms: &[(f64, f64, f64)]) -> f64 {
         .filter(|(_, _, nu)| nu.is_finite())
         .map(|(w, s, nu)| (w * s).powi(4) / nu)
         .sum();
-    if den > 0.0 { num * num / den } else { f64::INFINITY }
+    if den > 0.0 {
+        num * num / den
+    } else {
+        f64::INFINITY
+    }
 }
 
 /// Clopper–Pearson (exact binomial) interval for k successes in n trials at confidence
@@ -293,7 +297,12 @@ pub fn wls_poly(x: &[f64], y: &[f64], se: &[f64], terms: usize) -> Option<PolyFi
     let lin: Vec<Vec<f64>> = (0..terms)
         .map(|k| {
             (0..n)
-                .map(|j| (0..terms).map(|m| a[k][terms + m] * pow(x[j], m)).sum::<f64>() * w[j])
+                .map(|j| {
+                    (0..terms)
+                        .map(|m| a[k][terms + m] * pow(x[j], m))
+                        .sum::<f64>()
+                        * w[j]
+                })
                 .collect()
         })
         .collect();
@@ -306,7 +315,9 @@ pub fn wls_poly(x: &[f64], y: &[f64], se: &[f64], terms: usize) -> Option<PolyFi
         lin,
         chi2: 0.0,
     };
-    let chi2 = (0..n).map(|j| ((y[j] - fit.at(x[j])) / se[j]).powi(2)).sum();
+    let chi2 = (0..n)
+        .map(|j| ((y[j] - fit.at(x[j])) / se[j]).powi(2))
+        .sum();
     Some(PolyFit { chi2, ..fit })
 }
 

@@ -222,7 +222,14 @@ fn interrupted_run_leaves_no_partial_file() {
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
     let finished = child.try_wait().unwrap().is_some();
-    child.kill().ok();
+    // SIGTERM, the interruption the binary handles (temporaries and its lock removed); a
+    // SIGKILL cannot be caught and leaves a stale lock, which the next run takes over.
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    if !term.is_ok_and(|s| s.success()) {
+        child.kill().ok();
+    }
     child.wait().unwrap();
     assert!(!finished, "the run finished before it could be interrupted");
     let leftovers: Vec<_> = std::fs::read_dir(&out)

@@ -8,7 +8,7 @@
 //! allowance of p). Controls: p + 0.1, σ² × 1.5, the linear schedule held to the dilated
 //! budget. Diagnostics: every size of both schedules.
 
-use super::common::{LEVEL, Trained, check, control, dilated_ladder, ladder, sizes, theory};
+use super::common::{LEVEL, Trained, check, control, dilated_ladder, linear_ladder, sizes, theory};
 use super::scaling::{self, Delta};
 use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
@@ -19,7 +19,6 @@ use crate::harness::families::{
 };
 use crate::harness::fss::Along;
 use crate::plot::{Figure, Panel, Series};
-use crate::schedule::ScheduleSpec;
 
 /// d standing in for d → ∞ in the finite-d formulas (their O(1/√d) terms are 10⁻⁶ there).
 pub(crate) const D_LIMIT: usize = 1_000_000_000_000;
@@ -42,12 +41,7 @@ fn euler_at_p(t: &Trained, p: f64) -> Result<f64, Error> {
 fn run(ctx: &Context) -> Result<Outcome, Error> {
     let sz = sizes(ctx);
     let dil = dilated_ladder(ctx)?;
-    let lin = ladder(
-        ctx,
-        &ScheduleSpec::linear(),
-        (sz.r / 2).max(2),
-        (sz.pilot / 2).max(2),
-    )?;
+    let lin = linear_ladder(ctx)?;
     let mut out = Outcome::default();
     let p = dil[0].exp.train.problem.p;
     let s2 = dil[0].exp.train.problem.sigma2;
@@ -57,8 +51,12 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         for t in cells.iter() {
             let d = t.d();
             if let Some(s) = p_hat(&t.theory) {
-                out.checks
-                    .extend(cell_check(&format!("p_hat.{name}@d={d}"), "p_hat", t.cell(), &s));
+                out.checks.extend(cell_check(
+                    &format!("p_hat.{name}@d={d}"),
+                    "p_hat",
+                    t.cell(),
+                    &s,
+                ));
             }
             if let Some(s) = var_perp(&t.theory) {
                 out.checks.extend(cell_check(
@@ -227,7 +225,11 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             .map(|e| e.map_or(f64::NAN, |e| 0.5 * (e.ci[1] - e.ci[0])))
             .collect();
         fig = fig
-            .with_series(Series::line(format!("{name} theory (§5.4 Euler)"), xs.clone(), th))
+            .with_series(Series::line(
+                format!("{name} theory (§5.4 Euler)"),
+                xs.clone(),
+                th,
+            ))
             .with_series(Series::markers(format!("{name} trained"), xs, ys).with_err(es));
     }
     out.figures.push((

@@ -9,7 +9,7 @@
 //! κ × 1.25.
 
 use super::common::{
-    LEVEL, Trained, base, check, control, dilated_ladder, experiment, ladder, sizes, trained,
+    LEVEL, Trained, base, check, control, dilated_ladder, experiment, linear_ladder, sizes, trained,
 };
 use super::scaling::{self, Delta};
 use super::{ClaimDef, Context, Outcome};
@@ -62,12 +62,7 @@ pub(crate) const C4: ClaimDef = ClaimDef {
 fn run(ctx: &Context) -> Result<Outcome, Error> {
     let sz = sizes(ctx);
     let dil = dilated_ladder(ctx)?;
-    let lin = ladder(
-        ctx,
-        &ScheduleSpec::linear(),
-        (sz.r / 2).max(2),
-        (sz.pilot / 2).max(2),
-    )?;
+    let lin = linear_ladder(ctx)?;
     let d_ref = sz.ds[sz.reference];
     let n_small = n_ladder(ctx)[2];
     let mut cells: Vec<Trained> = Vec::new();
@@ -107,7 +102,9 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
     let flat = Allowance::definition(
         FLAT_SLOPE,
-        format!("the claim's definition: over the factor-64 ladder an error may grow by ≤ 64^{FLAT_SLOPE}"),
+        format!(
+            "the claim's definition: over the factor-64 ladder an error may grow by ≤ 64^{FLAT_SLOPE}"
+        ),
     );
     for f in &dil_rep.fits {
         let c = if f.along == "d" {
@@ -124,7 +121,10 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
                 (
                     Side::AtMost,
                     0.0,
-                    Allowance::definition(0.0, "the claim's definition: errors fall with n (slope ≤ 0)"),
+                    Allowance::definition(
+                        0.0,
+                        "the claim's definition: errors fall with n (slope ≤ 0)",
+                    ),
                 ),
                 None,
             )
@@ -184,7 +184,13 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             .steps
             .iter()
             .enumerate()
-            .filter(|(_, s)| if in_phase { s.t > 0.0 && s.t < 1.0 } else { s.t >= 1.0 })
+            .filter(|(_, s)| {
+                if in_phase {
+                    s.t > 0.0 && s.t < 1.0
+                } else {
+                    s.t >= 1.0
+                }
+            })
             .map(|(i, s)| (i, s.t))
             .collect();
         let Some(i) = closest(steps.into_iter(), mid) else {
@@ -225,8 +231,7 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         fits.push(fit);
     }
 
-    out.figures
-        .extend(crate::harness::figures::sweep(&dil_rep));
+    out.figures.extend(crate::harness::figures::sweep(&dil_rep));
     if !fits.is_empty() {
         let mut f = Figure::new(format!(
             "C4: finite-size scaling in n at d = {d_ref} (limit: Bayes, §5.1)"

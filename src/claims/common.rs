@@ -140,10 +140,16 @@ fn train(ctx: &Context, exp: &Experiment, perturb: bool) -> Result<Arc<Vec<Train
         e.replicas,
         serde_json::to_string(&e.train)?
     );
-    if let Some(hit) = ctx.cache.runs.lock().ok().and_then(|m| m.get(&key).cloned()) {
+    if let Some(hit) = ctx
+        .cache
+        .runs
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+    {
         return Ok(hit);
     }
-    let v = e.validate()?;
+    let v = e.validate_training()?;
     let ids: Vec<u64> = (0..e.replicas as u64).collect();
     let pb = progress(ids.len() as u64, &e.name, ctx.quiet);
     let outs = Arc::new(run_replicas(&v, &ids, &pb)?);
@@ -252,6 +258,14 @@ pub(crate) fn ladder(
 pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
     ladder(ctx, &ScheduleSpec::dilated(2.0), sz.r, sz.pilot)
+}
+
+/// The linear ladder (the undilated baseline of C1 and C4) with the tier's replicas (the C4
+/// control, |p̂ − p| claimed flat in d, needs them to fail at the strictest primary level)
+/// and a pilot of a quarter of them (its checks are diagnostics and controls).
+pub(crate) fn linear_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
+    let sz = sizes(ctx);
+    ladder(ctx, &ScheduleSpec::linear(), sz.r, (sz.pilot / 2).max(2))
 }
 
 /// The reference size of the ladder with one parameter of the mixture changed (C2's σ², C3's

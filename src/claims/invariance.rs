@@ -19,6 +19,7 @@ use super::scaling::{self, Delta};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::experiment::TrainOutput;
+use crate::harness::Aggregate;
 use crate::harness::check::{CheckInput, Source};
 use crate::harness::families::{
     CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, c_abs, cell_check, closest,
@@ -27,7 +28,6 @@ use crate::harness::families::{
 };
 use crate::harness::fss::Along;
 use crate::harness::pilot::{self, PilotTag};
-use crate::harness::Aggregate;
 use crate::plot::Figure;
 use crate::stats::Estimate;
 use crate::theory::FiniteN;
@@ -51,17 +51,20 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
     let d_ref = a.d();
     let mut out = Outcome::default();
     let th = &a.theory;
-    let paired_check = |name: String,
-                        _family: &str,
-                        ab: (&Trained, &Trained),
-                        f: &dyn Fn(&TrainOutput) -> Option<f64>,
-                        pred: f64| {
-        paired_check(name, "invariance", ab, f, (pred, Source::FiniteN))
-    };
+    let paired_check =
+        |name: String,
+         _family: &str,
+         ab: (&Trained, &Trained),
+         f: &dyn Fn(&TrainOutput) -> Option<f64>,
+         pred: f64| { paired_check(name, "invariance", ab, f, (pred, Source::FiniteN)) };
 
     // Diagnostics: every grid time of the phase at the reference d, one control.
     let (family, qs, mid) = if phase1 {
-        ("phase1_overlaps", &[Overlap::Omega, Overlap::B, Overlap::M][..], 0.5)
+        (
+            "phase1_overlaps",
+            &[Overlap::Omega, Overlap::B, Overlap::M][..],
+            0.5,
+        )
     } else {
         ("phase2_overlaps", &[Overlap::C, Overlap::M][..], 1.5)
     };
@@ -122,7 +125,10 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
                 out.checks.extend(control_of(
                     &real,
                     wrong_p(p) - p,
-                    &format!("p = {} instead of {p} (p̂_w shifted by the same amount)", wrong_p(p)),
+                    &format!(
+                        "p = {} instead of {p} (p̂_w shifted by the same amount)",
+                        wrong_p(p)
+                    ),
                 ));
                 out.checks.push(real.primary());
             }
@@ -330,14 +336,23 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
             (Overlap::B, "phase-1 b claimed not to move with p")
         };
         let ct = th.steps[ci].t;
-        if let Some(c) = paired_check(
-            format!("Δ{}@t={ct:.3}", cq.name()),
-            "invariance",
-            (a, &b),
-            &|o| step_value(o, ci, cq),
-            0.0,
-        ) {
-            out.checks.push(c.control(Some(what.into())));
+        // δ is the real check's (the pilot's bias against the predicted difference), so the
+        // control's wrong prediction is not absorbed into its own allowance.
+        let predicted = th.steps[ci]
+            .finite_n
+            .and_then(|x| cq.predicted(&x))
+            .zip(tb.steps[ci].finite_n.and_then(|x| cq.predicted(&x)))
+            .map(|(pa, pb)| pa - pb);
+        if let Some(real) = predicted.and_then(|pred| {
+            paired_check(
+                format!("Δ{}@t={ct:.3}", cq.name()),
+                "invariance",
+                (a, &b),
+                &|o| step_value(o, ci, cq),
+                pred,
+            )
+        }) {
+            out.checks.extend(control_of(&real, 0.0, what));
         }
     }
     out.notes.push(format!(

@@ -69,8 +69,9 @@ pub(crate) fn check<'a>(
             },
             fit.rule()
         )),
-        Delta::Pilot => pilot_allowance(name, along, cells, &stats, limit)
-            .unwrap_or_else(pilot::none),
+        Delta::Pilot => {
+            pilot_allowance(name, along, cells, &stats, limit).unwrap_or_else(pilot::none)
+        }
     };
     let source = stats.first()?.source;
     let check = CheckInput::new(
@@ -104,7 +105,11 @@ fn pilot_allowance(
                 replicas: outs.len(),
             });
             let v = s.pilot_values(outs, t.exp.train.problem.p)?;
-            Some(point(size(t, along), along, &Estimate::from_samples(&v, LEVEL)))
+            Some(point(
+                size(t, along),
+                along,
+                &Estimate::from_samples(&v, LEVEL),
+            ))
         })
         .collect();
     let fit = fss::fit(name, along, points?, limit)?;
@@ -113,5 +118,9 @@ fn pilot_allowance(
         se: fit.intercept.se,
         dof: fit.intercept.dof,
     };
-    Some(pilot::allowance(bias, tag?, stats.iter().any(|s| s.slope_p != 0.0)))
+    Some(pilot::allowance(
+        bias,
+        tag?,
+        stats.iter().any(|s| s.slope_p != 0.0),
+    ))
 }

@@ -9,6 +9,7 @@
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueEnum};
+use phaseflow::error::Error;
 use phaseflow::experiment::TrainConfig;
 use phaseflow::flow::{Integrator, Sampler};
 use phaseflow::problem::{ConfigError, MeanKind, Noise, ProblemSpec};
@@ -89,13 +90,13 @@ pub struct ProblemArgs {
     #[arg(long, default_value_t = problem().sigma2, allow_negative_numbers = true)]
     pub sigma2: f64,
     /// Dimension d ≥ 1.
-    #[arg(long, default_value_t = problem().d)]
+    #[arg(long, default_value_t = problem().d, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub d: usize,
     /// Grid points K ≥ 1.
-    #[arg(long, default_value_t = problem().steps)]
+    #[arg(long, default_value_t = problem().steps, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub steps: usize,
     /// Training samples n ≥ 1 (the objective; also the finite-n theory's n).
-    #[arg(long, default_value_t = problem().n)]
+    #[arg(long, default_value_t = problem().n, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n: usize,
     /// Ridge λ_u ≥ 0 on u (see `train::sgd` for the map from the reference weight decay).
     #[arg(long, default_value_t = problem().lambda_u, allow_negative_numbers = true)]
@@ -159,7 +160,7 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value_t = averaged().noise)]
     pub noise: Noise,
     /// Epochs of the sgd engine (fresh noise each).
-    #[arg(long, default_value_t = sgd().epochs)]
+    #[arg(long, default_value_t = sgd().epochs, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub epochs: usize,
     /// Adam learning rate of the sgd engine.
     #[arg(long, default_value_t = sgd().lr, allow_negative_numbers = true)]
@@ -172,7 +173,7 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = averaged().tol_grad, allow_negative_numbers = true)]
     pub tol_grad: f64,
     /// L-BFGS iterations per grid time of the averaged engine.
-    #[arg(long, default_value_t = averaged().max_iters)]
+    #[arg(long, default_value_t = averaged().max_iters, allow_negative_numbers = true, value_parser = crate::cli::args::whole_u64)]
     pub max_iters: u64,
 }
 
@@ -243,7 +244,7 @@ fn train() -> TrainConfig {
 #[derive(Debug, Clone, Args)]
 pub struct SampleArgs {
     /// Number of generated samples.
-    #[arg(long = "gen", default_value_t = train().n_gen)]
+    #[arg(long = "gen", default_value_t = train().n_gen, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n_gen: usize,
     /// ODE integrator for generation.
     #[arg(long, value_enum, default_value_t = train().integrator)]
@@ -273,7 +274,7 @@ impl SampleArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
     /// Master seed (every random stream derives from it, SPEC §7).
-    #[arg(long, default_value_t = train().seed)]
+    #[arg(long, default_value_t = train().seed, allow_negative_numbers = true, value_parser = crate::cli::args::whole_u64)]
     pub seed: u64,
 }
 
@@ -292,6 +293,22 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
+    /// Check the output folder before any work ([`phaseflow::io::prepare_dir`]) and lock it
+    /// for this process ([`phaseflow::io::DirLock`]); `dir` overrides `--out`. Keep the
+    /// guard until the reports are written.
+    ///
+    /// # Errors
+    /// A folder that cannot be created or written, or one another phaseflow is writing.
+    pub fn lock(
+        &self,
+        dir: Option<&std::path::Path>,
+    ) -> Result<Option<phaseflow::io::DirLock>, Error> {
+        match dir.or(self.out.as_deref()) {
+            Some(d) => Ok(Some(phaseflow::io::DirLock::acquire(d)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The library's output settings (`dir` overrides `--out`).
     pub fn output(&self, dir: Option<PathBuf>) -> phaseflow::report::Output {
         phaseflow::report::Output {
@@ -334,6 +351,11 @@ pub struct TrainGroups {
     pub problem: ProblemArgs,
     #[command(flatten)]
     pub run: RunGroups,
+    /// Train under a deliberate perturbation while every prediction keeps the configured
+    /// values: p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training schedule),
+    /// lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}); named in the report.
+    #[arg(long, value_name = "PERTURBATION")]
+    pub perturb: Option<phaseflow::perturbation::Perturbation>,
 }
 
 impl TrainGroups {
@@ -343,6 +365,45 @@ impl TrainGroups {
     /// A knob of another engine than the configured one.
     pub fn apply(&self, c: &mut TrainConfig, g: &Given<'_>) -> Result<(), ConfigError> {
         self.problem.apply(&mut c.problem, g);
+        if self.perturb.is_some() {
+            c.perturbation = self.perturb;
+        }
         self.run.apply(c, g)
     }
+}
+
+/// Print the configuration's warnings ([`TrainConfig::warnings`]) on stderr.
+pub fn warn(c: &TrainConfig) {
+    for w in c.warnings() {
+        eprintln!("warning: {}", phaseflow::report::escape(&w));
+    }
+}
+
+/// A count or size on the command line: a whole number, never negative. Negative numbers
+/// reach this parser (the flags allow them) so the message names the flag and the rule
+/// instead of clap's "unexpected argument '-1'".
+fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!(
+            "must be a whole number ≥ 0 (a count or a size cannot be negative), got {t}"
+        ));
+    }
+    t.parse().map_err(|_| {
+        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{t} is too large for a size (at most {})", u64::MAX)
+        } else {
+            format!("must be a whole number, got '{t}'")
+        }
+    })
+}
+
+/// [`whole`] for `usize` flags.
+pub fn whole_usize(s: &str) -> Result<usize, String> {
+    whole(s)
+}
+
+/// [`whole`] for `u64` flags.
+pub fn whole_u64(s: &str) -> Result<u64, String> {
+    whole(s)
 }

@@ -25,7 +25,7 @@ pub struct DetectArgs {
     #[arg(long, value_enum, default_value_t = defaults().denoiser)]
     pub denoiser: DenoiserKind,
     /// Monte-Carlo samples per grid time (trained MSE test points / U-turn draws), ≥ 2.
-    #[arg(long, default_value_t = defaults().samples)]
+    #[arg(long, default_value_t = defaults().samples, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub samples: usize,
     /// Extent rule (default: slope for mse, whole for uturn).
     #[arg(long, value_enum)]
@@ -34,7 +34,7 @@ pub struct DetectArgs {
     #[arg(long, default_value_t = defaults().fraction, allow_negative_numbers = true)]
     pub fraction: f64,
     /// Parametric bootstrap replicates for the window's uncertainty.
-    #[arg(long, default_value_t = defaults().bootstrap)]
+    #[arg(long, default_value_t = defaults().bootstrap, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub bootstrap: usize,
 }
 
@@ -50,6 +50,8 @@ pub fn run(a: &DetectArgs, g: &Given<'_>) -> Result<i32, Error> {
     c.bootstrap = a.bootstrap;
     c.share = a.train.problem.share;
     c.margin = a.train.problem.margin;
+    super::args::warn(&c.train);
+    let _lock = a.output.lock(None)?;
     let out = phaseflow::detect::run(&c)?;
     Reports::new(&a.output.output(None)).detect(&out)?;
     Ok(0)

@@ -25,11 +25,19 @@ pub struct DigitsArgs {
 pub struct Common {
     #[command(flatten)]
     pub seed: SeedArgs,
-    /// The data file (its checksum is `<file>.sha256`).
-    #[arg(long, default_value_os_t = data::default_path())]
-    pub data: PathBuf,
+    /// The data file (its checksum is `<file>.sha256`) [default: fixtures/data/digits.csv
+    /// in the current folder, else in the source tree the binary was built from].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl Common {
+    /// `--data`, or the default file ([`data::resolve_default`]).
+    fn data_path(&self) -> PathBuf {
+        self.data.clone().unwrap_or_else(data::resolve_default)
+    }
 }
 
 /// The digits subcommands.
@@ -40,13 +48,13 @@ pub enum DigitsCommand {
         #[command(flatten)]
         common: Common,
         /// Epochs of the reference model (uniform times).
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         epochs: usize,
         /// Grid points of the U-turn on [0, 1).
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 40, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         points: usize,
         /// Pairs (x₁, x₀) per grid point.
-        #[arg(long, default_value_t = 444)]
+        #[arg(long, default_value_t = 444, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         pairs: usize,
     },
     /// Train one model and print the generated share of zeros over epochs.
@@ -63,16 +71,16 @@ pub enum DigitsCommand {
         #[arg(long, default_value_t = 0.5)]
         weight: f64,
         /// Epochs.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 40, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         epochs: usize,
         /// Replica index.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = crate::cli::args::whole_u64)]
         replica: u64,
         /// Generated samples per checkpoint.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 2000, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         generated: usize,
         /// Checkpoints (evenly spaced, the last at --epochs).
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         checkpoints: usize,
     },
     /// Uniform vs phase-aware time sampling over seeds, with checks and a plot.
@@ -80,19 +88,19 @@ pub enum DigitsCommand {
         #[command(flatten)]
         common: Common,
         /// Epoch budget of each compared run.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 40, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         epochs: usize,
         /// Seeds R per sampler.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         seeds: usize,
         /// Checkpoints (evenly spaced, the last at --epochs).
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         checkpoints: usize,
         /// Epochs of the reference model for the U-turn.
-        #[arg(long, default_value_t = 200)]
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         reference_epochs: usize,
         /// Generated samples per checkpoint.
-        #[arg(long, default_value_t = 2000)]
+        #[arg(long, default_value_t = 2000, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         generated: usize,
         /// Share of phase-aware times drawn in the window.
         #[arg(long, default_value_t = 0.5)]
@@ -112,12 +120,24 @@ pub enum SamplerKind {
     Aware,
 }
 
+/// Write the output files after the result was printed; a failure says so
+/// ([`Error::NotWritten`]).
+fn written(f: impl FnOnce() -> Result<(), Error>) -> Result<(), Error> {
+    f().map_err(|e| Error::NotWritten(Box::new(e)))
+}
+
 fn exit_code(checks: &[compare::Check]) -> i32 {
     i32::from(!checks.iter().all(compare::Check::as_expected))
 }
 
 /// Run `phaseflow digits …`; exit code 1 when a check or control is not as expected.
 pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
+    let common = match &a.command {
+        DigitsCommand::Uturn { common, .. }
+        | DigitsCommand::Train { common, .. }
+        | DigitsCommand::Compare { common, .. } => common,
+    };
+    let _lock = common.output.lock(None)?;
     match &a.command {
         DigitsCommand::Uturn {
             common,
@@ -132,14 +152,8 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 uturn_pairs: *pairs,
                 ..CompareConfig::default()
             };
-            let doc = compare::uturn_command(&common.data, &cfg)?;
+            let doc = compare::uturn_command(&common.data_path(), &cfg)?;
             let (clf, ut) = (&doc.classifier, &doc.uturn);
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
-                Figure::new("digits 0 vs 1: U-turn")
-                    .with_panel(compare::uturn_panel(ut))
-                    .save(dir, "digits_uturn")?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
@@ -160,6 +174,15 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 }
                 compare::print_checks(&doc.checks);
             }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
+                    Figure::new("digits 0 vs 1: U-turn")
+                        .with_panel(compare::uturn_panel(ut))
+                        .save(dir, "digits_uturn")?;
+                    Ok(())
+                })?;
+            }
             Ok(exit_code(&doc.checks))
         }
         DigitsCommand::Train {
@@ -172,6 +195,14 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             generated,
             checkpoints,
         } => {
+            // Checked whatever the sampler: a bad value is a typo even where it is unused.
+            let w = *weight;
+            phaseflow::problem::ConfigError::check_range(
+                "weight",
+                "in [0, 1) (the support must stay [0, 1])",
+                w,
+                (0.0..1.0).contains(&w),
+            )?;
             let s = match sampler {
                 SamplerKind::Uniform => TimeSampler::Uniform,
                 SamplerKind::Aware => {
@@ -192,14 +223,13 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             let cfg = DigitsTrainConfig::new(s, *epochs, seed, *replica);
             let quiet = common.output.quiet || common.output.json;
             let pb = harness::progress(*epochs as u64, "epochs", quiet);
-            let doc =
-                compare::train_command(&common.data, &cfg, (*checkpoints, *generated), &|| {
-                    pb.inc(1)
-                })?;
+            let doc = compare::train_command(
+                &common.data_path(),
+                &cfg,
+                (*checkpoints, *generated),
+                &|| pb.inc(1),
+            )?;
             pb.finish_and_clear();
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_train.json"), &doc)?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             } else {
@@ -218,6 +248,14 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     );
                 }
             }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    Ok(phaseflow::io::write_json(
+                        &dir.join("digits_train.json"),
+                        &doc,
+                    )?)
+                })?;
+            }
             Ok(0)
         }
         DigitsCommand::Compare {
@@ -230,6 +268,13 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             weight,
             lr,
         } => {
+            if *checkpoints == 0 || checkpoints > epochs {
+                return Err(ConfigError::Invalid {
+                    field: "checkpoints",
+                    rule: format!("must be in 1..=epochs ({epochs}), got {checkpoints}"),
+                }
+                .into());
+            }
             let cfg = CompareConfig {
                 seed: common.seed.seed,
                 seeds: *seeds,
@@ -242,16 +287,19 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             .with_epochs(*epochs, *checkpoints);
             let quiet = common.output.quiet || common.output.json;
             let pb = harness::progress((2 * seeds + 1) as u64, "digits runs", quiet);
-            let report = compare::run(&common.data, &cfg, &|| pb.inc(1))?;
+            let report = compare::run(&common.data_path(), &cfg, &|| pb.inc(1))?;
             pb.finish_and_clear();
-            if let Some(dir) = &common.output.out {
-                phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
-                compare::save_figures(&report, dir)?;
-            }
             if common.output.json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 compare::print_table(&report);
+            }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
+                    compare::save_figures(&report, dir)?;
+                    Ok(())
+                })?;
             }
             Ok(exit_code(&report.checks))
         }

@@ -6,6 +6,7 @@ mod args;
 mod demo;
 mod detect;
 mod digits;
+mod power;
 mod reproduce;
 mod run;
 mod sweep;
@@ -19,11 +20,26 @@ use phaseflow::error::Error;
 /// experiment. With no subcommand, runs the quick tier of `reproduce` (every claim of the
 /// paper, a table, a report folder).
 #[derive(Debug, Parser)]
-#[command(name = "phaseflow", version, about, long_about = None)]
+#[command(
+    name = "phaseflow",
+    version,
+    about,
+    long_about = None,
+    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce` (the quick tier of every claim: a table, and a report folder phaseflow-out/reproduce-quick).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
+)]
 pub struct Cli {
     /// What to do (default: `reproduce`, quick tier).
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Memory limit of the size checks made before any work, e.g. 4G, 512M or bytes
+    /// (default: the physical memory, capped by `ulimit -v`). A configuration estimated
+    /// above it exits 2 naming the field.
+    #[arg(long, global = true, value_parser = phaseflow::budget::parse_size)]
+    pub max_memory: Option<u64>,
+    /// Cap on the estimated seconds of the finite-n theory's binomial averages over n₊,
+    /// checked before any work (default 300).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_theory_seconds: Option<u64>,
 }
 
 /// Subcommands.
@@ -41,6 +57,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// The paper's claims C1–C7 as checks with negative controls, a table and a report.
     Reproduce(reproduce::ReproduceArgs),
+    /// The suite's power: detection rates under deliberate perturbations (data p, σ²,
+    /// training κ, λ, the Euler sampler), the MDE at 90 % power, and the false-alarm rate.
+    Power(power::PowerArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
     /// Phase detection: an MSE or U-turn profile, its fastest-change window and the
@@ -55,6 +74,7 @@ pub enum Command {
 pub fn exit_code(e: &Error) -> i32 {
     use phaseflow::phase::DetectError;
     match e {
+        Error::NotWritten(inner) => exit_code(inner),
         Error::File(phaseflow::io::IoError::Json(_)) => 1,
         Error::Config(_)
         | Error::File(_)
@@ -71,6 +91,30 @@ pub fn exit_code(e: &Error) -> i32 {
         Error::Detect(_) => 2,
         _ => 1,
     }
+}
+
+/// A usage error as one line on stderr (exit 2), like every other bad input: clap's message
+/// with its tip, without the usage block. Help and version print as clap prints them.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let line: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect();
+    eprintln!("{}; see --help", phaseflow::report::escape(&line.join(" ")));
+    std::process::exit(2);
 }
 
 /// The command with the defaults `detect` needs (its help says why).
@@ -95,10 +139,14 @@ fn command() -> clap::Command {
 /// # Errors
 /// [`Error`], mapped to its exit code by [`exit_code`].
 pub fn run() -> Result<i32, Error> {
-    let matches = command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_error(e));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| usage_error(e));
     let sub: &ArgMatches = matches.subcommand().map_or(&matches, |(_, m)| m);
     let given = args::Given(sub);
+    phaseflow::budget::set_max_memory(cli.max_memory);
+    phaseflow::budget::set_max_theory_seconds(cli.max_theory_seconds);
     match cli.command {
         None => reproduce::run(&reproduce::ReproduceArgs::default(), &given),
         Some(Command::Demo(a)) => demo::run(&a),
@@ -107,6 +155,7 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Merge(a)) => run::merge(&a),
         Some(Command::Sweep(a)) => sweep::run(&a, &given),
         Some(Command::Reproduce(a)) => reproduce::run(&a, &given),
+        Some(Command::Power(a)) => power::run(&a, &given),
         Some(Command::Theory(a)) => theory::run(&a, &given),
         Some(Command::Detect(a)) => detect::run(&a, &given),
         Some(Command::Digits(a)) => digits::run(&a),

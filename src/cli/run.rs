@@ -19,7 +19,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Override the number of replicas R (≥ 2).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     /// Run only shard i of N (0 ≤ i < N) and write a partial file into --out.
     #[arg(long)]
@@ -57,13 +57,26 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
     if let Some(r) = a.replicas {
         exp.replicas = r;
     }
+    super::args::warn(&exp.train);
     let quiet = a.output.quiet || a.output.json;
     if let Some(spec) = a.shard {
         let out = a.output.out.as_deref().ok_or(ConfigError::Needs {
             field: "shard",
             needs: "--out DIR for the partial file",
         })?;
+        // Shards of one run write into one folder at once (each its own file,
+        // atomically): checked, not locked.
+        phaseflow::io::prepare_dir(out)?;
         let path = shard::run(&exp, spec, out, quiet)?;
+        if a.output.json {
+            let doc = serde_json::json!({
+                "schema_version": shard::SHARD_SCHEMA_VERSION,
+                "shard": spec,
+                "replicas": spec.replicas(exp.replicas),
+                "file": path,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
         eprintln!(
             "shard {}/{} written to {}",
             spec.index,
@@ -72,6 +85,7 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
         );
         return Ok(0);
     }
+    let _lock = a.output.lock(None)?;
     let report = phaseflow::harness::run(&exp, quiet)?;
     Reports::new(&a.output.output(None)).run(&report)?;
     Ok(report.summary.exit_code())
@@ -79,8 +93,9 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
 
 /// Run `phaseflow merge`.
 pub fn merge(a: &MergeArgs) -> Result<i32, Error> {
-    let report = shard::merge_report(&a.dir)?;
     let dir = a.output.out.clone().unwrap_or_else(|| a.dir.clone());
+    let _lock = a.output.lock(Some(&dir))?;
+    let report = shard::merge_report(&a.dir)?;
     Reports::new(&a.output.output(Some(dir))).run(&report)?;
     Ok(report.summary.exit_code())
 }

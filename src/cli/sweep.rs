@@ -18,13 +18,13 @@ pub struct SweepArgs {
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Dimensions, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [500usize, 2000, 8000, 32000])]
+    #[arg(long, value_delimiter = ',', default_values_t = [500usize, 2000, 8000, 32000], allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub d: Vec<usize>,
     /// Sample sizes, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [64usize, 256])]
+    #[arg(long, value_delimiter = ',', default_values_t = [64usize, 256], allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n: Vec<usize>,
     /// Replicas per cell (≥ 2; sweep default 8: cells × replicas trainings).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: usize,
     #[command(flatten)]
     pub run: RunGroups,
@@ -37,11 +37,13 @@ pub fn run(a: &SweepArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut base = super::run::experiment(a.experiment.as_ref(), a.preset)?;
     a.run.apply(&mut base.train, g)?;
     base.replicas = a.replicas;
+    super::args::warn(&base.train);
     let sweep = Sweep {
         base,
         d: a.d.clone(),
         n: a.n.clone(),
     };
+    let _lock = a.output.lock(None)?;
     let report = sweep.run(a.output.quiet || a.output.json)?;
     Reports::new(&a.output.output(None)).sweep(&report)?;
     Ok(0)

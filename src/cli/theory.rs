@@ -24,6 +24,7 @@ pub struct TheoryArgs {
 pub fn run(a: &TheoryArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut c = TrainConfig::default();
     a.train.apply(&mut c, g)?;
+    let _lock = a.output.lock(None)?;
     let report = phaseflow::experiment::theory(&c, !a.no_finite_n)?;
     Reports::new(&a.output.output(None)).theory(&report)?;
     Ok(0)

@@ -19,6 +19,8 @@ pub struct TrainArgs {
 pub fn run(a: &TrainArgs, g: &Given<'_>) -> Result<i32, Error> {
     let mut c = TrainConfig::default();
     a.train.apply(&mut c, g)?;
+    super::args::warn(&c);
+    let _lock = a.output.lock(None)?;
     let out = phaseflow::experiment::run(&c)?;
     Reports::new(&a.output.output(None)).train(&out)?;
     Ok(0)

@@ -97,14 +97,101 @@ impl Default for CompareConfig {
 }
 
 impl CompareConfig {
+    /// Check every field before any work, naming each by its flag: sizes at least 1 (seeds
+    /// at least 2, U-turn points at least 3 and pairs at least 2, for an interval and a
+    /// window), checkpoints increasing and ending at `epochs`, the share, weight and lr in
+    /// range, and the memory of the generated images ([`crate::budget`]).
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the flag.
+    pub fn check(&self) -> Result<(), crate::problem::ConfigError> {
+        use crate::problem::{ConfigError, at_least_one, in_range};
+        let too_few = |field, min, why, got| {
+            if got < min {
+                Err(ConfigError::TooFew {
+                    field,
+                    min,
+                    why,
+                    got,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        too_few("seeds", 2, " for an interval", self.seeds)?;
+        at_least_one("epochs", self.epochs)?;
+        at_least_one("reference-epochs", self.reference_epochs)?;
+        at_least_one("generated", self.generated)?;
+        at_least_one("hidden", self.hidden)?;
+        at_least_one("steps", self.steps)?;
+        too_few("points", 3, " for a U-turn window", self.uturn_points)?;
+        too_few("pairs", 2, " for a standard error", self.uturn_pairs)?;
+        if self.checkpoints.is_empty()
+            || self.checkpoints.windows(2).any(|w| w[0] >= w[1])
+            || self.checkpoints[0] == 0
+            || self.checkpoints.last() != Some(&self.epochs)
+        {
+            return Err(ConfigError::Invalid {
+                field: "checkpoints",
+                rule: format!(
+                    "{:?}: need 1 ≤ checkpoints ≤ epochs, increasing, the last at --epochs {}",
+                    self.checkpoints, self.epochs
+                ),
+            });
+        }
+        let (sh, w, lr) = (self.share, self.weight, f64::from(self.lr));
+        in_range("share", "in (0.5, 1)", sh, sh > 0.5 && sh < 1.0)?;
+        in_range(
+            "weight",
+            "in [0, 1) (the support must stay [0, 1])",
+            w,
+            (0.0..1.0).contains(&w),
+        )?;
+        crate::problem::positive_finite("lr", lr)?;
+        digits_cost(
+            self.generated,
+            self.uturn_pairs,
+            self.uturn_points,
+            2 * self.seeds,
+        )
+        .check()
+    }
+
     /// Evenly spaced checkpoints (`count` of them) ending at `epochs`.
     pub fn with_epochs(mut self, epochs: usize, count: usize) -> Self {
         self.epochs = epochs;
-        let count = count.clamp(1, epochs.max(1));
+        // Not clamped: a count of 0 or above `epochs` gives an empty or repeating list,
+        // which [`CompareConfig::check`] rejects naming the flag (issue 15).
         self.checkpoints = (1..=count).map(|i| i * epochs / count).collect();
-        self.checkpoints.dedup();
         self
     }
+}
+
+/// The memory of the digits runs: `runs` runs at once (at most the threads), each
+/// generating `generated` images of 64 f32 pixels (twice: the sample and its classified
+/// copy), and the U-turn's `pairs` × `points` images.
+pub(crate) fn digits_cost(
+    generated: usize,
+    pairs: usize,
+    points: usize,
+    runs: usize,
+) -> crate::budget::Cost {
+    let at_once = runs.clamp(1, rayon::current_num_threads().max(1)) as f64;
+    let mut c = crate::budget::Cost::default();
+    c.add(
+        "generated images, 2·N·64·4 B per run at once",
+        at_once * 2.0 * generated as f64 * PIXELS as f64 * 4.0,
+        &[("generated", generated as f64, 2000.0)],
+    );
+    c.add(
+        "U-turn pairs, pairs·points·64·8 B",
+        pairs as f64 * points as f64 * PIXELS as f64 * 8.0,
+        &[
+            ("pairs", pairs as f64, 444.0),
+            ("points", points as f64, 40.0),
+        ],
+    );
+    c
 }
 
 /// One check: a statistic against a declared threshold.
@@ -332,22 +419,7 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
 ) -> Result<CompareReport, Error> {
     let start = std::time::Instant::now();
-    if cfg.seeds < 2 {
-        return Err(crate::problem::ConfigError::TooFew {
-            field: "seeds",
-            min: 2,
-            why: " for an interval",
-            got: cfg.seeds,
-        }
-        .into());
-    }
-    if cfg.checkpoints.last() != Some(&cfg.epochs) {
-        return Err(DigitsError::Checkpoints {
-            checkpoints: cfg.checkpoints.clone(),
-            epochs: cfg.epochs,
-        }
-        .into());
-    }
+    cfg.check()?;
     let (d, u) = load(data_path, cfg.share, cfg.seed)?;
     let q = u.share_zero();
     let clf = classifier(&d, cfg.seed);
@@ -635,6 +707,7 @@ pub struct UTurnDoc {
 /// # Errors
 /// A missing or corrupt data file, a training failure.
 pub fn uturn_command(data: &Path, cfg: &CompareConfig) -> Result<UTurnDoc, Error> {
+    cfg.check()?;
     let (d, u) = load(data, cfg.share, cfg.seed)?;
     let clf = classifier(&d, cfg.seed);
     let (ut, _) = uturn_report(&u, &clf, cfg)?;
@@ -684,6 +757,16 @@ pub fn train_command(
     (checkpoints, generated): (usize, usize),
     progress: &dyn Fn(),
 ) -> Result<TrainDoc, Error> {
+    cfg.validate().map_err(DigitsError::from)?;
+    if checkpoints == 0 || checkpoints > cfg.epochs {
+        return Err(crate::problem::ConfigError::Invalid {
+            field: "checkpoints",
+            rule: format!("must be in 1..=epochs ({}), got {checkpoints}", cfg.epochs),
+        }
+        .into());
+    }
+    crate::problem::at_least_one("generated", generated)?;
+    digits_cost(generated, 0, 0, 1).check()?;
     let (d, u) = load(data, 0.8, cfg.seed)?;
     let clf = classifier(&d, cfg.seed).fitted.classifier;
     let marks = CompareConfig::default()

@@ -25,7 +25,19 @@ pub const MAX_INTENSITY: f32 = 16.0;
 
 /// The committed data file, relative to the crate root.
 pub fn default_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/data/digits.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_RELATIVE)
+}
+
+/// The data file relative to the source tree's root (and to the current folder).
+pub const DEFAULT_RELATIVE: &str = "fixtures/data/digits.csv";
+
+/// The data file when `--data` is not given: `fixtures/data/digits.csv` in the current
+/// folder if it is there, else the copy in the source tree this binary was built from
+/// ([`default_path`]), so the default neither depends on the build tree alone nor is
+/// shown as one machine's absolute path.
+pub fn resolve_default() -> PathBuf {
+    let here = PathBuf::from(DEFAULT_RELATIVE);
+    if here.is_file() { here } else { default_path() }
 }
 
 /// All digits of the file: labels 0..9 and raw pixel intensities 0..16, row-major.

@@ -200,7 +200,11 @@ impl Measured {
         if parts.is_empty() {
             return Self::exact(point);
         }
-        let se = parts.iter().map(|(w, s, _)| (w * s).powi(2)).sum::<f64>().sqrt();
+        let se = parts
+            .iter()
+            .map(|(w, s, _)| (w * s).powi(2))
+            .sum::<f64>()
+            .sqrt();
         Self::pooled(point, se, crate::stats::satterthwaite(&parts))
     }
     /// Two-sided t-interval at `level` (the point itself for an exact value).
@@ -584,13 +588,19 @@ mod tests {
         // (issue 11: it used to be judged on the two-sided p-value, at half its level).
         let alpha = 0.01;
         let lvl = tier_alpha(Role::Diagnostic, alpha); // a single real check: Holm level a/1
-        let (one, two) = (t_inverse_cdf(1.0 - lvl, 15.0), t_inverse_cdf(1.0 - lvl / 2.0, 15.0));
+        let (one, two) = (
+            t_inverse_cdf(1.0 - lvl, 15.0),
+            t_inverse_cdf(1.0 - lvl / 2.0, 15.0),
+        );
         let t = 0.5 * (one + two);
         let se = 0.01;
         let mut c = input(0.5 + 0.01 + t * se, se, 0.5, false);
         c.side = Side::AtMost;
         let r = evaluate(&with_control(vec![c]), alpha).unwrap();
-        assert!(!r[0].passed, "t = {t} above the one-sided critical {one}: {r:?}");
+        assert!(
+            !r[0].passed,
+            "t = {t} above the one-sided critical {one}: {r:?}"
+        );
         assert!((r[0].critical - one).abs() < 1e-9, "{r:?}");
         assert!((r[0].p_value - t_upper_tail(t, 15.0)).abs() < 1e-12);
     }
@@ -697,6 +707,9 @@ mod tests {
         assert!((c.point - 1.0).abs() < 1e-15);
         assert!((c.se - 0.1 / 2f64.sqrt()).abs() < 1e-15);
         assert!(matches!(c.dof, Dof::Pooled { df } if (df - 14.0).abs() < 1e-9));
-        assert_eq!(Measured::combine(&[(1.0, Measured::exact(2.0))]).dof, Dof::Exact);
+        assert_eq!(
+            Measured::combine(&[(1.0, Measured::exact(2.0))]).dof,
+            Dof::Exact
+        );
     }
 }

@@ -359,7 +359,11 @@ pub fn cell_check(name: &str, family: &str, cell: Cell<'_>, stat: &Stat<'_>) -> 
 /// A pooled check: the mean over the (cell, statistic) pairs of (replica mean − prediction)
 /// against 0, with the Welch–Satterthwaite degrees of freedom of the combination; δ is the
 /// same combination of the pilots' biases. `None` if some pair has no value.
-pub fn pooled_check(name: &str, family: &str, cells: &[(Cell<'_>, &Stat<'_>)]) -> Option<CheckInput> {
+pub fn pooled_check(
+    name: &str,
+    family: &str,
+    cells: &[(Cell<'_>, &Stat<'_>)],
+) -> Option<CheckInput> {
     let w = 1.0 / cells.len() as f64;
     let parts: Option<Vec<(f64, Measured)>> = cells
         .iter()
@@ -441,7 +445,10 @@ pub fn p_hat_w(th: &ExpTheory) -> Option<Stat<'_>> {
     let slope = th.phase1().map(|(_, s)| s.p_w_slope).sum::<f64>() / k;
     Some(Stat::new(
         move |o| {
-            let v: Option<Vec<f64>> = idx.iter().map(|&i| step_of(o, i).map(|s| s.p_hat_w)).collect();
+            let v: Option<Vec<f64>> = idx
+                .iter()
+                .map(|&i| step_of(o, i).map(|s| s.p_hat_w))
+                .collect();
             v.map(|v| v.iter().sum::<f64>() / k)
         },
         preds.iter().sum::<f64>() / k,
@@ -614,7 +621,8 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                 if let Some(s) = var_perp(th) {
                     let real =
                         cell_check("var_perp", "var_perp", cell, &s).map(CheckInput::primary);
-                    let wrong = finite_n_var_perp(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?.unwrap_or(f64::NAN);
+                    let wrong = finite_n_var_perp(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?
+                        .unwrap_or(f64::NAN);
                     out.push(real.as_ref().and_then(|r| {
                         control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
                     }));
@@ -623,8 +631,8 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
             }
             Family::WeightEstimates if dilated => {
                 if let Some(s) = p_hat_w(th) {
-                    let real =
-                        cell_check("p_hat_w", "weight_estimates", cell, &s).map(CheckInput::primary);
+                    let real = cell_check("p_hat_w", "weight_estimates", cell, &s)
+                        .map(CheckInput::primary);
                     let what = format!(
                         "p = {} instead of {} (prediction shifted by the same amount)",
                         wrong_p(c.p),
@@ -635,8 +643,8 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                     out.push(real);
                 }
                 if let Some(s) = sigma2_w(th) {
-                    let real =
-                        cell_check("sigma2_w", "weight_estimates", cell, &s).map(CheckInput::primary);
+                    let real = cell_check("sigma2_w", "weight_estimates", cell, &s)
+                        .map(CheckInput::primary);
                     let fin = FiniteN {
                         n: c.n,
                         lambda_u: c.lambda_u,
@@ -648,7 +656,9 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                         .steps
                         .iter()
                         .filter(|s| super::in_weight_window(s.t, false))
-                        .map(|s| sigma2_from_c(fin.phase2_ab(s2, s.alpha, s.beta).c?, s.alpha, s.beta))
+                        .map(|s| {
+                            sigma2_from_c(fin.phase2_ab(s2, s.alpha, s.beta).c?, s.alpha, s.beta)
+                        })
                         .collect();
                     let wrong = w.map_or(f64::NAN, |w| w.iter().sum::<f64>() / w.len() as f64);
                     out.push(real.as_ref().and_then(|r| {
@@ -660,7 +670,10 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
             Family::Phase1Overlaps if dilated => {
                 let family = "phase1_overlaps";
                 if let Some(s) = omega_rel(th) {
-                    out.push(pooled_check("phase1_overlaps.omega_rel", family, &[(cell, &s)]).map(CheckInput::primary));
+                    out.push(
+                        pooled_check("phase1_overlaps.omega_rel", family, &[(cell, &s)])
+                            .map(CheckInput::primary),
+                    );
                 }
                 let mid = closest(th.phase1().map(|(i, s)| (i, s.t)), 0.5);
                 for (i, st) in th.phase1() {
@@ -684,7 +697,10 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
             Family::Phase2Overlaps if dilated => {
                 let family = "phase2_overlaps";
                 if let Some(s) = c_abs(th) {
-                    out.push(pooled_check("phase2_overlaps.c_mean", family, &[(cell, &s)]).map(CheckInput::primary));
+                    out.push(
+                        pooled_check("phase2_overlaps.c_mean", family, &[(cell, &s)])
+                            .map(CheckInput::primary),
+                    );
                 }
                 let mid = closest(th.phase2().map(|(i, s)| (i, s.t)), 1.5);
                 let wrong_th = theory_for(exp, c.p, c.sigma2 * CONTROL_SIGMA2_SCALE, 1.0)?;

@@ -16,6 +16,7 @@ pub mod families;
 pub mod figures;
 pub mod fss;
 pub mod pilot;
+pub mod power;
 pub mod shard;
 pub mod sweep;
 
@@ -27,8 +28,8 @@ use crate::schedule::ScheduleSpec;
 use crate::stats::Estimate;
 use crate::train::EngineConfig;
 use check::CheckResult;
-use pilot::PilotSpec;
 use indicatif::{ProgressBar, ProgressStyle};
+use pilot::PilotSpec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
@@ -185,11 +186,20 @@ impl Experiment {
     /// [`Error::File`] naming the file (unreadable, unknown extension, parse error, unknown
     /// field).
     pub fn from_file(path: &Path) -> Result<Self, Error> {
-        let text = crate::io::read_to_string(path)?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "json" && ext != "toml" {
+            return Err(IoError::Parse {
+                path: path.to_path_buf(),
+                message: "expected a .json or .toml file".into(),
+            }
+            .into());
+        }
+        // An experiment file is a few hundred bytes; 16 MiB is generous and keeps
+        // `/dev/zero` from filling the memory.
+        let text = crate::io::read_to_string_max(path, 16 << 20)?;
         let parsed: Result<Self, String> = match ext {
-            "json" => serde_json::from_str(&text).map_err(|e| e.to_string()),
-            "toml" => toml::from_str(&text).map_err(|e| e.to_string()),
+            "json" => crate::io::parse_json(&text),
+            "toml" => crate::io::parse_toml(&text),
             _ => Err("expected a .json or .toml file".into()),
         };
         parsed.map_err(|e| {
@@ -206,6 +216,16 @@ impl Experiment {
     /// # Errors
     /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
+        self.check_families()?;
+        self.validate_training()
+    }
+
+    /// Validate everything but the check families: what a claim's experiment needs (a claim
+    /// builds its own checks from the trained replicas).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field.
+    pub fn validate_training(&self) -> Result<Validated, Error> {
         if self.replicas < 2 {
             return Err(ConfigError::TooFew {
                 field: "replicas",
@@ -230,7 +250,86 @@ impl Experiment {
             }
             .into());
         }
+        self.train.check()?;
+        self.cost().check()?;
+        let p = &self.train.problem;
+        let finite_n_phase1 = self
+            .families
+            .iter()
+            .any(|f| matches!(f, Family::Phase1Overlaps | Family::WeightEstimates));
+        if p.schedule.kappa().is_some() && finite_n_phase1 {
+            crate::budget::check_theory_time(p.n, p.p, crate::experiment::phase1_times(p.steps))?;
+        }
         self.train.validate()
+    }
+
+    /// At least one family, none twice, and at least one that applies to the schedule and
+    /// d: an experiment without checks would pass with `0/0`, and a repeated family would
+    /// repeat its checks and inflate the Holm correction.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming `families`.
+    pub fn check_families(&self) -> Result<(), ConfigError> {
+        let name = |f: &Family| {
+            serde_json::to_value(f)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        if self.families.is_empty() {
+            return Err(ConfigError::TooFew {
+                field: "families",
+                min: 1,
+                why: " (an experiment without checks can neither pass nor fail)",
+                got: 0,
+            });
+        }
+        for (i, f) in self.families.iter().enumerate() {
+            if self.families[..i].contains(f) {
+                return Err(ConfigError::Invalid {
+                    field: "families",
+                    rule: format!(
+                        "'{}' is listed twice (its checks would count twice in the Holm correction)",
+                        name(f)
+                    ),
+                });
+            }
+        }
+        let p = &self.train.problem;
+        // An `auto` schedule resolves to piecewise knots, not the dilated schedule.
+        let dilated = p.schedule.kappa().is_some();
+        let applies = |f: &Family| match f {
+            Family::PHat => true,
+            Family::VarPerp => p.d > 1,
+            Family::Phase1Overlaps | Family::Phase2Overlaps | Family::WeightEstimates => dilated,
+        };
+        if !self.families.iter().any(applies) {
+            let list: Vec<String> = self.families.iter().map(name).collect();
+            return Err(ConfigError::Invalid {
+                field: "families",
+                rule: format!(
+                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need the dilated schedule, var_perp needs d > 1); add p_hat",
+                    list.join(", "),
+                    p.schedule.name(),
+                    p.d
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// The memory of a run ([`crate::budget`]): the replicas trained at once and every
+    /// replica's output kept for the aggregate.
+    pub fn cost(&self) -> crate::budget::Cost {
+        let at_once = self.replicas.min(rayon::current_num_threads().max(1));
+        let mut c = self.train.cost(at_once);
+        let k = self.train.problem.steps as f64;
+        c.add(
+            "replica outputs kept for the aggregate, R·(K·256 B + 1 KiB)",
+            self.replicas as f64 * (k * 256.0 + 1024.0),
+            &[("replicas", self.replicas as f64, 16.0), ("steps", k, 40.0)],
+        );
+        c
     }
 
     /// The pilot experiment: the same configuration at the pilot's master seed with its
@@ -439,6 +538,10 @@ pub struct Summary {
     pub negative_controls_failed: usize,
     /// Every real check passed and every negative control failed.
     pub ok: bool,
+    /// (replica, step) pairs whose training stopped at the engine's iteration cap before
+    /// its convergence criterion (averaged engine); 0 for a fixed-budget engine.
+    #[serde(default)]
+    pub at_iteration_cap: usize,
 }
 
 impl Summary {
@@ -461,6 +564,7 @@ impl Summary {
             negative_controls: neg_n,
             negative_controls_failed: neg_failed,
             ok: passed == checks_n && neg_failed == neg_n,
+            at_iteration_cap: 0,
         }
     }
     /// Process exit code: 0 when ok, 1 otherwise.
@@ -512,7 +616,17 @@ pub fn evaluate(
     };
     let inputs = families::check_inputs(cell)?;
     let checks = check::evaluate(&inputs, exp.alpha)?;
-    let summary = Summary::of(&checks);
+    let mut summary = Summary::of(&checks);
+    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
+    if summary.checks == 0 {
+        // check_families rules out every case we know of; a theory without a value for
+        // every requested check must not pass with 0/0 either.
+        return Err(ConfigError::Invalid {
+            field: "families",
+            rule: "no check could be evaluated for this configuration (no theory value)".into(),
+        }
+        .into());
+    }
     Ok(RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
         crate_version: env!("CARGO_PKG_VERSION").to_string(),

@@ -81,13 +81,24 @@ pub fn write(dir: &Path, file: &ShardFile) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
-/// `phaseflow run --shard i/N`: validate the experiment, train this shard's replicas and
-/// write its partial file into `dir`; returns the file's path.
+/// `phaseflow run --shard i/N`: validate the experiment (and that N ≤ R, so no shard is
+/// empty), train this shard's replicas and write its partial file into `dir`; returns the
+/// file's path.
 ///
 /// # Errors
 /// Bad input before any work, a training failure, or [`Error::File`].
 pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result<PathBuf, Error> {
     let v = exp.validate()?;
+    if spec.count > exp.replicas {
+        return Err(crate::problem::ConfigError::Invalid {
+            field: "shard",
+            rule: format!(
+                "{} shards of {} replicas: at most one shard per replica (N ≤ R)",
+                spec.count, exp.replicas
+            ),
+        }
+        .into());
+    }
     let ids = spec.replicas(exp.replicas);
     let pb = super::progress(ids.len() as u64, "replicas (shard)", quiet);
     let replicas = super::run_replicas(&v, &ids, &pb)?;
@@ -124,6 +135,126 @@ pub fn merge_report(dir: &Path) -> Result<super::RunReport, Error> {
     super::evaluate(&exp, &outs, exp.pilot.is_some().then_some(pilot.as_slice()))
 }
 
+/// Check one shard file on its own before anything of the sizes it states is allocated:
+/// schema and crate version, the experiment (every field, and its memory estimate, so
+/// `"replicas": 1e15` is refused here), 0 ≤ index < count ≤ replicas, the file name, and
+/// every replica output (its index, schema, configuration and number of steps).
+///
+/// # Errors
+/// [`ShardError`] naming the file and the field.
+pub fn check_file(path: &Path, f: &ShardFile) -> Result<(), Error> {
+    let field = |field: &str, rule: String| -> Error {
+        ShardError::Field {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            rule,
+        }
+        .into()
+    };
+    if f.schema_version != SHARD_SCHEMA_VERSION {
+        return Err(ShardError::Schema {
+            path: path.to_path_buf(),
+            found: f.schema_version,
+            expected: SHARD_SCHEMA_VERSION,
+        }
+        .into());
+    }
+    if f.crate_version != env!("CARGO_PKG_VERSION") {
+        return Err(ShardError::Version {
+            path: path.to_path_buf(),
+            found: f.crate_version.clone(),
+            expected: env!("CARGO_PKG_VERSION").to_string(),
+        }
+        .into());
+    }
+    let exp = &f.experiment;
+    let v = exp
+        .validate()
+        .map_err(|e| field("experiment", e.to_string()))?;
+    let ShardSpec { index, count } = f.shard;
+    if count == 0 {
+        return Err(field("shard.count", "0: must be at least 1".into()));
+    }
+    if index >= count {
+        return Err(ShardError::Index {
+            path: path.to_path_buf(),
+            index,
+            count,
+        }
+        .into());
+    }
+    if count > exp.replicas {
+        return Err(field(
+            "shard.count",
+            format!(
+                "{count} shards of {} replicas: at most one shard per replica",
+                exp.replicas
+            ),
+        ));
+    }
+    let name = f.shard.file_name();
+    if path.file_name().and_then(|n| n.to_str()) != Some(name.as_str()) {
+        return Err(ShardError::Name {
+            path: path.to_path_buf(),
+            index,
+            count,
+            expected: name,
+        }
+        .into());
+    }
+    // Replicas r < R with r mod N = i, in increasing order, without allocating R/N.
+    let owned = (exp.replicas - index).div_ceil(count);
+    let got: Vec<u64> = f.replicas.iter().map(|o| o.replica).collect();
+    let in_order = got
+        .iter()
+        .enumerate()
+        .all(|(j, &r)| r == (index + j * count) as u64);
+    if got.len() != owned || !in_order {
+        return Err(ShardError::Replicas {
+            path: path.to_path_buf(),
+            got,
+            expected: f.shard.replicas(exp.replicas),
+        }
+        .into());
+    }
+    for (j, o) in f.replicas.iter().enumerate() {
+        let at = |k: &str| format!("replicas[{j}].{k}");
+        if o.schema_version != crate::experiment::TRAIN_SCHEMA_VERSION {
+            return Err(field(
+                &at("schema_version"),
+                format!(
+                    "{}, expected {}",
+                    o.schema_version,
+                    crate::experiment::TRAIN_SCHEMA_VERSION
+                ),
+            ));
+        }
+        if o.config != v.config {
+            return Err(field(
+                &at("config"),
+                "differs from the experiment's training configuration".into(),
+            ));
+        }
+        if o.steps.len() != v.config.problem.steps {
+            return Err(field(
+                &at("steps"),
+                format!(
+                    "{} entries, expected K = {}",
+                    o.steps.len(),
+                    v.config.problem.steps
+                ),
+            ));
+        }
+        if o.generated.n_gen != v.config.n_gen {
+            return Err(field(
+                &at("generated.n_gen"),
+                format!("{}, expected {}", o.generated.n_gen, v.config.n_gen),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Read every `shard-*.json` of `dir` and combine them: the experiment, its replicas and its
 /// pilot's replicas, each in replica order.
 ///
@@ -153,18 +284,12 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutpu
     let mut files: Vec<(PathBuf, ShardFile)> = Vec::new();
     for p in paths {
         let f: ShardFile = crate::io::read_json(&p)?;
-        if f.schema_version != SHARD_SCHEMA_VERSION {
-            return Err(ShardError::Schema {
-                path: p,
-                found: f.schema_version,
-                expected: SHARD_SCHEMA_VERSION,
-            }
-            .into());
-        }
+        check_file(&p, &f)?;
         files.push((p, f));
     }
     let (first_path, first) = (&files[0].0.clone(), files[0].1.clone());
     let count = first.shard.count;
+    // count ≤ replicas, and the replicas passed the memory estimate (check_file).
     let mut seen: Vec<Option<PathBuf>> = vec![None; count];
     for (p, f) in &files {
         if f.experiment != first.experiment || f.shard.count != count {
@@ -175,14 +300,6 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutpu
             .into());
         }
         let i = f.shard.index;
-        if i >= count {
-            return Err(ShardError::Index {
-                path: p.clone(),
-                index: i,
-                count,
-            }
-            .into());
-        }
         if let Some(prev) = &seen[i] {
             return Err(ShardError::Duplicate {
                 path: p.clone(),

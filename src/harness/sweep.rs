@@ -141,7 +141,13 @@ fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, f64, [f64;
     let terms: Vec<(f64, f64, f64)> = lx
         .iter()
         .zip(e)
-        .map(|(xv, ev)| ((xv - mx) / sxx, ev.se / ev.point, ev.n.saturating_sub(1) as f64))
+        .map(|(xv, ev)| {
+            (
+                (xv - mx) / sxx,
+                ev.se / ev.point,
+                ev.n.saturating_sub(1) as f64,
+            )
+        })
         .collect();
     let var: f64 = terms.iter().map(|(w, s, _)| (w * s).powi(2)).sum();
     let df = crate::stats::satterthwaite(&terms);
@@ -226,6 +232,29 @@ impl Sweep {
             if sizes.contains(&0) {
                 return Err(ConfigError::ZeroSize { field }.into());
             }
+            if let Some(v) = sizes
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| sizes[..i].contains(v).then_some(v))
+            {
+                return Err(ConfigError::Invalid {
+                    field,
+                    rule: format!(
+                        "{v} is listed twice (a log-log slope needs distinct sizes; a repeated one gives NaN fits)"
+                    ),
+                }
+                .into());
+            }
+        }
+        if self.d.len() < 2 && self.n.len() < 2 {
+            return Err(ConfigError::Invalid {
+                field: "d",
+                rule: format!(
+                    "one value of d ({}) and one of n ({}) give no slope; list at least two distinct values of d or of n",
+                    self.d[0], self.n[0]
+                ),
+            }
+            .into());
         }
         for &d in &self.d {
             for &n in &self.n {

@@ -117,14 +117,32 @@ impl Reports {
         }
     }
 
+    /// Every reporter in turn. A file that cannot be written does not stop the others: the
+    /// result still reaches stdout (last, without the "written to" line), and the first
+    /// failure is returned as [`Error::NotWritten`].
     fn each(
         &self,
         f: impl Fn(&dyn Reporter, Option<&Path>) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        for r in &self.reporters {
-            f(r.as_ref(), self.dir.as_deref())?;
+        let mut failed: Option<Error> = None;
+        let last = self.reporters.len().saturating_sub(1);
+        for (i, r) in self.reporters.iter().enumerate() {
+            let dir = if i == last && failed.is_some() {
+                None
+            } else {
+                self.dir.as_deref()
+            };
+            if let Err(e) = f(r.as_ref(), dir) {
+                if i == last {
+                    return Err(e);
+                }
+                failed.get_or_insert(e);
+            }
         }
-        Ok(())
+        match failed {
+            Some(e) => Err(Error::NotWritten(Box::new(e))),
+            None => Ok(()),
+        }
     }
 
     /// Report a training run.
@@ -204,7 +222,45 @@ pub(crate) fn source(c: &CheckResult) -> String {
 /// δ/SE of a check: the allowance in units of the measurement's standard error (how many SE
 /// a prediction may be off and still pass); `None` when the measurement is exact (se = 0).
 pub fn delta_over_se(c: &CheckResult) -> Option<f64> {
-    (c.se > 0.0).then(|| c.allowance / c.se)
+    c.delta_over_se
+        .or_else(|| (c.se > 0.0).then(|| c.allowance / c.se))
+}
+
+/// δ/SE as a table cell: `2.3`, or `exact` for a value without standard error.
+pub(crate) fn delta_over_se_cell(c: &CheckResult) -> String {
+    delta_over_se(c).map_or_else(|| "exact".to_string(), |v| format!("{v:.2}"))
+}
+
+/// The median and maximum of δ/SE over the real statistical checks of `checks` (controls
+/// and exact values left out), with the name of the maximum; `None` if there are none.
+pub fn delta_over_se_summary<'a>(
+    checks: impl IntoIterator<Item = &'a CheckResult>,
+) -> Option<(f64, f64, String)> {
+    let mut v: Vec<(f64, &str)> = checks
+        .into_iter()
+        .filter(|c| c.negative_control.is_none())
+        .filter_map(|c| delta_over_se(c).map(|x| (x, c.name.as_str())))
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = v.len();
+    let med = if n % 2 == 1 {
+        v[n / 2].0
+    } else {
+        0.5 * (v[n / 2 - 1].0 + v[n / 2].0)
+    };
+    let (mx, name) = v[n - 1];
+    Some((med, mx, name.to_string()))
+}
+
+/// Primary test or diagnostic, for tables.
+pub(crate) fn role(c: &CheckResult) -> &'static str {
+    match c.role {
+        crate::harness::check::Role::Primary => "primary",
+        crate::harness::check::Role::Diagnostic => "diag",
+    }
 }
 
 /// The experiment in one line: schedule, sizes, engine, replicas, seed, level.
@@ -223,5 +279,52 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         c.replicas,
         t.seed,
         c.alpha
+    ) + &match (&t.perturbation, &c.pilot) {
+        (Some(pert), _) => format!("; PERTURBED ({pert}): {}", pert.describe(p)),
+        _ => String::new(),
+    } + &c.pilot.map_or_else(
+        || "; no pilot (allowances of trained checks undeclared)".to_string(),
+        |ps| {
+            format!(
+                "; pilot of {} replicas at master seed {} (the allowances)",
+                ps.replicas,
+                ps.seed_for(t.seed)
+            )
+        },
+    )
+}
+
+/// `s` with every control character escaped (`\n`, `\u{1b}`, …), so that text read from a
+/// file (an experiment's name, a path) cannot move the cursor, recolour the terminal or
+/// fake a line such as `OK: 99/99` (issue 15). Printable text, including non-ASCII, is
+/// unchanged.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A whole table for the terminal: every control character but the line feed escaped
+/// (the table's own lines stay; a field already passed through [`escape`] has no line feed).
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.split('\n')
+            .map(|l| escape(l).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n"),
     )
 }

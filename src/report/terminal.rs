@@ -1,6 +1,9 @@
 //! The terminal tables: what every subcommand prints on stdout without `--json`.
 
-use super::{Figures, Reporter, describe, source, verdict};
+use super::{
+    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, escape, escape_text,
+    source, verdict,
+};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::detect::DetectOutput;
 use crate::error::Error;
@@ -17,35 +20,38 @@ pub struct Terminal;
 
 impl Reporter for Terminal {
     fn train(&self, out: &TrainOutput, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", train_table(out));
+        print!("{}", escape_text(&train_table(out)));
         Ok(())
     }
     fn theory(&self, report: &TheoryReport, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", theory_table(report));
+        print!("{}", escape_text(&theory_table(report)));
         Ok(())
     }
     fn detect(&self, out: &DetectOutput, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", detect_summary(out));
+        print!("{}", escape_text(&detect_summary(out)));
         if let Some(dir) = dir {
-            println!("wrote {}", dir.display());
+            println!("wrote {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn run(&self, report: &RunReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", run_table(report));
+        print!("{}", escape_text(&run_table(report)));
         if let Some(dir) = dir {
-            println!("report written to {}", dir.display());
+            println!("report written to {}", escape(&dir.display().to_string()));
         }
         Ok(())
     }
     fn sweep(&self, report: &SweepReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", sweep_table(report));
+        print!("{}", escape_text(&sweep_table(report)));
         Ok(())
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
-        print!("{}", reproduce_table(&r.report));
+        print!("{}", escape_text(&reproduce_table(&r.report)));
         if let Some(dir) = dir {
-            println!("report, figures and JSON written to {}", dir.display());
+            println!(
+                "report, figures and JSON written to {}",
+                escape(&dir.display().to_string())
+            );
         }
         Ok(())
     }
@@ -53,7 +59,8 @@ impl Reporter for Terminal {
 
 /// `dilated κ=2, p=0.8, σ²=1, d=1000`: the head of every problem's table.
 fn mixture_line(schedule: &str, p: f64, sigma2: f64, d: usize) -> String {
-    format!("{schedule}, p={p}, σ²={sigma2}, d={d}")
+    use crate::problem::Num;
+    format!("{schedule}, p={}, σ²={}, d={d}", Num(p), Num(sigma2))
 }
 
 /// `OK: 45/45 checks passed, 9/9 negative controls failed as they must`, with `sep` after
@@ -67,6 +74,18 @@ pub(crate) fn summary_line(m: &crate::harness::Summary, sep: &str) -> String {
         if sep == ": " { "," } else { ";" },
         m.negative_controls_failed,
         m.negative_controls
+    )
+}
+
+/// `3 of 40 steps stopped at the iteration cap (--max-iters 2000) before the gradient
+/// criterion: their values may be off`.
+pub(crate) fn cap_line(capped: usize, of: usize, e: &crate::train::EngineConfig) -> String {
+    let cap = match e {
+        crate::train::EngineConfig::Averaged(a) => format!(" (--max-iters {})", a.max_iters),
+        _ => String::new(),
+    };
+    format!(
+        "{capped} of {of} steps stopped at the iteration cap{cap} before the gradient criterion: their values may be off"
     )
 }
 
@@ -98,9 +117,30 @@ pub fn train_table(out: &TrainOutput) -> String {
         let o = &st.overlaps;
         let _ = writeln!(
             s,
-            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}",
-            st.t, st.tau, o.c, o.m, o.omega, o.b, o.sqrt_q, o.sqrt_r, st.loss
+            "{:>7.4} {:>9.5} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>9.4} {:>10.5}{}",
+            st.t,
+            st.tau,
+            o.c,
+            o.m,
+            o.omega,
+            o.b,
+            o.sqrt_q,
+            o.sqrt_r,
+            st.loss,
+            if st.converged == Some(false) {
+                "  ← iteration cap"
+            } else {
+                ""
+            }
         );
+    }
+    let capped = out
+        .steps
+        .iter()
+        .filter(|st| st.converged == Some(false))
+        .count();
+    if capped > 0 {
+        let _ = writeln!(s, "{}", cap_line(capped, out.steps.len(), &c.engine));
     }
     let g = &out.generated;
     let _ = writeln!(
@@ -269,16 +309,16 @@ pub fn detect_summary(out: &DetectOutput) -> String {
 pub fn run_table(r: &RunReport) -> String {
     let mut s = String::new();
     let c = &r.config;
-    let _ = writeln!(s, "phaseflow run '{}': {}", c.name, describe(c));
+    let _ = writeln!(s, "phaseflow run '{}': {}", escape(&c.name), describe(c));
     let _ = writeln!(
         s,
-        "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
-        "check", "measured [low point high]", "theory", "(source)", "δ", "t", "crit"
+        "{:<28} {:>30} {:>10} {:<16} {:>9} {:>6} {:>7} {:>6}  verdict",
+        "check", "measured [low point high]", "theory", "(source)", "δ", "δ/SE", "t", "crit"
     );
     for ch in &r.checks {
         let _ = writeln!(
             s,
-            "{:<28} [{:>9.5} {:>9.5} {:>9.5}] {:>10.5} {:<16} {:>9.2e} {:>7.2} {:>6.2}  {}",
+            "{:<28} [{:>9.5} {:>9.5} {:>9.5}] {:>10.5} {:<16} {:>9.2e} {:>6} {:>7.2} {:>6.2}  {}",
             ch.name,
             ch.ci[0],
             ch.measured,
@@ -286,6 +326,7 @@ pub fn run_table(r: &RunReport) -> String {
             ch.prediction,
             format!("({})", source(ch)),
             ch.allowance,
+            delta_over_se_cell(ch),
             ch.statistic,
             ch.critical,
             verdict(ch)
@@ -307,6 +348,14 @@ pub fn run_table(r: &RunReport) -> String {
         pm(a.var_perp),
         pm(a.sigma2_w)
     );
+    if r.summary.at_iteration_cap > 0 {
+        let of = a.replicas * a.steps.len();
+        let _ = writeln!(
+            s,
+            "{}",
+            cap_line(r.summary.at_iteration_cap, of, &c.train.engine)
+        );
+    }
     let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
     s
 }
@@ -316,9 +365,15 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "phaseflow reproduce ({:?} tier, seed {}, Holm α = {} over all checks)",
-        r.tier, r.seed, r.alpha
+        "phaseflow reproduce ({:?} tier, seed {}, pilots at seed {}, α = {} over all checks: primary tests and diagnostics, Holm within each)",
+        r.tier, r.seed, r.pilot_seed, r.alpha
     );
+    if let Some(p) = &r.perturbation {
+        let _ = writeln!(
+            s,
+            "PERTURBED: `{p}` in every trained experiment (pilots and theory keep the nominal values)"
+        );
+    }
     let w = r
         .claims
         .iter()
@@ -327,8 +382,8 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
         .unwrap_or(5);
     let _ = writeln!(
         s,
-        "{:<4} {:<w$} {:>9} {:>10}  verdict",
-        "id", "claim", "checks", "controls"
+        "{:<4} {:<w$} {:>9} {:>10} {:>17}  verdict",
+        "id", "claim", "checks", "controls", "δ/SE median/max"
     );
     for c in &r.claims {
         let real: Vec<_> = c
@@ -342,9 +397,11 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
             .filter(|x| x.negative_control.is_some())
             .collect();
         let pad = w.saturating_sub(c.title.chars().count());
+        let dse = delta_over_se_summary(&c.checks)
+            .map_or_else(|| "exact".to_string(), |(m, x, _)| format!("{m:.2}/{x:.2}"));
         let _ = writeln!(
             s,
-            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4}  {}",
+            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4} {:>17}  {}",
             c.id,
             c.title,
             " ".repeat(pad),
@@ -352,6 +409,7 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
             real.len(),
             ctl.iter().filter(|x| !x.passed).count(),
             ctl.len(),
+            dse,
             match (c.passed, c.negative_control_failed) {
                 (true, true) => "HOLDS",
                 (false, _) => "FAILS",
@@ -361,8 +419,30 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
         for ch in c.checks.iter().filter(|x| !x.as_expected()) {
             let _ = writeln!(
                 s,
-                "       ✗ {}: measured {:.5} ± {:.5}, theory {:.5}, δ {:.2e}",
-                ch.name, ch.measured, ch.se, ch.prediction, ch.allowance
+                "       ✗ {}: measured {:.5} ± {:.5}, theory {:.5}, δ {:.2e} (δ/SE {})",
+                ch.name,
+                ch.measured,
+                ch.se,
+                ch.prediction,
+                ch.allowance,
+                delta_over_se_cell(ch)
+            );
+        }
+        for ch in c.checks.iter().filter(|x| {
+            x.as_expected()
+                && x.role == crate::harness::check::Role::Primary
+                && x.negative_control.is_none()
+        }) {
+            let _ = writeln!(
+                s,
+                "       ▸ {}: {:.5} ± {:.5} vs {:.5}, δ/SE {}, t {:.2} < {:.2}",
+                ch.name,
+                ch.measured,
+                ch.se,
+                ch.prediction,
+                delta_over_se_cell(ch),
+                ch.statistic,
+                ch.critical
             );
         }
         for n in &c.notes {
@@ -387,7 +467,7 @@ pub fn sweep_table(r: &SweepReport) -> String {
     let _ = writeln!(
         s,
         "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
-        r.config.base.name,
+        escape(&r.config.base.name),
         r.config.base.train.problem.schedule.name(),
         r.config.base.replicas
     );

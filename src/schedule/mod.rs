@@ -87,7 +87,7 @@ pub trait ScheduleKind {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScheduleError {
     /// κ must make ε = κ/√d lie in (0, 1).
-    #[error("kappa: must satisfy 0 < kappa < sqrt(d) = {sqrt_d}, got {kappa}")]
+    #[error("kappa: must satisfy 0 < kappa < sqrt(d) = {sqrt_d}, got {}", crate::problem::Num(*.kappa))]
     KappaOutOfRange {
         /// The κ given.
         kappa: f64,

@@ -537,7 +537,8 @@ impl FiniteN {
         d: usize,
     ) -> Vec<(usize, f64, Prediction)> {
         let k = Kinematics::finite_d(alpha, beta, d, sigma2);
-        let mut terms = self.binomial_terms(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction);
+        let mut terms =
+            self.binomial_terms(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction);
         let wsum: f64 = terms.iter().map(|t| t.1).sum();
         for t in &mut terms {
             t.1 /= wsum;
@@ -547,7 +548,11 @@ impl FiniteN {
 
     /// (n₊, unnormalised binomial weight, f(n₊)) over 1 ≤ n₊ ≤ n − 1 with weight ≥
     /// [`PMF_FLOOR`], in n₊ order; empty under fixed noise or for n < 2.
-    fn binomial_terms<T: Send>(&self, p: f64, f: impl Fn(usize) -> T + Sync) -> Vec<(usize, f64, T)> {
+    fn binomial_terms<T: Send>(
+        &self,
+        p: f64,
+        f: impl Fn(usize) -> T + Sync,
+    ) -> Vec<(usize, f64, T)> {
         if self.noise == Noise::Fixed || self.n < 2 {
             return Vec::new();
         }

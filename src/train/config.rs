@@ -16,6 +16,7 @@
 use super::Engine;
 use super::averaged::Averaged;
 use super::sgd::Sgd;
+use crate::budget::Cost;
 use crate::flow::Sampler;
 use crate::problem::{ConfigError, Noise};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,46 @@ pub trait EngineSpec: Engine {
     /// The sampler of generated samples when the configuration does not name one.
     fn default_sampler(&self) -> Sampler {
         Sampler::Full
+    }
+    /// The memory training one replica of this shape allocates ([`crate::budget`]): every
+    /// buffer of size n, d or K the engine holds, including the K trained parameter sets.
+    fn memory(&self, shape: &Shape) -> Cost;
+}
+
+/// The sizes a memory estimate needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Training samples n.
+    pub n: usize,
+    /// Dimension d.
+    pub d: usize,
+    /// Grid points K.
+    pub steps: usize,
+    /// Grid times trained at once (the rayon thread count, at most K).
+    pub concurrent_steps: usize,
+}
+
+impl Shape {
+    /// (flag, value, default) of n, d and K for [`Cost::add`].
+    pub fn n(&self) -> (&'static str, f64, f64) {
+        ("n", self.n as f64, 128.0)
+    }
+    /// See [`Shape::n`].
+    pub fn d(&self) -> (&'static str, f64, f64) {
+        ("d", self.d as f64, 1000.0)
+    }
+    /// See [`Shape::n`].
+    pub fn steps(&self) -> (&'static str, f64, f64) {
+        ("steps", self.steps as f64, 40.0)
+    }
+    /// The K trained parameter sets (c, b, u, w) of 2d + 2 f64 each.
+    pub fn parameters(&self, cost: &mut Cost) {
+        let (k, d) = (self.steps as f64, self.d as f64);
+        cost.add(
+            "trained parameters K·(2d + 2)·8 B",
+            k * (2.0 * d + 2.0) * 8.0,
+            &[self.steps(), self.d()],
+        );
     }
 }
 
@@ -99,6 +140,13 @@ macro_rules! engines {
             pub fn optimisation_budget(&self) -> f64 {
                 match self {
                     $(EngineConfig::$variant(e) => e.optimisation_budget(),)*
+                }
+            }
+
+            /// [`EngineSpec::memory`].
+            pub fn memory(&self, shape: &Shape) -> Cost {
+                match self {
+                    $(EngineConfig::$variant(e) => e.memory(shape),)*
                 }
             }
 

@@ -15,7 +15,7 @@ pub mod averaged;
 mod config;
 pub mod sgd;
 
-pub use config::{EngineConfig, EngineSpec};
+pub use config::{EngineConfig, EngineSpec, Shape};
 
 use crate::denoiser::{Denoiser, StepParams};
 use crate::mixture::Dataset;
@@ -107,6 +107,60 @@ pub enum TrainError {
         /// The epoch (or iteration) at which it happened.
         epoch: usize,
     },
+    /// The loss stayed finite but rose above [`LOSS_BOUND`] times that of the zero
+    /// denoiser f = 0 on the same data (a point of the model: c = 0, u = 0), which only a
+    /// diverging optimiser reaches.
+    #[error(
+        "training diverged: loss {loss:.4e} at time step {step} (t = {t}), epoch {epoch}, above {bound:.4e} = {LOSS_BOUND} × the zero denoiser's loss; lower --lr"
+    )]
+    Diverged {
+        /// The grid step k.
+        step: usize,
+        /// Its time t_k.
+        t: f64,
+        /// The epoch (or iteration) at which it happened.
+        epoch: usize,
+        /// The loss.
+        loss: f64,
+        /// The bound it exceeded.
+        bound: f64,
+    },
+}
+
+/// A loss above this many times the zero denoiser's is divergence (the sanity bound of
+/// issue 15). The trained loss is at most the zero denoiser's, since f = 0 is in the model;
+/// Adam's transient from the initialisation (c = 0, b = 0, |u|² ≈ |w|² ≈ 1) and the
+/// epoch-to-epoch noise of the fresh-noise estimate are far below a factor 4.
+pub const LOSS_BOUND: f64 = 4.0;
+
+/// The loss of the zero denoiser f = 0 on `data`: R_k(0) = (1/d)·Σ_i |x1^i|², the same at
+/// every grid time (the data scale of the divergence bound).
+pub fn zero_denoiser_loss(data: &Dataset) -> f64 {
+    data.x.iter().map(|v| v * v).sum::<f64>() / data.d as f64
+}
+
+/// Check trained records against [`LOSS_BOUND`] (every engine, after training).
+///
+/// # Errors
+/// [`TrainError::Diverged`] naming the first step above it.
+pub fn check_losses(trained: &Trained, grid: &[f64], data: &Dataset) -> Result<(), TrainError> {
+    let bound = LOSS_BOUND * zero_denoiser_loss(data);
+    for (k, rec) in trained.records.iter().enumerate() {
+        if rec.loss > bound {
+            let epoch = match rec.stop {
+                Stop::EpochBudget { epochs } => epochs,
+                Stop::Converged { iterations } | Stop::IterationCap { iterations } => iterations,
+            };
+            return Err(TrainError::Diverged {
+                step: k,
+                t: grid[k],
+                epoch,
+                loss: rec.loss,
+                bound,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A training engine.

@@ -80,6 +80,10 @@ impl Default for Sgd {
     }
 }
 
+/// The largest learning rate the engine is documented for: above it `phaseflow` warns (the
+/// reference code uses 0.01; the statistical tests run at 0.01–0.05).
+pub const LR_TESTED: f64 = 1.0;
+
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
 const ADAM_EPS: f64 = 1e-8;
@@ -283,6 +287,7 @@ fn train_step_in<T: Real, K: Kernels>(
     let sqrt_d = (d as f64).sqrt();
     let (alpha_t, beta_t) = (T::of(alpha), T::of(beta));
     let mut loss = f64::NAN;
+    let bound = super::LOSS_BOUND * super::zero_denoiser_loss(data);
     for epoch in 0..sgd.epochs {
         for (dst, &src) in u.iter_mut().zip(params.u()) {
             *dst = T::of(src);
@@ -330,6 +335,15 @@ fn train_step_in<T: Real, K: Kernels>(
             + params.accumulate_ridge_grad(pb.lambda_u, pb.lambda_w, inv_d, &mut grad);
         if !total.is_finite() {
             return Err(TrainError::NonFinite { step: k, t, epoch });
+        }
+        if total > bound {
+            return Err(TrainError::Diverged {
+                step: k,
+                t,
+                epoch,
+                loss: total,
+                bound,
+            });
         }
         loss = total;
         adam.step(params.theta_mut(), &grad, sgd.lr);
@@ -505,6 +519,30 @@ impl super::EngineSpec for Sgd {
     /// noise floor: 2·lr.
     fn optimisation_budget(&self) -> f64 {
         2.0 * self.lr
+    }
+    /// Per grid time trained at once: the data copied to the row type (n·d), five rows
+    /// (u, w, their gradients, x_t) and the f64 parameters, gradient and Adam moments
+    /// (4·(2d + 2)); plus the K trained parameter sets.
+    fn memory(&self, shape: &super::Shape) -> crate::budget::Cost {
+        let row = match self.precision {
+            Precision::F64 => 8.0,
+            Precision::F32 => 4.0,
+        };
+        let (n, d) = (shape.n as f64, shape.d as f64);
+        let at_once = shape.concurrent_steps as f64;
+        let mut c = crate::budget::Cost::default();
+        c.add(
+            "sgd rows: the data per grid time trained at once, n·d",
+            at_once * n * d * row,
+            &[shape.n(), shape.d()],
+        );
+        c.add(
+            "sgd scratch per grid time trained at once, 5d rows + 4·(2d + 2) f64",
+            at_once * (5.0 * d * row + 4.0 * (2.0 * d + 2.0) * 8.0),
+            &[shape.d()],
+        );
+        shape.parameters(&mut c);
+        c
     }
 }
 

@@ -430,6 +430,43 @@ impl super::EngineSpec for Averaged {
     fn default_sampler(&self) -> crate::flow::Sampler {
         crate::flow::Sampler::Span
     }
+    /// The span of m = n (fresh) or 2n (fixed: Z = [X1; X0] is built, m·d) vectors: its
+    /// Gram matrix and pivoted Cholesky factor (2m²), the coordinates (m·r, r = min(m, d));
+    /// per grid time solved at once its objective's coordinates (m·r); the solutions mapped
+    /// back to ℝ^d (2K·d) and the K parameter sets.
+    fn memory(&self, shape: &super::Shape) -> crate::budget::Cost {
+        let (n, d, k) = (shape.n as f64, shape.d as f64, shape.steps as f64);
+        let m = match self.noise {
+            Noise::Fresh => n,
+            Noise::Fixed => 2.0 * n,
+        };
+        let r = m.min(d);
+        let mut c = crate::budget::Cost::default();
+        if self.noise == Noise::Fixed {
+            c.add(
+                "fixed noise Z = [X1; X0], 2n·d·8 B",
+                m * d * 8.0,
+                &[shape.n(), shape.d()],
+            );
+        }
+        c.add(
+            "averaged engine Gram matrix and Cholesky factor, 2·m²·8 B (m = n, or 2n for fixed noise)",
+            2.0 * m * m * 8.0,
+            &[shape.n()],
+        );
+        c.add(
+            "averaged engine span coordinates, m·min(m, d)·8 B per grid time solved at once",
+            (1.0 + shape.concurrent_steps as f64) * m * r * 8.0,
+            &[shape.n(), shape.d()],
+        );
+        c.add(
+            "averaged engine solutions mapped back to ℝ^d, 2K·d·8 B",
+            2.0 * k * d * 8.0,
+            &[shape.steps(), shape.d()],
+        );
+        shape.parameters(&mut c);
+        c
+    }
 }
 
 #[cfg(test)]
