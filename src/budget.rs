@@ -117,7 +117,10 @@ fn process_limit() -> Option<u64> {
         };
         // SAFETY: getrlimit writes into the struct we own; the resource ids are valid.
         let ok = unsafe { libc::getrlimit(res, &mut r) } == 0;
-        (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(r.rlim_cur as u64)
+        // rlim_t is u64 here but not on every platform.
+        #[allow(clippy::unnecessary_cast)]
+        let cur = r.rlim_cur as u64;
+        (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(cur)
     };
     [get(libc::RLIMIT_AS), get(libc::RLIMIT_DATA)]
         .into_iter()

@@ -50,7 +50,7 @@ pub fn t_inverse_cdf(prob: f64, df: f64) -> f64 {
             .expect("standard normal")
             .inverse_cdf(prob);
     }
-    if !(df > 0.0) {
+    if df.is_nan() || df <= 0.0 {
         return f64::INFINITY;
     }
     StudentsT::new(0.0, 1.0, df)
@@ -60,7 +60,7 @@ pub fn t_inverse_cdf(prob: f64, df: f64) -> f64 {
 
 /// Upper tail P(T > t) of a Student t with `df` (possibly fractional) degrees of freedom.
 pub fn t_upper_tail(t: f64, df: f64) -> f64 {
-    if t.is_nan() || !(df > 0.0) {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
         return 1.0;
     }
     if t == f64::INFINITY {

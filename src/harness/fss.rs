@@ -123,7 +123,11 @@ impl FssFit {
 /// a spread.
 pub fn fit(statistic: &str, along: Along, points: Vec<FssPoint>, limit: f64) -> Option<FssFit> {
     let j = points.len();
-    if j < 3 || points.iter().any(|p| !(p.se > 0.0) || !p.value.is_finite()) {
+    if j < 3
+        || points
+            .iter()
+            .any(|p| p.se.is_nan() || p.se <= 0.0 || !p.value.is_finite())
+    {
         return None;
     }
     let x: Vec<f64> = points.iter().map(|p| p.x).collect();

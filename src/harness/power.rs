@@ -195,7 +195,7 @@ fn mde_of(points: &[(f64, f64)], nominal: f64) -> Option<f64> {
     let mut prev = (0.0, nominal);
     for &(m, r) in points {
         if r >= POWER_TARGET {
-            if prev.1 >= POWER_TARGET || r == prev.1 {
+            if prev.1 >= POWER_TARGET {
                 return Some(m);
             }
             let f = (POWER_TARGET - prev.1) / (r - prev.1);
@@ -449,7 +449,7 @@ mod tests {
     #[test]
     fn rates_carry_their_binomial_interval() {
         let r = Rate::of(0, 20);
-        assert_eq!(r.rate, 0.0);
+        assert_eq!(r.k, 0);
         assert!(r.ci[0] == 0.0 && r.ci[1] > 0.1);
     }
 }
