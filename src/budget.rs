@@ -117,7 +117,7 @@ fn process_limit() -> Option<u64> {
         };
         // SAFETY: getrlimit writes into the struct we own; the resource ids are valid.
         let ok = unsafe { libc::getrlimit(res, &mut r) } == 0;
-        // rlim_t is u64 here but not on every platform.
+        // rlim_t is u64 on Linux but not on every unix: keep the cast.
         #[allow(clippy::unnecessary_cast)]
         let cur = r.rlim_cur as u64;
         (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(cur)
@@ -238,17 +238,23 @@ pub fn binomial_terms(n: usize, p: f64) -> f64 {
 /// limit: `phase1_steps` averages (grid times 0 < t < 1) of [`binomial_terms`]
 /// minimisations each, plus n − 1 weights each, on the rayon threads.
 ///
-/// This is where the cost stops growing once the normal approximation of the binomial
-/// average beyond a stated n replaces the sum (`theory::finite_n`, not done yet).
+/// Beyond `theory::finite_n::NORMAL_RULE_TERMS` terms the sum is replaced by the normal
+/// rule (`theory::finite_n::normal_rule`, 2 × `NORMAL_RULE_NODES` minimisations and no
+/// weights), so the estimate, like the cost, stops growing with n.
 ///
 /// # Errors
 /// [`ConfigError::TooLarge`] naming `n`.
 pub fn check_theory_time(n: usize, p: f64, phase1_steps: usize) -> Result<(), ConfigError> {
     let threads = rayon::current_num_threads().max(1) as f64;
-    let terms = binomial_terms(n, p);
+    use crate::theory::finite_n::{NORMAL_RULE_NODES, NORMAL_RULE_TERMS};
+    let exact = binomial_terms(n, p);
+    let (terms, weights) = if exact > NORMAL_RULE_TERMS as f64 {
+        ((2 * NORMAL_RULE_NODES) as f64, 0.0)
+    } else {
+        (exact, n.saturating_sub(1) as f64)
+    };
     let k = phase1_steps as f64;
-    let seconds =
-        k * (terms * SECONDS_PER_TERM + n.saturating_sub(1) as f64 * SECONDS_PER_WEIGHT) / threads;
+    let seconds = k * (terms * SECONDS_PER_TERM + weights * SECONDS_PER_WEIGHT) / threads;
     let lim = Limits::current();
     if seconds > lim.theory_seconds {
         return Err(ConfigError::TooLarge {

@@ -203,11 +203,9 @@ kind = "averaged"
     assert!(err.contains("replicas:"), "{err}");
 }
 
-#[test]
-fn interrupted_run_leaves_no_partial_file() {
-    let dir = tmpdir("kill");
-    let exp = write(&dir, "exp.json", &experiment_json(400));
-    let out = dir.join("out");
+/// Start a long run into `out` and stop it with `signal` after 0.7 s; the files left there.
+fn interrupted(dir: &Path, out: &Path, signal: i32) -> Vec<std::ffi::OsString> {
+    let exp = write(dir, "exp.json", &experiment_json(400));
     let mut child = bin()
         .args([
             "run",
@@ -222,19 +220,54 @@ fn interrupted_run_leaves_no_partial_file() {
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
     let finished = child.try_wait().unwrap().is_some();
-    // SIGTERM, the interruption the binary handles (temporaries and its lock removed); a
-    // SIGKILL cannot be caught and leaves a stale lock, which the next run takes over.
-    let term = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    if !term.is_ok_and(|s| s.success()) {
-        child.kill().ok();
-    }
+    // SAFETY: signals our own child, which has not been waited for yet.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     child.wait().unwrap();
     assert!(!finished, "the run finished before it could be interrupted");
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
+    std::fs::read_dir(out)
         .map(|r| r.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// SIGTERM (and SIGINT): the handler removes temporaries and the lock.
+#[test]
+fn interrupted_run_leaves_no_partial_file() {
+    let dir = tmpdir("term");
+    let out = dir.join("out");
+    let leftovers = interrupted(&dir, &out, libc::SIGTERM);
     assert!(leftovers.is_empty(), "partial files left: {leftovers:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGKILL cannot be handled: at most the lock is left (no report file, no temporary), and
+/// the next run into the folder takes the stale lock over.
+#[test]
+fn killed_run_leaves_only_a_stale_lock_that_is_taken_over() {
+    let dir = tmpdir("kill");
+    let out = dir.join("out");
+    let leftovers = interrupted(&dir, &out, libc::SIGKILL);
+    assert!(
+        leftovers.iter().all(|f| f == ".phaseflow.lock"),
+        "partial files left: {leftovers:?}"
+    );
+    let small = write(&dir, "small.json", &experiment_json(2));
+    let o = run(&[
+        "run",
+        small.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("report.json").exists());
+    assert!(
+        !out.join(".phaseflow.lock").exists(),
+        "the lock is released"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

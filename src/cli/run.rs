@@ -59,6 +59,8 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
     }
     super::args::warn(&exp.train);
     let quiet = a.output.quiet || a.output.json;
+    // Bad input is refused before the output folder is created or locked.
+    exp.validate()?;
     if let Some(spec) = a.shard {
         let out = a.output.out.as_deref().ok_or(ConfigError::Needs {
             field: "shard",

@@ -211,7 +211,8 @@ impl Experiment {
         })
     }
 
-    /// Validate the training configuration and the harness fields.
+    /// Validate the training configuration and the harness fields, families included
+    /// ([`Experiment::check_families`]).
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
@@ -618,9 +619,11 @@ pub fn evaluate(
     let checks = check::evaluate(&inputs, exp.alpha)?;
     let mut summary = Summary::of(&checks);
     summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
-    if summary.checks == 0 {
+    if summary.checks == 0 && !exp.families.is_empty() {
         // check_families rules out every case we know of; a theory without a value for
-        // every requested check must not pass with 0/0 either.
+        // every requested check must not pass with 0/0 either. (An experiment without
+        // families is a claim's internal one, evaluated for its aggregate and figures
+        // only; `run` refuses it in `validate`.)
         return Err(ConfigError::Invalid {
             field: "families",
             rule: "no check could be evaluated for this configuration (no theory value)".into(),

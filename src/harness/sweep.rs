@@ -258,7 +258,7 @@ impl Sweep {
         }
         for &d in &self.d {
             for &n in &self.n {
-                self.cell(d, n).validate()?;
+                self.cell(d, n).validate_training()?;
             }
         }
         Ok(())
@@ -284,7 +284,7 @@ impl Sweep {
         for &d in &self.d {
             for &n in &self.n {
                 let exp = self.cell(d, n);
-                let v = exp.validate()?;
+                let v = exp.validate_training()?;
                 let ids: Vec<u64> = (0..exp.replicas as u64).collect();
                 let outs = run_replicas(&v, &ids, &pb)?;
                 cells.push(cell_of(&v.config, &outs, level)?);
