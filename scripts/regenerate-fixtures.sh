@@ -30,15 +30,15 @@ gen() {
 
 # Every flag the document records is stated (the ridges too: their shared default is 0.01).
 # The paper's default configuration (SPEC §5.4): dilated, p = 0.8, σ² = 1, κ = 2; n → ∞.
-gen 'theory__paper_dilated@d5000_K80' --schedule dilated --kappa 2 --p 0.8 --sigma2 1 --d 5000 --steps 80 --no-finite-n --lambda-u 0 --lambda-w 0
+gen 'theory__paper_dilated@d5000_K80' --path linear --endpoint end --schedule dilated --kappa 2 --p 0.8 --sigma2 1 --d 5000 --steps 80 --no-finite-n --lambda-u 0 --lambda-w 0
 # The undilated baseline at the same point.
-gen 'theory__paper_linear@d5000_K80' --schedule linear --kappa 2 --p 0.8 --sigma2 1 --d 5000 --steps 80 --no-finite-n --lambda-u 0 --lambda-w 0
+gen 'theory__paper_linear@d5000_K80' --path linear --endpoint end --schedule linear --kappa 2 --p 0.8 --sigma2 1 --d 5000 --steps 80 --no-finite-n --lambda-u 0 --lambda-w 0
 # The SPEC §5.3 numerical-check configuration, both noise conventions, with finite n (the
 # fixed convention is the averaged engine's).
-gen 'theory__spec53_fresh@d4000_K40_n32' --schedule dilated --kappa 2.5 --p 0.7 --sigma2 0.6 --d 4000 --steps 40 --n 32 --lambda-u 1 --lambda-w 0 --noise fresh
-gen 'theory__spec53_fixed@d4000_K40_n32' --schedule dilated --kappa 2.5 --p 0.7 --sigma2 0.6 --d 4000 --steps 40 --n 32 --lambda-u 1 --lambda-w 0 --engine averaged --noise fixed
+gen 'theory__spec53_fresh@d4000_K40_n32' --path linear --endpoint end --schedule dilated --kappa 2.5 --p 0.7 --sigma2 0.6 --d 4000 --steps 40 --n 32 --lambda-u 1 --lambda-w 0 --noise fresh
+gen 'theory__spec53_fixed@d4000_K40_n32' --path linear --endpoint end --schedule dilated --kappa 2.5 --p 0.7 --sigma2 0.6 --d 4000 --steps 40 --n 32 --lambda-u 1 --lambda-w 0 --engine averaged --noise fixed
 # Small d, p < 1/2, large σ², large ε = κ/√d = 0.375: finite-d corrections are large.
-gen 'theory__small_d_dilated@d64_K16' --schedule dilated --kappa 3 --p 0.3 --sigma2 2 --d 64 --steps 16 --n 128 --lambda-u 0.01 --lambda-w 0.01
+gen 'theory__small_d_dilated@d64_K16' --path linear --endpoint end --schedule dilated --kappa 3 --p 0.3 --sigma2 2 --d 64 --steps 16 --n 128 --lambda-u 0.01 --lambda-w 0.01
 
 # The quick tier of the paper's claims (issue 7): one file per claim, measured with the
 # master seed 0. tests/claims_quick.rs reproduces them exactly.

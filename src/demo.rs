@@ -61,7 +61,7 @@ pub fn run(seed: u64, mut row: impl FnMut(&DemoRow)) -> Result<Vec<DemoRow>, Err
             let cfg = demo_config(spec.clone(), d, seed);
             let out = crate::experiment::run(&cfg)?;
             let p = &cfg.problem;
-            let theory = Theory::new(&spec, p.p, p.sigma2, d)?
+            let theory = Theory::new(&p.path, &spec, p.p, p.sigma2, d)?
                 .euler(p.steps)
                 .map(|e| e.p_hat);
             let r = DemoRow {

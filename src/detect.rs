@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the `detect --json` document (2: the configuration is the nested
 /// [`TrainConfig`] of `train --json` schema 2 plus the detection settings; version 1 was the
-/// unversioned layout with the problem's fields at the top).
-pub const DETECT_SCHEMA_VERSION: u32 = 2;
+/// unversioned layout with the problem's fields at the top; 3: `train --json` schema 3, with
+/// the interpolant `path` and the sampler's `endpoint`).
+pub const DETECT_SCHEMA_VERSION: u32 = 3;
 
 /// Which profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]

@@ -20,7 +20,7 @@
 use crate::budget::Cost;
 use crate::denoiser::Overlaps;
 use crate::error::Error;
-use crate::flow::{GeneratedStats, Generation, Integrator, Sampler, generate};
+use crate::flow::{Endpoint, GeneratedStats, Generation, Integrator, Sampler, generate};
 use crate::mixture::Mixture;
 use crate::perturbation::Perturbation;
 use crate::problem::{ConfigError, ProblemSpec, at_least_one};
@@ -32,8 +32,10 @@ use crate::train::{Engine, EngineConfig, Problem, Shape, StepRecord, TrainError,
 use serde::{Deserialize, Serialize};
 
 /// Version of the `train --json` schema; bumped on any incompatible change (2: the engine's
-/// knobs moved into `config.engine`, the problem into `config.problem`).
-pub const TRAIN_SCHEMA_VERSION: u32 = 2;
+/// knobs moved into `config.engine`, the problem into `config.problem`; 3: the interpolant
+/// path `config.problem.path` beside the warp `config.problem.schedule`, and the sampler's
+/// `config.endpoint`).
+pub const TRAIN_SCHEMA_VERSION: u32 = 3;
 
 /// Everything one training run needs: the problem, the engine, the master seed and the
 /// generated samples. Every field has a default (the CPU-friendly reference settings), so
@@ -54,6 +56,8 @@ pub struct TrainConfig {
     pub n_gen: usize,
     /// Integrator for generation. Default Euler.
     pub integrator: Integrator,
+    /// Where generation stops: T_end (default) or the authors' last grid point.
+    pub endpoint: Endpoint,
     /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
     /// the averaged engine, the full one for sgd). Resolved in the output.
     pub sampler: Option<Sampler>,
@@ -95,6 +99,7 @@ impl Default for TrainConfig {
             seed: 0,
             n_gen: 4096,
             integrator: Integrator::Euler,
+            endpoint: Endpoint::End,
             sampler: None,
             perturbation: None,
         }
@@ -134,6 +139,10 @@ pub struct StepOutput {
     pub loss: f64,
     /// Convergence (null for the fixed-budget sgd engine).
     pub converged: Option<bool>,
+    /// The estimated distance to this step's minimiser in (s₀·w/√d, b), max-norm (the
+    /// averaged engine's last Newton step; null for the sgd engine).
+    #[serde(default)]
+    pub distance: Option<f64>,
     /// p̂_w = (1 + tanh b)/2, the mode weight this step carries (meaningful in phase 1;
     /// SPEC §5.7).
     pub p_hat_w: f64,
@@ -290,7 +299,9 @@ impl TrainConfig {
         let p = crate::phase::resolve(&self.problem)?;
         let p = &p;
         Ok(TheoryConfig {
+            path: p.path.clone(),
             schedule: p.schedule.clone(),
+            endpoint: self.endpoint,
             p: p.p,
             sigma2: p.sigma2,
             d: p.d,
@@ -411,6 +422,7 @@ impl Validated {
                     overlaps,
                     loss: rec.loss,
                     converged: rec.converged(),
+                    distance: rec.distance(),
                     p_hat_w: p_from_bias(overlaps.b),
                     sigma2_w: sigma2_from_c(overlaps.c, s.alpha(t), s.beta(t)),
                 }
@@ -429,7 +441,7 @@ impl Validated {
             sampler,
             s,
             den,
-            c.integrator,
+            (c.integrator, c.endpoint),
             mu,
             Generation {
                 n_gen: c.n_gen,

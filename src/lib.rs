@@ -41,6 +41,7 @@ pub mod harness;
 pub mod io;
 pub mod linalg;
 pub mod mixture;
+pub mod path;
 pub mod perturbation;
 pub mod phase;
 pub mod plot;

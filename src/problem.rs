@@ -1,7 +1,8 @@
 //! The problem as data: what is learned, on which grid, under which objective (SPEC §1–§4).
 //!
 //! This is the layer theory, engines and the harness all stand on. A [`ProblemSpec`] names
-//! the mixture (p, σ², d and the mean direction), the time schedule and its K grid points,
+//! the mixture (p, σ², d and the mean direction), the interpolant path and the time warp
+//! (together the schedule) and its K grid points,
 //! and the objective R_k (n training samples, ridges λ_u and λ_w). It is plain serialisable
 //! data with one set of defaults ([`ProblemSpec::default`], the CPU-friendly reference
 //! settings); `phaseflow train`, `theory` and `detect` read the same flags into it, so the
@@ -19,6 +20,7 @@
 //! ```
 
 use crate::mixture::{Mixture, MixtureError};
+use crate::path::PathSpec;
 use crate::rng::{Purpose, stream};
 use crate::schedule::{Schedule, ScheduleError, ScheduleSpec};
 use serde::{Deserialize, Serialize};
@@ -213,7 +215,9 @@ pub(crate) fn at_least_one(field: &'static str, v: usize) -> Result<(), ConfigEr
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProblemSpec {
-    /// Time schedule. Default dilated, κ = 2.
+    /// Interpolant path α(τ), β(τ) (SPEC §2). Default linear (the paper's).
+    pub path: PathSpec,
+    /// Time warp τ(t); the schedule is the path composed with it. Default dilated, κ = 2.
     pub schedule: ScheduleSpec,
     /// Weight of the + mode, in (0, 1). Default 0.8.
     pub p: f64,
@@ -237,6 +241,7 @@ pub struct ProblemSpec {
 impl Default for ProblemSpec {
     fn default() -> Self {
         Self {
+            path: PathSpec::linear(),
             schedule: ScheduleSpec::dilated(2.0),
             p: 0.8,
             sigma2: 1.0,
@@ -272,17 +277,17 @@ impl ProblemSpec {
             (lo..=hi).contains(&self.sigma2),
         )?;
         if !self.schedule.is_unresolved() {
-            self.schedule.build(self.d)?;
+            self.schedule.build_on(&self.path, self.d)?;
         }
         Ok(())
     }
 
-    /// The schedule resolved for d.
+    /// The schedule (the path composed with the warp) resolved for d.
     ///
     /// # Errors
     /// [`ConfigError::Schedule`] naming the bad field.
     pub fn schedule(&self) -> Result<Box<dyn Schedule>, ConfigError> {
-        Ok(self.schedule.build(self.d)?)
+        Ok(self.schedule.build_on(&self.path, self.d)?)
     }
 
     /// The data distribution; a random mean direction comes from stream

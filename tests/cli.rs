@@ -30,8 +30,10 @@ fn train_json_is_byte_identical_across_thread_counts() {
 fn train_json_follows_the_schema() {
     let out = phaseflow(SMALL, None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["config"]["problem"]["d"], 40);
+    assert_eq!(v["config"]["problem"]["path"]["kind"], "linear");
+    assert_eq!(v["config"]["endpoint"], "end");
     assert_eq!(v["config"]["engine"]["kind"], "sgd");
     assert_eq!(v["config"]["engine"]["epochs"], 30);
     let steps = v["steps"].as_array().unwrap();
@@ -164,4 +166,82 @@ fn help_lists_subcommands() {
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert!(s.contains("train"), "{s}");
+}
+
+/// Invalid path/warp combinations (issue 12) exit 2 naming the field: κ ≥ √d on either
+/// dilated warp and either path, an unknown path, and in an experiment file a warp that stops
+/// short of τ = 1 on the ve path (whose residual noise would grow with d) or a non-monotone
+/// one.
+#[test]
+fn invalid_path_and_warp_combinations_exit_2_naming_the_field() {
+    let base = ["--d", "40", "--steps", "4", "--no-finite-n"];
+    for extra in [
+        ["--path", "ve", "--schedule", "dilated-end", "--kappa", "7"],
+        ["--path", "vp", "--schedule", "dilated", "--kappa", "6.33"],
+    ] {
+        let args: Vec<&str> = ["theory"]
+            .iter()
+            .chain(&base)
+            .chain(&extra)
+            .copied()
+            .collect();
+        common::assert_bad_input(&args, &phaseflow(&args, None), "kappa:");
+    }
+    let args = ["train", "--path", "vx"];
+    let out = phaseflow(&args, None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--path"));
+    let dir = common::tmpdir("bad-path-warp");
+    let experiment = |path: &str, knots: serde_json::Value| {
+        serde_json::json!({
+            "name": "bad",
+            "train": {
+                "problem": {
+                    "path": {"kind": path},
+                    "schedule": {"kind": "piecewise", "knots": knots},
+                    "p": 0.8, "sigma2": 1.0, "d": 100, "mean": "ones", "steps": 4, "n": 16,
+                    "lambda_u": 0.01, "lambda_w": 0.01
+                },
+                "engine": {"kind": "averaged", "noise": "fresh", "tol_grad": 1e-7, "max_iters": 2000},
+                "seed": 0, "n_gen": 64, "integrator": "euler", "endpoint": "end", "sampler": null
+            },
+            "replicas": 2, "alpha": 0.01, "families": ["p_hat"]
+        })
+    };
+    for (name, e) in [
+        (
+            "ve_ends_early",
+            experiment("ve", serde_json::json!([[0, 0], [1, 0.5], [2, 0.9]])),
+        ),
+        (
+            "non_monotone",
+            experiment(
+                "vp",
+                serde_json::json!([[0, 0], [1, 0.6], [2, 0.4], [3, 1]]),
+            ),
+        ),
+    ] {
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, e.to_string()).unwrap();
+        let f = file.to_str().unwrap();
+        let args = ["run", f, "--quiet"];
+        common::assert_bad_input(&args, &phaseflow(&args, None), "knots:");
+    }
+    // The same early-ending warp is valid on the linear path (residual noise 1 − τ = 0.1).
+    let ok = dir.join("linear_ends_early.json");
+    let e = experiment("linear", serde_json::json!([[0, 0], [1, 0.5], [2, 0.9]]));
+    std::fs::write(&ok, e.to_string()).unwrap();
+    let out = phaseflow(&["run", ok.to_str().unwrap(), "--quiet", "--json"], None);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

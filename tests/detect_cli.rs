@@ -22,7 +22,7 @@ fn detect_json_follows_the_schema_and_writes_plots() {
         ],
         None,
     ));
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(v["config"]["profile"], "mse");
     assert_eq!(
         v["config"]["train"]["problem"]["schedule"]["kind"],

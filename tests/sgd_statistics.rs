@@ -7,6 +7,7 @@ mod common;
 
 use common::tol::{ADAM_FLOOR_LR, GENERATED_Z, SGD_C_FINITE_N};
 use phaseflow::experiment::{TrainConfig, TrainOutput, Validated};
+use phaseflow::path::PathSpec;
 use phaseflow::problem::ProblemSpec;
 use phaseflow::schedule::ScheduleSpec;
 use phaseflow::theory::Theory;
@@ -44,11 +45,17 @@ fn config(p: f64, sigma2: f64, precision: Precision) -> TrainConfig {
 
 /// SPEC §5.1: the Bayes-optimal c at time t (from the theory module).
 fn bayes_c(v: &Validated, t: f64, sigma2: f64) -> f64 {
-    Theory::new(&v.config.problem.schedule, v.config.problem.p, sigma2, D)
-        .unwrap()
-        .bayes(t)
-        .c
-        .unwrap()
+    Theory::new(
+        &v.config.problem.path,
+        &v.config.problem.schedule,
+        v.config.problem.p,
+        sigma2,
+        D,
+    )
+    .unwrap()
+    .bayes(t)
+    .c
+    .unwrap()
 }
 
 /// Train replica 0 with the sgd engine in `precision`.
@@ -75,7 +82,7 @@ fn max_c_error(out: &TrainOutput, v: &Validated, sigma2: f64) -> f64 {
 /// The learned p̂ estimates the training set's own + fraction, itself Binomial(n, p)/n, so
 /// the combined standard error is √(se_gen² + p(1−p)/n); z = `GENERATED_Z`.
 fn p_hat_check(out: &TrainOutput, p: f64) -> (f64, f64, f64) {
-    let pred = Theory::new(&ScheduleSpec::dilated(2.0), p, 1.0, D)
+    let pred = Theory::new(&PathSpec::linear(), &ScheduleSpec::dilated(2.0), p, 1.0, D)
         .unwrap()
         .euler(K)
         .unwrap()

@@ -261,8 +261,8 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
     for &(i, t) in &steps {
         for &q in inv_qs {
             let (Some(pa), Some(pb)) = (
-                th.steps[i].finite_n.and_then(|x| q.predicted(&x)),
-                tb.steps[i].finite_n.and_then(|x| q.predicted(&x)),
+                th.steps[i].overlap.and_then(|(x, _)| q.predicted(&x)),
+                tb.steps[i].overlap.and_then(|(x, _)| q.predicted(&x)),
             ) else {
                 continue;
             };

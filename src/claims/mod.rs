@@ -10,9 +10,12 @@
 //! | C5 | the MSE jump: size 4p(1−p), width ∝ d^(−1/2) | §5.5 |
 //! | C6 | the U-turn window, and an adapted schedule recovers p̂ | §8 |
 //! | C7 | finite n: which noise convention's form the trained networks follow | §5.3 |
+//! | C8 | VP vs VE (arXiv 2501.00988): constant vp loses p, constant ve loses σ², the paper's schedules keep both | §2, §5.4 |
+//! | C9 | Θ_d(1) ODE steps: at fixed K errors flat in d for the phase-aware schedules, growing for constant speed | §2, §5.4 |
 //!
-//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c7.rs`; C2 and C3
-//! share [`invariance`], the phase-detection claims share [`common`]'s fine grids). A new claim
+//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c9.rs`; C2 and C3
+//! share [`invariance`], the phase-detection claims share [`common`]'s fine grids, the noise
+//! schedule claims share [`noise`]). A new claim
 //! is a new file plus one line in [`all_claims`]. Quick sizes run in `cargo test --release`;
 //! `--full` uses the paper's.
 
@@ -23,11 +26,14 @@ mod c4;
 mod c5;
 mod c6;
 mod c7;
+mod c8;
+mod c9;
 mod common;
 mod invariance;
 mod scaling;
 
 pub use common::Cache;
+mod noise;
 
 use crate::error::Error;
 use crate::harness::check::{CheckInput, CheckResult, evaluate};
@@ -41,10 +47,20 @@ use std::sync::Arc;
 
 /// Every claim, in report order: the registry (a new claim is one line here).
 pub fn all_claims() -> Vec<Box<dyn Claim>> {
-    [c1::C1, c2::C2, c3::C3, c4::C4, c5::C5, c6::C6, c7::C7]
-        .into_iter()
-        .map(|c| Box::new(c) as Box<dyn Claim>)
-        .collect()
+    [
+        c1::C1,
+        c2::C2,
+        c3::C3,
+        c4::C4,
+        c5::C5,
+        c6::C6,
+        c7::C7,
+        c8::C8,
+        c9::C9,
+    ]
+    .into_iter()
+    .map(|c| Box::new(c) as Box<dyn Claim>)
+    .collect()
 }
 
 /// A claim as data: its id, title and the function that runs it. Every built-in claim is

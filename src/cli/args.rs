@@ -11,7 +11,8 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueEnum};
 use phaseflow::error::Error;
 use phaseflow::experiment::TrainConfig;
-use phaseflow::flow::{Integrator, Sampler};
+use phaseflow::flow::{Endpoint, Integrator, Sampler};
+use phaseflow::path::PathSpec;
 use phaseflow::problem::{ConfigError, MeanKind, Noise, ProblemSpec};
 use phaseflow::schedule::{AutoSpec, ScheduleSpec};
 use phaseflow::train::EngineConfig;
@@ -44,13 +45,49 @@ fn auto() -> AutoSpec {
     AutoSpec::default()
 }
 
-/// Schedule kind on the command line.
+/// Path kind on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PathKind {
+    /// α = 1 − τ, β = τ (the paper's path; the authors' code calls it "VP").
+    Linear,
+    /// Variance preserving: α = √(1 − τ²), β = τ.
+    Vp,
+    /// Variance preserving, trigonometric: α = cos(πτ/2), β = sin(πτ/2).
+    Cosine,
+    /// Variance exploding: α = √d(1 − τ), β = τ, x(0) ~ N(0, d·I).
+    Ve,
+}
+
+impl PathKind {
+    fn of(spec: &PathSpec) -> Self {
+        match spec {
+            PathSpec::Vp(_) => PathKind::Vp,
+            PathSpec::Cosine(_) => PathKind::Cosine,
+            PathSpec::Ve(_) => PathKind::Ve,
+            _ => PathKind::Linear,
+        }
+    }
+    fn spec(self) -> PathSpec {
+        match self {
+            PathKind::Linear => PathSpec::linear(),
+            PathKind::Vp => PathSpec::vp(),
+            PathKind::Cosine => PathSpec::cosine(),
+            PathKind::Ve => PathSpec::ve(),
+        }
+    }
+}
+
+/// Schedule (warp) kind on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScheduleKind {
     /// τ(t) = t on [0, 1].
     Linear,
-    /// Dilation by ε = κ/√d, t ∈ [0, 2].
+    /// Dilation of the start of τ by ε = κ/√d, t ∈ [0, 2] (phase-aware on the linear, vp
+    /// and cosine paths; arXiv 2501.00988's vp schedule with κ = 5).
     Dilated,
+    /// Dilation of the end of τ: τ(1) = 1 − κ/√d, t ∈ [0, 2] (phase-aware on the ve path:
+    /// the noise falls from √d to κ over [0, 1]; the authors use κ = 3).
+    DilatedEnd,
     /// Phase-aware: a pilot Bayes U-turn at this (p, σ², d) on a fine linear grid, its
     /// decision window detected and given --share of the grid (SPEC §8); resolves to
     /// piecewise knots, recorded in the output.
@@ -62,6 +99,7 @@ impl ScheduleKind {
         match spec {
             ScheduleSpec::Linear(_) => ScheduleKind::Linear,
             ScheduleSpec::Auto(_) => ScheduleKind::Auto,
+            ScheduleSpec::DilatedEnd(_) => ScheduleKind::DilatedEnd,
             _ => ScheduleKind::Dilated,
         }
     }
@@ -70,10 +108,13 @@ impl ScheduleKind {
 /// The problem: mixture, schedule, grid and objective (SPEC §1–§4).
 #[derive(Debug, Clone, Args)]
 pub struct ProblemArgs {
-    /// Time schedule.
+    /// Interpolant path α(τ), β(τ) (SPEC §2).
+    #[arg(long, value_enum, default_value_t = PathKind::of(&problem().path))]
+    pub path: PathKind,
+    /// Time schedule: the warp τ(t) composed with the path.
     #[arg(long, value_enum, default_value_t = ScheduleKind::of(&problem().schedule))]
     pub schedule: ScheduleKind,
-    /// Dilation constant κ (dilated schedule; needs 0 < κ < √d).
+    /// Dilation constant κ (dilated and dilated-end schedules; needs 0 < κ < √d).
     #[arg(long, default_value_t = problem().schedule.kappa().unwrap_or(2.0), allow_negative_numbers = true)]
     pub kappa: f64,
     /// Share of the grid points the phase-aware schedule gives the detected window, in (0, 1)
@@ -115,6 +156,7 @@ impl ProblemArgs {
         match self.schedule {
             ScheduleKind::Linear => ScheduleSpec::linear(),
             ScheduleKind::Dilated => ScheduleSpec::dilated(self.kappa),
+            ScheduleKind::DilatedEnd => ScheduleSpec::dilated_end(self.kappa),
             ScheduleKind::Auto => ScheduleSpec::Auto(AutoSpec {
                 share: self.share,
                 margin: self.margin,
@@ -131,6 +173,9 @@ impl ProblemArgs {
             .any(|id| g.has(id))
         {
             p.schedule = self.schedule_spec();
+        }
+        if g.has("path") {
+            p.path = self.path.spec();
         }
         macro_rules! set {
             ($($f:ident),*) => { $(if g.has(stringify!($f)) { p.$f = self.$f; })* };
@@ -249,6 +294,10 @@ pub struct SampleArgs {
     /// ODE integrator for generation.
     #[arg(long, value_enum, default_value_t = train().integrator)]
     pub integrator: Integrator,
+    /// Where generation stops: end = T_end (all K steps, α = 0); last-grid-point = t_{K−1}
+    /// after K − 1 steps, the authors' sampler (residual noise α(t_{K−1})).
+    #[arg(long, value_enum, default_value_t = train().endpoint)]
+    pub endpoint: Endpoint,
     /// Sampler of the generated samples (same law); default: span for the averaged engine,
     /// full for sgd.
     #[arg(long, value_enum)]
@@ -263,6 +312,9 @@ impl SampleArgs {
         }
         if g.has("integrator") {
             c.integrator = self.integrator;
+        }
+        if g.has("endpoint") {
+            c.endpoint = self.endpoint;
         }
         if self.sampler.is_some() {
             c.sampler = self.sampler;

@@ -2,10 +2,13 @@
 //!
 //! With the x1-prediction f_t, the velocity is
 //! v(t, x) = (α̇/α)·x + (β̇ − α̇·β/α)·f_t(x).
-//! Samples start from x(0) ~ N(0, I_d) and are integrated to T_end on the training grid.
+//! Samples start from x(0) ~ N(0, α(0)²·I_d) (the path's noise scale: 1, or √d on the ve
+//! path) and are integrated on the training grid to the [`Endpoint`]: T_end (ours, the
+//! default) or the last grid point t_{K−1} (the authors' sampler, one step short).
 //! The reference integrator is explicit Euler (step k uses f_k); [`Integrator::Heun`] is
 //! the trapezoidal predictor–corrector using f_{k+1} for the corrector, and falls back to
-//! Euler on the last step, whose end point T_end has α = 0 (the velocity is singular there).
+//! Euler on the last step to T_end, whose end point has α = 0 (the velocity is singular
+//! there).
 //!
 //! Statistics of generated samples (SPEC §5.4): p̂ = fraction with x·μ > 0 with its
 //! binomial standard error, and the within-mode variance of the coordinates orthogonal to μ
@@ -36,6 +39,29 @@ pub enum Integrator {
     Heun,
 }
 
+/// Where sampling stops (issue 12, item 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// Integrate all K steps, the last one from t_{K−1} to T_end where α = 0 (ours).
+    #[default]
+    End,
+    /// Stop at the last grid point t_{K−1} after K − 1 steps, as the authors' sampler
+    /// (`learnGMM.py`) does: the samples keep residual noise α(t_{K−1}) per coordinate (1/K
+    /// on the linear path, √d/K on ve).
+    LastGridPoint,
+}
+
+impl Endpoint {
+    /// The number of Euler steps on a K-point grid.
+    pub fn steps(self, k: usize) -> usize {
+        match self {
+            Endpoint::End => k,
+            Endpoint::LastGridPoint => k.saturating_sub(1),
+        }
+    }
+}
+
 /// Which sampler generates samples; both have the same law (module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -47,28 +73,32 @@ pub enum Sampler {
     Span,
 }
 
-/// Generate `n_gen` samples of the flow of `denoiser` with `sampler` and summarise them.
+/// Generate `n_gen` samples of the flow of `denoiser` with `sampler`, stopping at
+/// `endpoint`, and summarise them.
 pub fn generate(
     sampler: Sampler,
     schedule: &dyn Schedule,
     denoiser: &Denoiser,
-    integrator: Integrator,
+    (integrator, endpoint): (Integrator, Endpoint),
     mu: &[f64],
     g: Generation,
 ) -> GeneratedStats {
-    let flow = Flow::new(schedule, denoiser, integrator);
+    let flow = Flow::new(schedule, denoiser, integrator).ending_at(endpoint);
     match sampler {
         Sampler::Full => generate_full(&flow, mu, g),
         Sampler::Span => generate_in_span(&flow, mu, g),
     }
 }
 
-/// Integrate `x` in place from grid step `from` to the end with `integrator`: explicit
-/// Euler, or Heun with Euler on the last step. `velocity(k, x, out)` writes v_k(x); `v0`,
-/// `v1`, `xp` are scratch of the length of `x`. Every sampler steps through here.
+/// Integrate `x` in place from grid step `from` over the steps `dt` with `integrator`:
+/// explicit Euler, or Heun, whose corrector needs the velocity at the next grid point and
+/// so falls back to Euler on a step that ends at T_end (step K − 1 of `n_vel` = K). When
+/// `dt` stops one step short (the authors' endpoint) every step has its corrector.
+/// `velocity(k, x, out)` writes v_k(x); `v0`, `v1`, `xp` are scratch of the length of `x`.
+/// Every sampler steps through here.
 pub(crate) fn integrate(
     integrator: Integrator,
-    dt: &[f64],
+    (dt, n_vel): (&[f64], usize),
     from: usize,
     x: &mut [f64],
     (v0, v1, xp): (&mut [f64], &mut [f64], &mut [f64]),
@@ -78,7 +108,7 @@ pub(crate) fn integrate(
     for k in from..len {
         let dt = dt[k];
         velocity(k, x, v0);
-        let last = k + 1 == len;
+        let last = k + 1 >= n_vel;
         match integrator {
             Integrator::Heun if !last => {
                 for ((p, &xj), &vj) in xp.iter_mut().zip(x.iter()).zip(v0.iter()) {
@@ -133,22 +163,36 @@ pub struct Flow<'a> {
     coef: Vec<VelocityCoef>,
     dt: Vec<f64>,
     integrator: Integrator,
+    x0_scale: f64,
 }
 
 impl<'a> Flow<'a> {
-    /// Prepare the flow of `denoiser` under `schedule`.
+    /// Prepare the flow of `denoiser` under `schedule`, integrating to T_end.
     pub fn new(schedule: &dyn Schedule, denoiser: &'a Denoiser, integrator: Integrator) -> Self {
         let coef = denoiser
             .grid
             .iter()
             .map(|&t| VelocityCoef::at(schedule, t))
             .collect();
+        let x0_scale = denoiser.grid.first().map_or(1.0, |&t0| schedule.alpha(t0));
         Self {
             steps: &denoiser.steps,
             coef,
             dt: step_sizes(schedule, &denoiser.grid),
             integrator,
+            x0_scale,
         }
+    }
+
+    /// The same flow stopping at `endpoint`.
+    pub fn ending_at(mut self, endpoint: Endpoint) -> Self {
+        self.dt.truncate(endpoint.steps(self.steps.len()));
+        self
+    }
+
+    /// The standard deviation of the starting point x(t_0) ~ N(0, α(t_0)²·I_d).
+    pub fn x0_scale(&self) -> f64 {
+        self.x0_scale
     }
 
     /// Scratch vectors of length d that [`Flow::integrate_from`] needs.
@@ -182,7 +226,7 @@ impl<'a> Flow<'a> {
         let xp = &mut rest[..d];
         integrate(
             self.integrator,
-            &self.dt,
+            (&self.dt, self.steps.len()),
             from,
             x,
             (v0, v1, xp),

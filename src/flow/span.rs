@@ -80,24 +80,31 @@ pub fn generate_in_span(flow: &Flow<'_>, mu: &[f64], g: Generation) -> Generated
     let inv_sqrt_d = 1.0 / (d as f64).sqrt();
     let df = d as f64;
     let step = |x: &mut [f64], scratch: (&mut [f64], &mut [f64], &mut [f64])| {
-        integrate(flow.integrator, &flow.dt, 0, x, scratch, |k, x, out| {
-            velocity(&steps[k], x, inv_sqrt_d, out)
-        });
+        integrate(
+            flow.integrator,
+            (&flow.dt, k_steps),
+            0,
+            x,
+            scratch,
+            |k, x, out| velocity(&steps[k], x, inv_sqrt_d, out),
+        );
     };
     let scratch = || (vec![0.0; r + 1], vec![0.0; 3 * (r + 1)]);
+    // x(t_0) = s0·(Q z + ρ): s0 = 1 except on the ve path (√d); exact for s0 = 1.
+    let s0 = flow.x0_scale();
     let total = g.accumulate(r, scratch, |(x, buf), rng, acc| {
         for v in x[..r].iter_mut() {
-            *v = rng.sample(StandardNormal);
+            *v = s0 * rng.sample::<f64, _>(StandardNormal);
         }
         x[r] = 1.0;
         step(x, split3(buf));
         let h = dot(x, &mu_s);
         acc.add(usize::from(h > 0.0), &x[..r], &mu_s[..r], h / df);
     });
-    // λ: the complement's common scale, the same recursion with x = e_{r+1}.
+    // λ: the complement's common scale, the same recursion with x = s0·e_{r+1}.
     let lambda = {
         let mut x = vec![0.0; r + 1];
-        x[r] = 1.0;
+        x[r] = s0;
         let mut scratch = vec![0.0; 3 * (r + 1)];
         step(&mut x, split3(&mut scratch));
         x[r]

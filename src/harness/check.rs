@@ -50,6 +50,9 @@ pub enum Source {
     Limit,
     /// Finite n, d → ∞ (§5.3).
     FiniteN,
+    /// The reduced theory at this d and n (`theory::reduced`: the minimiser of R_k with the
+    /// projection-resolved mean Gram matrix, binomial average over n₊).
+    Reduced,
     /// Exact Euler integration of the Bayes denoiser on the grid (§5.4).
     GeneratedEuler,
     /// Exact Euler integration of the finite-n denoiser's linear part on the grid (§5.3 +

@@ -69,11 +69,8 @@ pub(crate) fn theory_for(
     kappa_scale: f64,
 ) -> Result<Theory, Error> {
     let c = &exp.train.problem;
-    let spec = match c.schedule.kappa() {
-        Some(kappa) => ScheduleSpec::dilated(kappa * kappa_scale),
-        None => c.schedule.clone(),
-    };
-    let th = Theory::new(&spec, p, sigma2, c.d)?;
+    let spec = c.schedule.scale_kappa(kappa_scale);
+    let th = Theory::new(&c.path, &spec, p, sigma2, c.d)?;
     Ok(th.with_finite_n(FiniteN {
         n: c.n,
         lambda_u: c.lambda_u,
@@ -96,6 +93,9 @@ pub struct StepTheory {
     /// §5.3 at this d (binomial average over n₊ in phase 1, the closed form in phase 2);
     /// `None` off the dilated schedule.
     pub finite_n: Option<Prediction>,
+    /// The prediction the trained overlaps are checked against ([`overlap_prediction`]: the
+    /// reduced theory where it exists, else `finite_n`) and its source.
+    pub overlap: Option<(Prediction, Source)>,
     /// Phase 1: E[(1 + tanh b)/2] over n₊ (the p̂_w of this step, SPEC §5.7).
     pub p_w: Option<f64>,
     /// ∂p_w/∂p (the binomial score: Cov(p_w(n₊), n₊)/(p(1 − p))).
@@ -140,6 +140,10 @@ impl ExpTheory {
         let dilated = c.schedule.kappa().is_some();
         let (p, s2) = (c.p, c.sigma2);
         let var_pp = p * (1.0 - p);
+        if dilated {
+            // every grid time of the reduced theory at once (solved in parallel, cached)
+            let _ = theory.reduced_at(&grid);
+        }
         let steps: Vec<StepTheory> = grid
             .iter()
             .map(|&t| {
@@ -150,6 +154,7 @@ impl ExpTheory {
                     beta,
                     bayes: theory.bayes(t),
                     finite_n: None,
+                    overlap: None,
                     p_w: None,
                     p_w_slope: 0.0,
                     b_slope: 0.0,
@@ -157,6 +162,7 @@ impl ExpTheory {
                 if !dilated {
                     return st;
                 }
+                st.overlap = overlap_prediction(&theory, t);
                 if t >= 1.0 || t == 0.0 {
                     st.finite_n = theory.finite_n_at_d(t);
                     return st;
@@ -235,6 +241,19 @@ impl ExpTheory {
     /// The steps of phase 2 (t ≥ 1).
     pub fn phase2(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
         self.steps.iter().enumerate().filter(|(_, s)| s.t >= 1.0)
+
+/// The prediction the trained-overlap checks use at time t, with its source: the reduced
+/// theory ([`crate::theory::reduced`], the minimiser of R_k at this d and n) where it exists
+/// (fresh noise, n ≥ 2), else §5.3 at this d ([`Theory::finite_n_at_d`]). The one place the
+/// overlap families, the weight estimates and the C2/C3 invariance claims take it from.
+/// Call [`Theory::reduced_at`] on all the times first: they are then solved in parallel.
+pub(crate) fn overlap_prediction(th: &Theory, t: f64) -> Option<(Prediction, Source)> {
+    match th.reduced(t) {
+        Some(pr) => Some((pr, Source::Reduced)),
+        None => th.finite_n_at_d(t).map(|pr| (pr, Source::FiniteN)),
+    }
+}
+
     }
 }
 
@@ -528,16 +547,18 @@ impl Overlap {
     }
 }
 
-/// An overlap at grid step `i` against the finite-n theory at this d.
+/// An overlap at grid step `i` against [`overlap_prediction`] (the reduced theory at this d
+/// and n where it exists, else §5.3 at this d).
 pub fn overlap(th: &ExpTheory, i: usize, q: Overlap) -> Option<Stat<'static>> {
     let st = th.steps.get(i)?;
-    let pred = q.predicted(st.finite_n.as_ref()?)?;
+    let (pr, source) = st.overlap?;
+    let pred = q.predicted(&pr)?;
     let slope = if q == Overlap::B { st.b_slope } else { 0.0 };
     Some(Stat::new(
         move |o| step_of(o, i).map(|s| q.of(s)),
         pred,
         slope,
-        Source::FiniteN,
+        source,
     ))
 }
 
@@ -546,9 +567,10 @@ pub fn overlap(th: &ExpTheory, i: usize, q: Overlap) -> Option<Stat<'static>> {
 pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
     let pts: Option<Vec<(usize, f64)>> = th
         .phase1()
-        .map(|(i, s)| s.finite_n.and_then(|p| p.omega).map(|w| (i, w)))
+        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.omega).map(|w| (i, w)))
         .collect();
     let pts = pts.filter(|v| !v.is_empty())?;
+    let source = overlap_source(th);
     let k = pts.len() as f64;
     Some(Stat::new(
         move |o| {
@@ -559,7 +581,7 @@ pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
         },
         0.0,
         0.0,
-        Source::FiniteN,
+        source,
     ))
 }
 
@@ -567,9 +589,10 @@ pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
 pub fn c_abs(th: &ExpTheory) -> Option<Stat<'static>> {
     let pts: Option<Vec<(usize, f64)>> = th
         .phase2()
-        .map(|(i, s)| s.finite_n.and_then(|p| p.c).map(|c| (i, c)))
+        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.c).map(|c| (i, c)))
         .collect();
     let pts = pts.filter(|v| !v.is_empty())?;
+    let source = overlap_source(th);
     let k = pts.len() as f64;
     Some(Stat::new(
         move |o| {
@@ -580,8 +603,16 @@ pub fn c_abs(th: &ExpTheory) -> Option<Stat<'static>> {
         },
         0.0,
         0.0,
-        Source::FiniteN,
+        source,
     ))
+}
+
+/// The source of the overlap predictions of `th` (reduced wherever one step has it).
+fn overlap_source(th: &ExpTheory) -> Source {
+    th.steps
+        .iter()
+        .find_map(|s| s.overlap.map(|(_, src)| src))
+        .unwrap_or(Source::FiniteN)
 }
 
 /// The grid step closest to time `mid` among `steps`.

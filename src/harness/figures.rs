@@ -45,7 +45,7 @@ pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
 pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure, Error> {
     let exp = config.resolved()?;
     let c = &exp.train.problem;
-    let th = Theory::new(&c.schedule, c.p, c.sigma2, c.d)?.with_finite_n(FiniteN {
+    let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, c.d)?.with_finite_n(FiniteN {
         n: c.n,
         lambda_u: c.lambda_u,
         lambda_w: c.lambda_w,
@@ -64,7 +64,7 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
     let steps = &aggregate.steps;
     let mut fig = Figure::new(format!(
         "learned overlaps, {} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, R = {}",
-        c.schedule.name(),
+        c.schedule.name_on(&c.path),
         c.p,
         c.sigma2,
         c.d,
@@ -127,7 +127,10 @@ fn sweep_along(r: &SweepReport, along_d: bool) -> Figure {
     let (axis, other) = if along_d { ("d", "n") } else { ("n", "d") };
     let mut fig = Figure::new(format!(
         "errors vs {axis} at fixed {other} ({} schedule, R = {} per cell)",
-        r.config.base.train.problem.schedule.name(),
+        {
+            let p = &r.config.base.train.problem;
+            p.schedule.name_on(&p.path)
+        },
         r.config.base.replicas
     ))
     .with_cols(2);

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput, Validated};
 use crate::io::IoError;
 use crate::problem::{ConfigError, Noise, ProblemSpec, in_range};
-use crate::schedule::ScheduleSpec;
+use crate::schedule::{Phases, ScheduleSpec};
 use crate::stats::Estimate;
 use crate::train::EngineConfig;
 use check::CheckResult;
@@ -36,8 +36,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// Version of the run report schema; bumped on any incompatible change (2: `config.train`
-/// is the nested [`TrainConfig`] of schema 2; 3: checks carry their degrees of freedom,
-/// role, level, δ kind and δ/SE, the summary counts primary tests, the pilot is recorded).
+/// is the nested [`TrainConfig`] of schema 2; 3: of schema 3 (interpolant `path`, sampler
+/// `endpoint`), checks carry their degrees of freedom, role, level, δ kind and δ/SE, the
+/// summary counts primary tests, the pilot is recorded).
 pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// A check family (SPEC §6); each has its own negative control.
@@ -48,12 +49,12 @@ pub enum Family {
     PHat,
     /// Generated within-mode orthogonal variance against exact Euler (§5.4).
     VarPerp,
-    /// Phase-1 overlaps ω, b, m against the finite-n theory (§5.3; dilated only).
+    /// Phase-1 overlaps ω, b, m against the finite-n theory (§5.3; schedules with phases).
     Phase1Overlaps,
-    /// Phase-2 overlaps c, m against the finite-n theory (§5.3; dilated only).
+    /// Phase-2 overlaps c, m against the finite-n theory (§5.3; schedules with phases).
     Phase2Overlaps,
     /// The estimates the weights carry, p̂_w (phase 1) and σ̂²_w (phase 2), against the
-    /// finite-n theory (§5.7; dilated only).
+    /// finite-n theory (§5.7; schedules with phases).
     WeightEstimates,
 }
 
@@ -297,8 +298,11 @@ impl Experiment {
             }
         }
         let p = &self.train.problem;
-        // An `auto` schedule resolves to piecewise knots, not the dilated schedule.
-        let dilated = p.schedule.kappa().is_some();
+        // The families that read phase windows need a schedule with phases (dilated on the
+        // linear/vp paths, dilated_end on ve); an `auto` schedule resolves to piecewise
+        // knots, which have none.
+        let dilated =
+            !p.schedule.is_unresolved() && p.schedule().ok().and_then(|s| s.phases()).is_some();
         let applies = |f: &Family| match f {
             Family::PHat => true,
             Family::VarPerp => p.d > 1,
@@ -309,9 +313,9 @@ impl Experiment {
             return Err(ConfigError::Invalid {
                 field: "families",
                 rule: format!(
-                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need the dilated schedule, var_perp needs d > 1); add p_hat",
+                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need a two-phase schedule: dilated, or dilated_end on ve; var_perp needs d > 1); add p_hat",
                     list.join(", "),
-                    p.schedule.name(),
+                    p.schedule.name_on(&p.path),
                     p.d
                 ),
             });
@@ -416,6 +420,10 @@ pub struct StepAggregate {
     pub sqrt_r: Estimate,
     /// Steps that did not converge, over replicas (engines with a criterion).
     pub not_converged: usize,
+    /// The largest estimated distance to the step's minimiser over replicas (engines that
+    /// certify it; `None` otherwise).
+    #[serde(default)]
+    pub max_distance: Option<f64>,
 }
 
 /// Replica estimates of every measured quantity.
@@ -431,36 +439,39 @@ pub struct Aggregate {
     pub var_perp: Option<Estimate>,
     /// Training sets' + fraction.
     pub train_plus_fraction: Estimate,
-    /// p̂_w averaged over phase-1 steps (0 < t < 1), dilated schedule only (SPEC §5.7).
+    /// p̂_w averaged over phase-1 steps (0 < t < split), schedules with phases only (SPEC
+    /// §5.7).
     pub p_hat_w: Option<Estimate>,
-    /// σ̂²_w averaged over mid-phase-2 steps ([`SIGMA2_W_WINDOW`]), dilated schedule only.
+    /// σ̂²_w averaged over mid-phase-2 steps ([`SIGMA2_W_PHASE2`]), schedules with phases only.
     pub sigma2_w: Option<Estimate>,
 }
 
-/// The phase-2 times t ∈ [1.2, 1.8] (τ' ∈ [0.2, 0.8]) over which σ̂²_w is averaged: away from
-/// t = 1, where the tanh is not yet saturated, and from t = 2, where c·β → 1 makes the
-/// inversion ill-conditioned.
-pub const SIGMA2_W_WINDOW: (f64, f64) = (1.2, 1.8);
+/// The fractions of phase 2 over which σ̂²_w is averaged, τ' ∈ [0.2, 0.8] (t ∈ [1.2, 1.8] on
+/// the dilated warps): away from the knee, where the tanh is not yet saturated, and from
+/// T_end, where c·β → 1 makes the inversion ill-conditioned.
+pub const SIGMA2_W_PHASE2: (f64, f64) = (0.2, 0.8);
 
-/// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average.
-pub(crate) fn in_weight_window(t: f64, phase1: bool) -> bool {
+/// Whether grid time t enters the p̂_w (phase 1) or σ̂²_w (phase 2) average of a schedule
+/// with phases `ph`.
+pub(crate) fn in_weight_window(ph: &Phases, t: f64, phase1: bool) -> bool {
     if phase1 {
-        t > 0.0 && t < 1.0
+        ph.in_phase1(t)
     } else {
-        t >= SIGMA2_W_WINDOW.0 - 1e-12 && t <= SIGMA2_W_WINDOW.1 + 1e-12
+        t >= ph.phase2_at(SIGMA2_W_PHASE2.0) - 1e-12 && t <= ph.phase2_at(SIGMA2_W_PHASE2.1) + 1e-12
     }
 }
 
 /// The per-replica average of a step quantity over a window; `None` if any is undefined.
 fn window_mean(
     o: &TrainOutput,
+    ph: &Phases,
     phase1: bool,
     f: impl Fn(&crate::experiment::StepOutput) -> Option<f64>,
 ) -> Option<f64> {
     let v: Option<Vec<f64>> = o
         .steps
         .iter()
-        .filter(|s| in_weight_window(s.t, phase1))
+        .filter(|s| in_weight_window(ph, s.t, phase1))
         .map(f)
         .collect();
     v.filter(|v| !v.is_empty())
@@ -490,6 +501,11 @@ impl Aggregate {
                         .iter()
                         .filter(|o| o.steps[i].converged == Some(false))
                         .count(),
+                    max_distance: outs
+                        .iter()
+                        .map(|o| o.steps[i].distance)
+                        .collect::<Option<Vec<f64>>>()
+                        .map(|v| v.into_iter().fold(0.0, f64::max)),
                 }
             })
             .collect();
@@ -498,15 +514,14 @@ impl Aggregate {
             .map(|o| o.generated.var_perp)
             .collect::<Option<Vec<f64>>>()
             .map(|v| Estimate::from_samples(&v, level));
-        let dilated = outs
+        let phases = outs
             .first()
-            .is_some_and(|o| o.config.problem.schedule.kappa().is_some());
+            .and_then(|o| o.config.problem.schedule().ok())
+            .and_then(|s| s.phases());
         let weights = |phase1: bool, f: &dyn Fn(&crate::experiment::StepOutput) -> Option<f64>| {
-            if !dilated {
-                return None;
-            }
+            let ph = phases.as_ref()?;
             outs.iter()
-                .map(|o| window_mean(o, phase1, f))
+                .map(|o| window_mean(o, ph, phase1, f))
                 .collect::<Option<Vec<f64>>>()
                 .map(|v| Estimate::from_samples(&v, level))
         };

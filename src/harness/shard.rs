@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Version of the shard file format (2: the experiment's `train` is the nested
-/// [`crate::experiment::TrainConfig`] of schema 2).
-pub const SHARD_SCHEMA_VERSION: u32 = 2;
+/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3, with the interpolant
+/// `path` and the sampler's `endpoint`).
+pub const SHARD_SCHEMA_VERSION: u32 = 3;
 
 pub use crate::error::ShardError;
 

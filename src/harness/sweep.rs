@@ -9,8 +9,9 @@
 //! * `p_hat_vs_p`: |p̂ − p|, the loss of the mode weight itself (discretisation included:
 //!   this is the error that grows with d on the linear schedule);
 //! * `var_perp`: |var⊥ − var⊥_Euler|;
-//! * `phase1_omega`: RMS over phase-1 grid times (0 < t < 1) of ω − ω_Bayes (§5.1);
-//! * `phase2_c`: RMS over phase-2 grid times of c − c_Bayes (§5.1).
+//! * `phase1_omega`: RMS over phase-1 grid times (0 < t < split) of ω − ω_Bayes (§5.1);
+//! * `phase2_c`: RMS over phase-2 grid times of c − c_Bayes (§5.1) (both on schedules with
+//!   phases, [`crate::schedule::Schedule::phases`]).
 //!
 //! The slope of log(mean error) against log d (at each n) and against log n (at each d) is
 //! fitted by least squares; its standard error propagates the replica standard errors of the
@@ -27,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Version of the sweep report schema (2: `config.base.train` is the nested
-/// [`crate::experiment::TrainConfig`] of schema 2; 3: each fit carries its degrees of
-/// freedom).
+/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3 (interpolant `path`,
+/// sampler `endpoint`), and each fit carries its degrees of freedom).
 pub const SWEEP_SCHEMA_VERSION: u32 = 3;
 
 /// A grid over d and n around a base experiment.
@@ -110,14 +111,13 @@ fn replica_errors(th: &Theory, euler: (f64, Option<f64>), o: &TrainOutput) -> Ve
         let e: Vec<f64> = o.steps.iter().filter(|s| sel(s.t)).filter_map(f).collect();
         (!e.is_empty()).then(|| (e.iter().map(|x| x * x).sum::<f64>() / e.len() as f64).sqrt())
     };
-    let dilated = th.limit(0.5).is_some();
-    if dilated {
-        if let Some(e) = rms(&|t| t > 0.0 && t < 1.0, &|s| {
+    if let Some(ph) = th.phases() {
+        if let Some(e) = rms(&|t| ph.in_phase1(t), &|s| {
             th.bayes(s.t).omega.map(|w| s.overlaps.omega - w)
         }) {
             v.push(("phase1_omega".into(), e));
         }
-        if let Some(e) = rms(&|t| t >= 1.0, &|s| {
+        if let Some(e) = rms(&|t| ph.in_phase2(t), &|s| {
             th.bayes(s.t).c.map(|c| s.overlaps.c - c)
         }) {
             v.push(("phase2_c".into(), e));

@@ -39,7 +39,7 @@ mod uturn;
 mod window;
 
 pub use adapt::{phase_aware, window_tau};
-pub use auto::{AutoSchedule, auto_schedule, pilot_grid, resolve};
+pub use auto::{AutoSchedule, auto_schedule, auto_schedule_on, pilot_grid, resolve};
 pub use bayes_mse::{BayesGrid, BayesMse};
 pub use bayes_uturn::BayesUTurn;
 pub use error::DetectError;

@@ -269,7 +269,7 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
     let p = &t.problem;
     format!(
         "{} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, engine {}, R = {} replicas, master seed {}, family-wise α = {} (Holm)",
-        p.schedule.name(),
+        p.schedule.name_on(&p.path),
         p.p,
         p.sigma2,
         p.d,

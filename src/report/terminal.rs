@@ -101,7 +101,7 @@ pub fn train_table(out: &TrainOutput) -> String {
     let _ = writeln!(
         s,
         "phaseflow train: {}, n={}, K={}, engine {}, noise {:?}, seed {}",
-        mixture_line(&p.schedule.label(), p.p, p.sigma2, p.d),
+        mixture_line(&p.schedule.label_on(&p.path), p.p, p.sigma2, p.d),
         p.n,
         p.steps,
         c.engine.title(),
@@ -182,7 +182,7 @@ pub fn theory_table(r: &TheoryReport) -> String {
     let _ = writeln!(
         s,
         "phaseflow theory: {}, K={}{fin}  (— = diverges / not predicted)",
-        mixture_line(&c.schedule.label(), c.p, c.sigma2, c.d),
+        mixture_line(&c.schedule.label_on(&c.path), c.p, c.sigma2, c.d),
         c.steps
     );
     let keys: [fn(&Prediction) -> Option<f64>; 5] =
@@ -195,38 +195,53 @@ pub fn theory_table(r: &TheoryReport) -> String {
             .join(" ")
     };
     let has_fin = r.steps.iter().any(|st| st.finite_n.is_some());
+    let has_red = r.steps.iter().any(|st| st.reduced.is_some());
+    let opt_head = |on: bool, tag: &str| {
+        if on {
+            format!(" | {}", head(tag))
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         s,
-        "{:>6} {:>8} | {} | {}{}",
+        "{:>6} {:>8} | {} | {}{}{}",
         "t",
         "tau",
         head("B."),
         head("L."),
-        if has_fin {
-            format!(" | {}", head("N."))
-        } else {
-            String::new()
-        }
+        opt_head(has_fin, "N."),
+        opt_head(has_red, "R.")
     );
     for st in &r.steps {
-        let fin = if has_fin {
-            format!(" | {}", cells(st.finite_n.as_ref(), &keys))
-        } else {
-            String::new()
+        let opt = |on: bool, p: Option<&Prediction>| {
+            if on {
+                format!(" | {}", cells(p, &keys))
+            } else {
+                String::new()
+            }
         };
         let _ = writeln!(
             s,
-            "{:>6.3} {:>8.5} | {} | {}{fin}",
+            "{:>6.3} {:>8.5} | {} | {}{}{}",
             st.t,
             st.tau,
             cells(Some(&st.bayes), &keys),
-            cells(st.limit.as_ref(), &keys)
+            cells(st.limit.as_ref(), &keys),
+            opt(has_fin, st.finite_n.as_ref()),
+            opt(has_red, st.reduced.as_ref())
         );
     }
     let _ = writeln!(
         s,
         "B. = Bayes at this d (§5.1, §5.5); L. = d → ∞ (§5.2); N. = finite n (§5.3, binomial average)"
     );
+    if has_red {
+        let _ = writeln!(
+            s,
+            "R. = reduced theory at this d and n (theory::reduced: R_k minimised with per-sample projections, binomial average)"
+        );
+    }
     if let (true, Some(n)) = (has_fin, c.n) {
         let f = FiniteN {
             n,
@@ -263,7 +278,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
     let c = &out.config;
     let p = &c.train.problem;
     let w = &out.window;
-    let sched = p.schedule.build(p.d).ok();
+    let sched = p.schedule().ok();
     let sd = (p.d as f64).sqrt();
     let tau_sd = |t: f64| sched.as_ref().map_or(f64::NAN, |sc| sc.tau(t) * sd);
     let _ = writeln!(
@@ -272,7 +287,7 @@ pub fn detect_summary(out: &DetectOutput) -> String {
         c.profile,
         c.denoiser,
         mixture_line(
-            &format!("{} schedule", p.schedule.name()),
+            &format!("{} schedule", p.schedule.name_on(&p.path)),
             p.p,
             p.sigma2,
             p.d
@@ -468,7 +483,10 @@ pub fn sweep_table(r: &SweepReport) -> String {
         s,
         "phaseflow sweep '{}': {} schedule, R = {} replicas per cell",
         escape(&r.config.base.name),
-        r.config.base.train.problem.schedule.name(),
+        {
+            let p = &r.config.base.train.problem;
+            p.schedule.name_on(&p.path)
+        },
         r.config.base.replicas
     );
     let names: Vec<&str> = r.cells[0].errors.iter().map(|(k, _)| k.as_str()).collect();

@@ -3,7 +3,7 @@
 //! whole problem by [`crate::phase::resolve`] (a pilot Bayes U-turn, its window, knots)
 //! before anything is built; [`ScheduleSpec::build`](super::ScheduleSpec::build) refuses it.
 
-use super::{Schedule, ScheduleError, ScheduleKind};
+use super::{ScheduleError, ScheduleKind, Warp};
 use serde::{Deserialize, Serialize};
 
 /// Knobs of the automatic schedule. JSON `{"kind": "auto", "share": 0.5, …}`; every field has
@@ -35,7 +35,7 @@ impl Default for AutoSpec {
 
 impl ScheduleKind for AutoSpec {
     const NAME: &'static str = "auto";
-    fn build(&self, _d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+    fn build(&self, _d: usize) -> Result<Box<dyn Warp>, ScheduleError> {
         Err(ScheduleError::Unresolved { kind: Self::NAME })
     }
 }

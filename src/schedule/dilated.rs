@@ -1,7 +1,8 @@
 //! The paper's time dilation (SPEC §2): ε = κ/√d,
 //! τ(t) = ε·t on [0, 1] (phase 1) and τ(t) = ε + (1 − ε)(t − 1) on [1, 2] (phase 2).
 
-use super::{Schedule, ScheduleError, ScheduleKind};
+use super::{Knee, ScheduleError, ScheduleKind, Warp};
+use crate::path::PhaseSide;
 use serde::{Deserialize, Serialize};
 
 /// Dilated schedule on [0, 2]; phase 1 is t ∈ [0, 1], phase 2 is t ∈ [1, 2].
@@ -39,7 +40,7 @@ impl Dilated {
     }
 }
 
-impl Schedule for Dilated {
+impl Warp for Dilated {
     fn tau(&self, t: f64) -> f64 {
         let t = t.clamp(0.0, 2.0);
         if t <= 1.0 {
@@ -57,6 +58,14 @@ impl Schedule for Dilated {
     fn knots(&self) -> Vec<(f64, f64)> {
         vec![(0.0, 0.0), (1.0, self.eps), (2.0, 1.0)]
     }
+    fn knee(&self) -> Option<Knee> {
+        Some(Knee {
+            t: 1.0,
+            tau: self.eps,
+            kappa: self.kappa,
+            side: PhaseSide::Start,
+        })
+    }
 }
 
 /// Parameters of the dilated schedule. JSON `{"kind": "dilated", "kappa": 2.0}`.
@@ -69,7 +78,13 @@ pub struct DilatedSpec {
 
 impl ScheduleKind for DilatedSpec {
     const NAME: &'static str = "dilated";
-    fn build(&self, d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+    fn build(&self, d: usize) -> Result<Box<dyn Warp>, ScheduleError> {
         Ok(Box::new(Dilated::new(self.kappa, d)?))
+    }
+    fn kappa(&self) -> Option<f64> {
+        Some(self.kappa)
+    }
+    fn with_kappa(&self, kappa: f64) -> Self {
+        Self { kappa }
     }
 }

@@ -1,13 +1,13 @@
 //! The undilated baseline τ(t) = t on [0, 1].
 
-use super::{Schedule, ScheduleError, ScheduleKind};
+use super::{ScheduleError, ScheduleKind, Warp};
 use serde::{Deserialize, Serialize};
 
 /// τ(t) = t, t ∈ [0, 1] (SPEC §2, "linear").
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Linear;
 
-impl Schedule for Linear {
+impl Warp for Linear {
     fn tau(&self, t: f64) -> f64 {
         t.clamp(0.0, 1.0)
     }
@@ -29,7 +29,7 @@ pub struct LinearSpec {}
 
 impl ScheduleKind for LinearSpec {
     const NAME: &'static str = "linear";
-    fn build(&self, _d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+    fn build(&self, _d: usize) -> Result<Box<dyn Warp>, ScheduleError> {
         Ok(Box::new(Linear))
     }
 }

@@ -1,10 +1,10 @@
 //! General piecewise-linear τ through knots (SPEC §2). The phase-aware
 //! schedule built from a detected window (SPEC §8) is one of these.
 
-use super::{Schedule, ScheduleError, ScheduleKind};
+use super::{ScheduleError, ScheduleKind, Warp};
 use serde::{Deserialize, Serialize};
 
-/// Piecewise-linear τ through knots (t_0, τ_0) = (0, 0), …, (t_m, 1).
+/// Piecewise-linear τ through knots (t_0, τ_0) = (0, 0), …, (t_m, τ_m), τ_m ≤ 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Piecewise {
     knots: Vec<(f64, f64)>,
@@ -15,7 +15,12 @@ impl Piecewise {
     ///
     /// # Errors
     /// [`ScheduleError::BadKnots`] unless there are at least two finite knots, the first is
-    /// (0, 0), t is strictly increasing, τ is non-decreasing and the last τ is 1.
+    /// (0, 0), t is strictly increasing, τ is non-decreasing and the last τ is in (0, 1].
+    ///
+    /// # Remarks
+    /// A last τ below 1 stops the flow short of the data, leaving residual noise α(τ_end);
+    /// the path decides whether it allows that ([`crate::path::Path::allows_early_end`]: the
+    /// ve path does not).
     pub fn new(knots: Vec<(f64, f64)>) -> Result<Self, ScheduleError> {
         let bad = |m: &str| Err(ScheduleError::BadKnots(m.to_string()));
         if knots.len() < 2 {
@@ -27,8 +32,9 @@ impl Piecewise {
         if knots[0] != (0.0, 0.0) {
             return bad("the first knot must be (0, 0)");
         }
-        if knots.last().map(|k| k.1) != Some(1.0) {
-            return bad("the last knot must have tau = 1");
+        let last = knots[knots.len() - 1].1;
+        if !(last > 0.0 && last <= 1.0) {
+            return bad("the last knot must have 0 < tau <= 1");
         }
         for w in knots.windows(2) {
             if w[1].0 <= w[0].0 {
@@ -51,7 +57,7 @@ impl Piecewise {
     }
 }
 
-impl Schedule for Piecewise {
+impl Warp for Piecewise {
     fn tau(&self, t: f64) -> f64 {
         let t = t.clamp(0.0, self.t_end());
         let i = self.segment(t);
@@ -84,7 +90,7 @@ pub struct PiecewiseSpec {
 
 impl ScheduleKind for PiecewiseSpec {
     const NAME: &'static str = "piecewise";
-    fn build(&self, _d: usize) -> Result<Box<dyn Schedule>, ScheduleError> {
+    fn build(&self, _d: usize) -> Result<Box<dyn Warp>, ScheduleError> {
         Ok(Box::new(Piecewise::new(self.knots.clone())?))
     }
 }

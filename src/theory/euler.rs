@@ -8,7 +8,9 @@
 //!   generated orthogonal variance is Π_k A_k² (x0 ~ N(0, I), and y stays independent of h);
 //! * the coordinate along μ: h ← F_k(h) = A_k·h + B_k·tanh(C_k·h + b), B_k = Δt_k g_k m_k √d.
 //!
-//! p̂ = P(h_K > 0) with h_0 ~ N(0, 1). Rather than propagating a density on a grid, we use
+//! p̂ = P(h_K > 0) with h_0 ~ N(0, s₀²), s₀ = α(t_0) the path's noise scale (1, or √d on
+//! the ve path), and the orthogonal variance is s₀²·Π_k A_k². With the authors' endpoint
+//! ([`Endpoint::LastGridPoint`]) the last map is dropped. Rather than propagating a density on a grid, we use
 //! that each F_k is strictly increasing (A_k > 0, B_k C_k ≥ 0): then h_K > 0 ⇔ h_0 > h_0*,
 //! where h_0* = F_0⁻¹ ∘ … ∘ F_{K−1}⁻¹(0), and p̂ = Φ(−h_0*) exactly. Each inverse is found
 //! by bisection in the bracket [(y − B_k)/A_k, (y + B_k)/A_k] (|tanh| ≤ 1) until the interval
@@ -23,7 +25,7 @@
 //! [`VelocityCoef`]: crate::flow::VelocityCoef
 
 use super::bayes::bayes;
-use crate::flow::{VelocityCoef, step_sizes};
+use crate::flow::{Endpoint, VelocityCoef, step_sizes};
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::FRAC_1_SQRT_2;
@@ -74,19 +76,19 @@ impl HMap {
     }
 }
 
-/// The Euler step maps F_k of the μ-coordinate; `Err(k)` names the first step whose map is
-/// not strictly increasing.
+/// The Euler step maps F_k of the μ-coordinate, k < `steps`; `Err(k)` names the first step
+/// whose map is not strictly increasing.
 fn step_maps(
     schedule: &dyn Schedule,
     grid: &[f64],
-    p: f64,
-    sigma2: f64,
-    d: usize,
+    (p, sigma2, d): (f64, f64, usize),
+    steps: usize,
 ) -> Result<Vec<HMap>, usize> {
     let sd = (d as f64).sqrt();
     let dts = step_sizes(schedule, grid);
     grid.iter()
         .zip(&dts)
+        .take(steps)
         .enumerate()
         .map(|(k, (&t, &dt))| {
             let (al, be) = (schedule.alpha(t), schedule.beta(t));
@@ -120,7 +122,7 @@ pub fn thresholds(
     sigma2: f64,
     d: usize,
 ) -> Result<Vec<f64>, usize> {
-    let maps = step_maps(schedule, grid, p, sigma2, d)?;
+    let maps = step_maps(schedule, grid, (p, sigma2, d), grid.len())?;
     let mut h = vec![0.0; maps.len()];
     let mut y = 0.0;
     for k in (0..maps.len()).rev() {
@@ -154,12 +156,36 @@ pub fn euler_bayes(
     sigma2: f64,
     d: usize,
 ) -> Option<EulerPrediction> {
-    let maps = step_maps(schedule, grid, p, sigma2, d).ok()?;
+    euler_bayes_to(schedule, grid, (p, sigma2, d), Endpoint::End)
+}
+
+/// [`euler_bayes`] on any path, stopping at `endpoint`: the maps of the steps taken, h_0 and
+/// the orthogonal coordinates starting at N(0, s₀²) with s₀ = α(t_0) (module doc).
+///
+/// ```
+/// use phaseflow::flow::Endpoint;
+/// use phaseflow::path::PathSpec;
+/// use phaseflow::schedule::ScheduleSpec;
+/// use phaseflow::theory::euler::euler_bayes_to;
+/// // arXiv 2501.00988: constant-speed ve keeps p but the within-mode variance collapses.
+/// let d = 100_000;
+/// let s = ScheduleSpec::linear().build_on(&PathSpec::ve(), d).unwrap();
+/// let e = euler_bayes_to(s.as_ref(), &s.grid(50), (0.8, 0.25, d), Endpoint::End).unwrap();
+/// assert!((e.p_hat - 0.8028).abs() < 1e-4 && e.var_perp.unwrap() < 0.002);
+/// ```
+pub fn euler_bayes_to(
+    schedule: &dyn Schedule,
+    grid: &[f64],
+    (p, sigma2, d): (f64, f64, usize),
+    endpoint: Endpoint,
+) -> Option<EulerPrediction> {
+    let (maps, s0) = endpoint_maps(schedule, grid, (p, sigma2, d), endpoint)?;
     let h0 = threshold(&maps);
     let var: f64 = maps.iter().map(|m| m.a * m.a).product();
     Some(EulerPrediction {
-        p_hat: upper_tail(h0),
-        var_perp: (d > 1).then_some(var),
+        // s₀ = 1 off the ve path: the division and the product are exact.
+        p_hat: upper_tail(h0 / s0),
+        var_perp: (d > 1).then_some(s0 * s0 * var),
     })
 }
 
@@ -193,6 +219,45 @@ pub fn var_perp_linear(schedule: &dyn Schedule, grid: &[f64], cs: &[f64]) -> f64
         .product()
 }
 
+/// The maps of the steps taken to `endpoint` and the starting scale s₀ = α(t_0).
+fn endpoint_maps(
+    schedule: &dyn Schedule,
+    grid: &[f64],
+    problem: (f64, f64, usize),
+    endpoint: Endpoint,
+) -> Option<(Vec<HMap>, f64)> {
+    let s0 = schedule.alpha(*grid.first()?);
+    let maps = step_maps(schedule, grid, problem, endpoint.steps(grid.len())).ok()?;
+    Some((maps, s0))
+}
+
+/// The log-odds ln(p̂/(1 − p̂)) of the exact Euler p̂ (module doc), from both tails so that
+/// it stays finite when p̂ rounds to 0 or 1 in floating point (the constant-speed vp schedule
+/// at large d). `None` as [`euler_bayes_to`].
+pub fn euler_log_odds(
+    schedule: &dyn Schedule,
+    grid: &[f64],
+    problem: (f64, f64, usize),
+    endpoint: Endpoint,
+) -> Option<f64> {
+    let (maps, s0) = endpoint_maps(schedule, grid, problem, endpoint)?;
+    let z = threshold(&maps) / s0;
+    Some(ln_upper_tail(z) - ln_upper_tail(-z))
+}
+
+/// ln P(g > h) for g ~ N(0, 1), finite far into the tail (asymptotic series beyond h = 30,
+/// where erfc underflows).
+fn ln_upper_tail(h: f64) -> f64 {
+    if h < 30.0 {
+        upper_tail(h).ln()
+    } else {
+        // Mills ratio: P(g > h) = φ(h)/h·(1 − 1/h² + 3/h⁴ − …); the next term is < 1e-8 here.
+        let h2 = h * h;
+        -0.5 * h2 - h.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
+            + (1.0 - 1.0 / h2 + 3.0 / (h2 * h2)).ln()
+    }
+}
+
 /// P(g > h) for g ~ N(0, 1), accurate in the tails (erfc, not 1 − Φ).
 fn upper_tail(h: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(h * FRAC_1_SQRT_2)
@@ -213,7 +278,7 @@ pub fn forward_h(
     d: usize,
     h0: f64,
 ) -> Option<f64> {
-    let maps = step_maps(schedule, grid, p, sigma2, d).ok()?;
+    let maps = step_maps(schedule, grid, (p, sigma2, d), grid.len()).ok()?;
     Some(maps.iter().fold(h0, |h, m| m.apply(h)))
 }
 
@@ -230,7 +295,7 @@ mod tests {
                 Box::new(Dilated::new(2.0, d).unwrap()),
             ] {
                 let grid = s.grid(80);
-                let maps = step_maps(s.as_ref(), &grid, 0.8, 1.0, d).unwrap();
+                let maps = step_maps(s.as_ref(), &grid, (0.8, 1.0, d), 80).unwrap();
                 let h0 = threshold(&maps);
                 let fwd = |h: f64| maps.iter().fold(h, |x, m| m.apply(x));
                 let dh = 1e-9 * (1.0 + h0.abs());

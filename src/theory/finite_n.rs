@@ -235,7 +235,7 @@ pub fn exact_rule(n: usize, p: f64) -> Vec<(usize, f64)> {
         .collect()
 }
 
-fn ln_binom_pmf(n: usize, k: usize, p: f64) -> f64 {
+pub(crate) fn ln_binom_pmf(n: usize, k: usize, p: f64) -> f64 {
     use statrs::function::gamma::ln_gamma;
     let (nf, kf) = (n as f64, k as f64);
     ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0)

@@ -10,15 +10,28 @@
 //!
 //! t = 1 belongs to phase 1 (at finite d, ω(t = 1) = κ/(1 − ε)² + O(1/d) → κ); the limiting
 //! MSE jumps there, because for any τ' > 0 the signal β√d diverges.
+//!
+//! **Other paths** with α(0) = 1 (vp, cosine; [`dilated_limit_on`]): in phase 1, τ = κt/√d →
+//! 0, so v → 1, β√d → β'(0)κt: the same curves with κt replaced by β'(0)κt (β'(0) = 1 on vp,
+//! π/2 on cosine). In phase 2, τ → τ' and the mode is known: c, m and the MSE are the
+//! expressions above at the path's (α(τ'), β(τ')).
 
 use super::Prediction;
 use super::bayes::bias;
+use crate::path::{self, Path};
 use crate::quadrature::tanh_moments;
 
 /// The §5.2 prediction at time t ∈ [0, 2] of the dilated schedule with constant κ.
 pub fn dilated_limit(kappa: f64, p: f64, sigma2: f64, t: f64) -> Prediction {
+    dilated_limit_on(&path::Linear, kappa, p, sigma2, t)
+}
+
+/// The §5.2 prediction at time t ∈ [0, 2] of the dilated warp with constant κ on `path`
+/// (α(0) = 1 assumed; module doc).
+pub fn dilated_limit_on(path: &dyn Path, kappa: f64, p: f64, sigma2: f64, t: f64) -> Prediction {
     if t <= 1.0 {
-        let kt = kappa * t;
+        // β'(0) = 1 on the linear path: the product is exact.
+        let kt = path.beta_prime(0.0) * kappa * t;
         let b = bias(p);
         let plus = tanh_moments(kt, kt * kt + b).m2;
         let minus = tanh_moments(kt, -kt * kt + b).m2;
@@ -33,7 +46,7 @@ pub fn dilated_limit(kappa: f64, p: f64, sigma2: f64, t: f64) -> Prediction {
         }
     } else {
         let tp = (t - 1.0).min(1.0);
-        let (al, be) = (1.0 - tp, tp);
+        let (al, be) = (path.alpha(tp), path.beta(tp));
         let v = al * al + be * be * sigma2;
         let c = be * sigma2 / v;
         let m = 1.0 - c * be;

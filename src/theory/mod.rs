@@ -6,12 +6,28 @@
 //!   With v = α² + β²σ²: c = βσ²/v, m = 1 − cβ = √q, ω = √d·β/v = √r, b = atanh(2p − 1);
 //!   and its per-dimension MSE (§5.5).
 //! * [`limit`] — §5.2, d → ∞ on the dilated schedule (phase 1: c = 0, m = 1, ω = κt; phase 2:
-//!   c = τ'σ²/((1 − τ')² + τ'²σ²), ω and b diverge → `None`).
+//!   c = τ'σ²/((1 − τ')² + τ'²σ²), ω and b diverge → `None`), on any path with α(0) = 1
+//!   (ω = β'(0)κt; phase 2 at (α(τ'), β(τ'))).
 //! * [`finite_n`] — §5.3, d → ∞ at fixed n: phase 2 in closed form (fresh and fixed noise),
 //!   phase 1 by minimising a two-variable objective, conditional on n₊ or averaged over
 //!   Binomial(n, p).
+//! * [`reduced`] — the prediction the harness checks trained overlaps against: the minimiser
+//!   of R_k itself at the run's d, n, λ_u, λ_w and schedule (any path, any warp, every grid
+//!   time, no saturation assumption), with the data's Gram matrix replaced by its
+//!   projection-resolved mean (each sample keeps its own projection on μ), u and c in closed
+//!   form, binomial average over n₊. §5.3's closed forms above stay as the paper's claims
+//!   (C7 tests them); [`Theory::reduced`] is what matches the engine to its precision.
 //! * [`euler`] — §5.4, the exact p̂ and orthogonal variance produced by explicit Euler with
-//!   the Bayes denoiser on a given grid.
+//!   the Bayes denoiser on a given grid, on any path (x(0) ~ N(0, α(0)²I)) and to either
+//!   [`Endpoint`].
+//!
+//! # Which theory applies where
+//! §5.1, §5.4 and §5.5 hold for any α, β (SPEC §2). The d → ∞ curves of §5.2 and the finite-n
+//! theory of §5.3 are about the two phases of a phase-aware schedule, so [`Theory`] gives
+//! them when the schedule has phases ([`Schedule::phases`]): §5.2 and the d → ∞ form of §5.3
+//! on paths with α(0) = 1 (linear, vp, cosine with the dilated warp); the finite-d form of
+//! §5.3 ([`Theory::finite_n_at_d`]) also on ve with the end-dilated warp, in phase 2 only (its
+//! derivation assumes c → 0 in phase 1, while on ve c = σ²/(κ² + σ²) at the end of phase 1).
 //! * [`mse`] — §5.5, the Bayes MSE profile and its jump σ² + 4p(1 − p) → σ².
 //! * [`loss`] — §4, the x0-averaged squared error of engine 2 ([`expected_sq_error`]).
 //! * [`report`] — the `phaseflow theory` JSON document ([`TheoryReport`]) and its config.
@@ -21,9 +37,10 @@
 //! does not apply) is `None`, serialised as JSON `null`.
 //!
 //! ```
+//! use phaseflow::path::PathSpec;
 //! use phaseflow::schedule::ScheduleSpec;
 //! use phaseflow::theory::Theory;
-//! let th = Theory::new(&ScheduleSpec::dilated(2.0), 0.8, 1.0, 5000).unwrap();
+//! let th = Theory::new(&PathSpec::linear(), &ScheduleSpec::dilated(2.0), 0.8, 1.0, 5000).unwrap();
 //! let s = th.predict(0.5);
 //! let lim = s.limit.unwrap();
 //! assert!((lim.omega.unwrap() - 1.0).abs() < 1e-15); // ω = κt in phase 1
@@ -41,6 +58,7 @@ pub mod finite_n;
 pub mod limit;
 pub mod loss;
 pub mod mse;
+pub mod reduced;
 pub mod report;
 
 pub use euler::EulerPrediction;
@@ -48,10 +66,15 @@ pub use finite_n::{FiniteN, Noise};
 pub use loss::expected_sq_error;
 pub use report::{THEORY_SCHEMA_VERSION, TheoryConfig, TheoryReport};
 
+use crate::flow::Endpoint;
 use crate::mixture::Mixture;
+use crate::path::{PathSpec, PhaseSide};
 use crate::problem::ConfigError;
-use crate::schedule::{Schedule, ScheduleSpec};
+use crate::schedule::{Phases, Schedule, ScheduleSpec};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 /// Predicted overlaps (SPEC §3) and per-dimension MSE at one time. `None` means the theory
 /// gives no finite value (a diverging ω or b, an unidentifiable parameter, or a quantity the
@@ -81,51 +104,69 @@ pub struct StepPrediction {
     pub t: f64,
     /// τ(t).
     pub tau: f64,
-    /// α(t) = 1 − τ.
+    /// α(t) = α(τ(t)) of the path (1 − τ on the linear path).
     pub alpha: f64,
-    /// β(t) = τ.
+    /// β(t) = β(τ(t)) (τ on the linear, vp and ve paths).
     pub beta: f64,
     /// §5.1: n → ∞ at this d (every key present).
     pub bayes: Prediction,
-    /// §5.2: d → ∞ on the dilated schedule; `None` on other schedules.
+    /// §5.2: d → ∞ on a phase-aware schedule of a path with α(0) = 1; `None` otherwise.
     pub limit: Option<Prediction>,
     /// §5.3: d → ∞ at fixed n (binomial average over n₊); `None` (absent from JSON) without
     /// a finite-n configuration or off the dilated schedule.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub finite_n: Option<Prediction>,
+    /// The reduced theory ([`reduced`]): the minimiser of R_k at this d and n with the
+    /// projection-resolved mean Gram matrix, any schedule, binomial average over n₊;
+    /// `None` (absent from JSON) without a finite-n configuration or with fixed noise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reduced: Option<Prediction>,
 }
 
 /// A validated problem (schedule, mixture parameters, d, optionally finite n) that answers
 /// theory queries per time.
 #[derive(Debug)]
 pub struct Theory {
+    path: PathSpec,
     spec: ScheduleSpec,
     schedule: Box<dyn Schedule>,
     p: f64,
     sigma2: f64,
     d: usize,
     finite_n: Option<FiniteN>,
+    /// Reduced-theory predictions already computed, keyed by the bits of t (each costs a
+    /// few Newton solves; the harness asks for the same times several times).
+    reduced_cache: Mutex<BTreeMap<u64, Option<Prediction>>>,
 }
 
 impl Theory {
-    /// Validate and build.
+    /// Validate and build for the schedule `path` ∘ `spec`.
     ///
     /// # Errors
-    /// [`ConfigError`] naming the bad field: p ∉ (0, 1), σ² ≤ 0, d = 0, κ ∉ (0, √d), bad knots.
-    pub fn new(spec: &ScheduleSpec, p: f64, sigma2: f64, d: usize) -> Result<Self, ConfigError> {
+    /// [`ConfigError`] naming the bad field: p ∉ (0, 1), σ² ≤ 0, d = 0, κ ∉ (0, √d), bad knots,
+    /// a warp that stops short of τ = 1 on the ve path.
+    pub fn new(
+        path: &PathSpec,
+        spec: &ScheduleSpec,
+        p: f64,
+        sigma2: f64,
+        d: usize,
+    ) -> Result<Self, ConfigError> {
         // Mixture::new owns the rules for (p, σ², d); a 1-dimensional μ keeps this cheap.
         Mixture::ones(p, sigma2, 1)?;
         if d == 0 {
             return Err(ConfigError::ZeroSize { field: "d" });
         }
-        let schedule = spec.build(d)?;
+        let schedule = spec.build_on(path, d)?;
         Ok(Self {
+            path: path.clone(),
             spec: spec.clone(),
             schedule,
             p,
             sigma2,
             d,
             finite_n: None,
+            reduced_cache: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -136,6 +177,7 @@ impl Theory {
     pub fn with_finite_n(mut self, f: FiniteN) -> Result<Self, ConfigError> {
         f.validate()?;
         self.finite_n = Some(f);
+        self.reduced_cache = Mutex::new(BTreeMap::new());
         Ok(self)
     }
 
@@ -143,9 +185,13 @@ impl Theory {
     pub fn schedule(&self) -> &dyn Schedule {
         self.schedule.as_ref()
     }
-    /// The schedule description.
+    /// The warp description.
     pub fn spec(&self) -> &ScheduleSpec {
         &self.spec
+    }
+    /// The path description.
+    pub fn path(&self) -> &PathSpec {
+        &self.path
     }
     /// p.
     pub fn p(&self) -> f64 {
@@ -160,9 +206,18 @@ impl Theory {
         self.d
     }
 
-    /// κ when the schedule is the dilated one (the only one §5.2/§5.3 speak about).
-    fn kappa(&self) -> Option<f64> {
-        self.spec.kappa()
+    /// Where the schedule's phases are (`None` without a phase-aware warp on the side its
+    /// path needs; [`Schedule::phases`]).
+    pub fn phases(&self) -> Option<Phases> {
+        self.schedule.phases()
+    }
+
+    /// The phases of a schedule whose d → ∞ theory (§5.2, §5.3) is derived: phase 1 at the
+    /// start of τ on a path with α(0) = 1 (the dilated warp on linear, vp, cosine).
+    fn start_phases(&self) -> Option<Phases> {
+        let ph = self.phases()?;
+        let unit_noise = (self.schedule.path().noise_scale() - 1.0).abs() <= f64::EPSILON;
+        (ph.side == PhaseSide::Start && unit_noise).then_some(ph)
     }
 
     /// §5.1 at time t.
@@ -171,27 +226,83 @@ impl Theory {
         bayes::bayes(s.alpha(t), s.beta(t), self.p, self.sigma2, self.d).prediction()
     }
 
-    /// §5.2 at time t (dilated schedule only).
+    /// §5.2 at time t (a phase-aware schedule on a path with α(0) = 1 only; module doc).
     pub fn limit(&self, t: f64) -> Option<Prediction> {
-        self.kappa()
-            .map(|kappa| limit::dilated_limit(kappa, self.p, self.sigma2, t))
+        let ph = self.start_phases()?;
+        Some(limit::dilated_limit_on(
+            self.schedule.path(),
+            ph.kappa,
+            self.p,
+            self.sigma2,
+            t,
+        ))
     }
 
-    /// §5.3 at time t (dilated schedule with a finite-n configuration only), averaged over
-    /// n₊ ~ Binomial(n, p).
+    /// §5.3 at time t (the schedules of [`Theory::limit`] with a finite-n configuration),
+    /// averaged over n₊ ~ Binomial(n, p). Phase 1 sees the mode separation β'(0)κt; phase 2
+    /// is the closed form at the path's (α(τ'), β(τ')), τ' = t − 1.
     pub fn finite_n(&self, t: f64) -> Option<Prediction> {
         let f = self.finite_n.as_ref()?;
-        let kappa = self.kappa()?;
-        Some(f.predict_averaged(kappa, self.p, self.sigma2, t))
+        let ph = self.start_phases()?;
+        let path = self.schedule.path();
+        // t = split belongs to phase 1 here, as in §5.2 (ω(split) → κ).
+        Some(if t > ph.split {
+            let tp = ph.phase2_fraction(t).min(1.0);
+            f.phase2_ab(self.sigma2, path.alpha(tp), path.beta(tp))
+        } else {
+            f.predict_averaged(path.beta_prime(0.0) * ph.kappa, self.p, self.sigma2, t)
+        })
     }
 
-    /// §5.3 with finite-d kinematics at time t (dilated schedule with a finite-n
-    /// configuration only; see [`FiniteN::predict_averaged_at`]).
+    /// §5.3 with finite-d kinematics at time t (a schedule with phases and a finite-n
+    /// configuration; see [`FiniteN::predict_averaged_at`]). On a path whose phase 2 is at the
+    /// end of τ (ve) only phase 2 is predicted (module doc).
     pub fn finite_n_at_d(&self, t: f64) -> Option<Prediction> {
         let f = self.finite_n.as_ref()?;
-        self.kappa()?;
+        let ph = self.phases()?;
+        let phase1 = t < ph.split;
+        if phase1 && ph.side == PhaseSide::End {
+            return None;
+        }
         let s = self.schedule();
-        Some(f.predict_averaged_at(self.p, self.sigma2, s.alpha(t), s.beta(t), self.d, t < 1.0))
+        Some(f.predict_averaged_at(self.p, self.sigma2, s.alpha(t), s.beta(t), self.d, phase1))
+    }
+
+    /// The reduced theory at time t (module [`reduced`]): exact to the orders stated there,
+    /// at this d, n, λ_u, λ_w, on any path and warp (R_k depends on the schedule only
+    /// through α(t), β(t)); averaged over n₊ ~ Binomial(n, p). `None` without a finite-n
+    /// configuration, with fixed noise, or for n < 2. Cached.
+    pub fn reduced(&self, t: f64) -> Option<Prediction> {
+        self.reduced_at(&[t])[0]
+    }
+
+    /// [`Theory::reduced`] at several times, the missing ones computed in parallel.
+    pub fn reduced_at(&self, ts: &[f64]) -> Vec<Option<Prediction>> {
+        let Some(f) = self.finite_n else {
+            return vec![None; ts.len()];
+        };
+        let missing: Vec<f64> = {
+            let cache = self.reduced_cache.lock().expect("cache lock");
+            let mut m: Vec<f64> = ts
+                .iter()
+                .copied()
+                .filter(|t| !cache.contains_key(&t.to_bits()))
+                .collect();
+            m.sort_by(f64::total_cmp);
+            m.dedup();
+            m
+        };
+        let s = self.schedule();
+        let new: Vec<(u64, Option<Prediction>)> = missing
+            .par_iter()
+            .map(|&t| {
+                let pr = reduced::averaged(&f, self.p, self.sigma2, s.alpha(t), s.beta(t), self.d);
+                (t.to_bits(), pr)
+            })
+            .collect();
+        let mut cache = self.reduced_cache.lock().expect("cache lock");
+        cache.extend(new);
+        ts.iter().map(|t| cache[&t.to_bits()]).collect()
     }
 
     /// Every prediction at time t.
@@ -205,13 +316,25 @@ impl Theory {
             bayes: self.bayes(t),
             limit: self.limit(t),
             finite_n: self.finite_n(t),
+            reduced: self.reduced(t),
         }
     }
 
     /// §5.4: p̂ and orthogonal variance of explicit Euler with the Bayes denoiser on the
-    /// uniform K-point grid. `None` when an Euler map is not increasing (see [`euler`]).
+    /// uniform K-point grid, to T_end. `None` when an Euler map is not increasing (see
+    /// [`euler`]).
     pub fn euler(&self, steps: usize) -> Option<EulerPrediction> {
+        self.euler_to(steps, Endpoint::End)
+    }
+
+    /// [`Theory::euler`] stopping at `endpoint`.
+    pub fn euler_to(&self, steps: usize, endpoint: Endpoint) -> Option<EulerPrediction> {
         let grid = self.schedule.grid(steps);
-        euler::euler_bayes(self.schedule(), &grid, self.p, self.sigma2, self.d)
+        euler::euler_bayes_to(
+            self.schedule(),
+            &grid,
+            (self.p, self.sigma2, self.d),
+            endpoint,
+        )
     }
 }

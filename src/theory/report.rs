@@ -5,18 +5,23 @@
 //!   "steps":[{"t","tau","alpha","beta","bayes":{"c","m","omega","b","sqrt_q","sqrt_r","mse"},
 //!             "limit":{...same keys...} | null, "finite_n":{...same keys...}}, ...],
 //!   "generated_euler":{"p_hat","var_perp"} | null}`.
-//! `limit` is `null` off the dilated schedule; `finite_n` appears only when `config.n` is
-//! set and the schedule is the dilated one (§5.3 is a d → ∞ theory of that schedule); fixtures under `fixtures/theory/` are this
-//! document verbatim.
+//! `limit` is `null` unless the schedule has phases on a path with α(0) = 1 (the dilated
+//! warp on the linear, vp or cosine path); `finite_n` appears only when `config.n` is set
+//! and the schedule has such phases (§5.3 is a d → ∞ theory of them); fixtures under
+//! `fixtures/theory/` are this document verbatim.
 
 use super::{FiniteN, Noise, StepPrediction, Theory, euler::EulerPrediction};
+use crate::flow::Endpoint;
+use crate::path::PathSpec;
 use crate::problem::ConfigError;
 use crate::schedule::ScheduleSpec;
 use serde::{Deserialize, Serialize};
 
 /// Version of the theory JSON schema; bumped on any incompatible change (fixtures must be
-/// regenerated with `scripts/regenerate-fixtures.sh`).
-pub const THEORY_SCHEMA_VERSION: u32 = 1;
+/// regenerated with `scripts/regenerate-fixtures.sh`). 2: `config.path` (the interpolant
+/// path beside the warp `config.schedule`) and `config.endpoint` (where the Euler
+/// prediction `generated_euler` stops); the values of schema 1 are unchanged.
+pub const THEORY_SCHEMA_VERSION: u32 = 2;
 
 /// What the document names as its generator (STYLE §21).
 pub const GENERATOR: &str = "phaseflow theory (fixtures: scripts/regenerate-fixtures.sh)";
@@ -25,7 +30,10 @@ pub const GENERATOR: &str = "phaseflow theory (fixtures: scripts/regenerate-fixt
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TheoryConfig {
-    /// Time schedule.
+    /// Interpolant path (default linear).
+    #[serde(default)]
+    pub path: PathSpec,
+    /// Time warp; the schedule is the path composed with it.
     pub schedule: ScheduleSpec,
     /// Weight of the + mode.
     pub p: f64,
@@ -43,6 +51,9 @@ pub struct TheoryConfig {
     pub lambda_w: f64,
     /// Noise convention (§5.3).
     pub noise: Noise,
+    /// Where the Euler sampler of `generated_euler` stops (default T_end).
+    #[serde(default)]
+    pub endpoint: Endpoint,
 }
 
 /// The `phaseflow theory --json` document.
@@ -71,7 +82,7 @@ impl TheoryConfig {
         if self.steps == 0 {
             return Err(ConfigError::ZeroSize { field: "steps" });
         }
-        let th = Theory::new(&self.schedule, self.p, self.sigma2, self.d)?;
+        let th = Theory::new(&self.path, &self.schedule, self.p, self.sigma2, self.d)?;
         let f = FiniteN {
             n: self.n.unwrap_or(1),
             lambda_u: self.lambda_u,
@@ -93,13 +104,14 @@ impl TheoryConfig {
     pub fn compute(&self) -> Result<TheoryReport, ConfigError> {
         let th = self.theory()?;
         let grid = th.schedule().grid(self.steps);
+        th.reduced_at(&grid); // in parallel, before the sequential per-step assembly
         Ok(TheoryReport {
             schema_version: THEORY_SCHEMA_VERSION,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             generator: GENERATOR.to_string(),
             config: self.clone(),
             steps: grid.iter().map(|&t| th.predict(t)).collect(),
-            generated_euler: th.euler(self.steps),
+            generated_euler: th.euler_to(self.steps, self.endpoint),
         })
     }
 }
@@ -125,6 +137,7 @@ mod tests {
 
     fn paper() -> TheoryConfig {
         TheoryConfig {
+            path: PathSpec::linear(),
             schedule: ScheduleSpec::dilated(2.0),
             p: 0.8,
             sigma2: 1.0,
@@ -134,6 +147,7 @@ mod tests {
             lambda_u: 0.0,
             lambda_w: 0.0,
             noise: Noise::Fresh,
+            endpoint: Endpoint::End,
         }
     }
 

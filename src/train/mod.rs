@@ -54,11 +54,17 @@ pub enum Stop {
     Converged {
         /// Iterations run.
         iterations: usize,
+        /// The estimated distance to the step's minimiser (engines that certify it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        distance: Option<f64>,
     },
-    /// The iteration cap was reached before convergence.
+    /// The iteration cap (or the distance criterion) was not met before the solver stopped.
     IterationCap {
         /// Iterations run.
         iterations: usize,
+        /// The estimated distance to the step's minimiser (engines that certify it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        distance: Option<f64>,
     },
 }
 
@@ -78,6 +84,16 @@ impl StepRecord {
             Stop::EpochBudget { .. } => None,
             Stop::Converged { .. } => Some(true),
             Stop::IterationCap { .. } => Some(false),
+        }
+    }
+
+    /// The estimated distance to the step's minimiser, for engines that certify it (the
+    /// averaged engine: the max-norm of its last Newton step in (s₀·w/√d, b)); `None`
+    /// otherwise.
+    pub fn distance(&self) -> Option<f64> {
+        match self.stop {
+            Stop::EpochBudget { .. } => None,
+            Stop::Converged { distance, .. } | Stop::IterationCap { distance, .. } => distance,
         }
     }
 }
@@ -149,7 +165,9 @@ pub fn check_losses(trained: &Trained, grid: &[f64], data: &Dataset) -> Result<(
         if rec.loss > bound {
             let epoch = match rec.stop {
                 Stop::EpochBudget { epochs } => epochs,
-                Stop::Converged { iterations } | Stop::IterationCap { iterations } => iterations,
+                Stop::Converged { iterations, .. } | Stop::IterationCap { iterations, .. } => {
+                    iterations
+                }
             };
             return Err(TrainError::Diverged {
                 step: k,
