@@ -213,8 +213,15 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             continue;
         };
         let wrong_th = match q {
-            Overlap::C => Theory::new(&c.schedule, c.p, c.sigma2 * CONTROL_SIGMA2_SCALE, c.d)?,
+            Overlap::C => Theory::new(
+                &c.path,
+                &c.schedule,
+                c.p,
+                c.sigma2 * CONTROL_SIGMA2_SCALE,
+                c.d,
+            )?,
             _ => Theory::new(
+                &c.path,
                 &ScheduleSpec::dilated(c.schedule.kappa().unwrap_or(2.0) * CONTROL_KAPPA_SCALE),
                 c.p,
                 c.sigma2,

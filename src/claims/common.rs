@@ -372,6 +372,12 @@ pub(crate) fn paired_check(
 }
 
 /// An exact (closed-form) value.
+/// A δ declared from a claim's own wording (C8's "kept" and "lost"): a definition, not a
+/// finite-size term.
+pub(crate) fn declared(delta: f64, why: &str) -> Allowance {
+    Allowance::definition(delta, why)
+}
+
 pub(crate) fn exact(point: f64) -> Measured {
     Measured::exact(point)
 }

@@ -407,11 +407,14 @@ fn wrong_c_offset(t: &Trained, sigma2: f64) -> f64 {
 /// σ̂²_w predicted at a control's wrong σ².
 fn wrong_sigma2_w(t: &Trained, sigma2: f64) -> f64 {
     let fin = finite_n_of(t);
+    let Some(ph) = t.theory.theory.phases() else {
+        return f64::NAN;
+    };
     let v: Vec<f64> = t
         .theory
         .steps
         .iter()
-        .filter(|s| crate::harness::in_weight_window(s.t, false))
+        .filter(|s| crate::harness::in_weight_window(&ph, s.t, false))
         .filter_map(|s| sigma2_from_c(fin.phase2_ab(sigma2, s.alpha, s.beta).c?, s.alpha, s.beta))
         .collect();
     v.iter().sum::<f64>() / v.len().max(1) as f64

@@ -34,7 +34,6 @@ use super::pilot::{self, PilotTag};
 use super::{Experiment, Family};
 use crate::error::Error;
 use crate::experiment::{StepOutput, TrainOutput};
-use crate::schedule::ScheduleSpec;
 use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::euler::var_perp_linear;
@@ -241,6 +240,8 @@ impl ExpTheory {
     /// The steps of phase 2 (t ≥ 1).
     pub fn phase2(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
         self.steps.iter().enumerate().filter(|(_, s)| s.t >= 1.0)
+    }
+}
 
 /// The prediction the trained-overlap checks use at time t, with its source: the reduced
 /// theory ([`crate::theory::reduced`], the minimiser of R_k at this d and n) where it exists
@@ -251,9 +252,6 @@ pub(crate) fn overlap_prediction(th: &Theory, t: f64) -> Option<(Prediction, Sou
     match th.reduced(t) {
         Some(pr) => Some((pr, Source::Reduced)),
         None => th.finite_n_at_d(t).map(|pr| (pr, Source::FiniteN)),
-    }
-}
-
     }
 }
 
@@ -479,11 +477,12 @@ pub fn p_hat_w(th: &ExpTheory) -> Option<Stat<'_>> {
 /// σ̂²_w averaged over t ∈ [`super::SIGMA2_W_WINDOW`] against the same average of the
 /// finite-n c inverted (§5.3, §5.7).
 pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
+    let ph = th.theory.phases()?;
     let win: Vec<(usize, &StepTheory)> = th
         .steps
         .iter()
         .enumerate()
-        .filter(|(_, s)| super::in_weight_window(s.t, false))
+        .filter(|(_, s)| super::in_weight_window(&ph, s.t, false))
         .collect();
     let preds: Option<Vec<f64>> = win
         .iter()
@@ -683,10 +682,13 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                         noise: exp.train.engine.noise(),
                     };
                     let s2 = c.sigma2 * CONTROL_SIGMA2_SCALE;
+                    let Some(ph) = th.theory.phases() else {
+                        continue;
+                    };
                     let w: Option<Vec<f64>> = th
                         .steps
                         .iter()
-                        .filter(|s| super::in_weight_window(s.t, false))
+                        .filter(|s| super::in_weight_window(&ph, s.t, false))
                         .map(|s| {
                             sigma2_from_c(fin.phase2_ab(s2, s.alpha, s.beta).c?, s.alpha, s.beta)
                         })

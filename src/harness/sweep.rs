@@ -171,7 +171,7 @@ pub fn cell_of(
 ) -> Result<Cell, Error> {
     let c = &config.problem;
     let d = c.d;
-    let th = Theory::new(&c.schedule, c.p, c.sigma2, d)?;
+    let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, d)?;
     let eu = th.euler(c.steps).ok_or(Error::NoPrediction {
         what: "exact Euler p̂ (an Euler map folds)",
         d,
