@@ -61,7 +61,7 @@ pub fn wrong_p(p: f64) -> f64 {
 ///
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built.
-pub(crate) fn theory_for(
+pub fn theory_for(
     exp: &Experiment,
     p: f64,
     sigma2: f64,
