@@ -297,6 +297,20 @@ pub struct Denoiser {
 }
 
 impl Denoiser {
+    /// The same grid with step k carrying the parameters of step k + 1 (the last keeps its
+    /// own): what an Euler sampler that is off by one integrates
+    /// ([`crate::perturbation::Perturbation::EulerNext`]).
+    pub fn shifted_by_one(&self) -> Self {
+        let mut steps: Vec<StepParams> = self.steps.iter().skip(1).cloned().collect();
+        if let Some(last) = self.steps.last() {
+            steps.push(last.clone());
+        }
+        Self {
+            grid: self.grid.clone(),
+            steps,
+        }
+    }
+
     /// Dimension d.
     pub fn d(&self) -> usize {
         self.steps.first().map_or(0, StepParams::d)

@@ -34,6 +34,9 @@ pub enum Error {
     /// A file that could not be read, written or parsed (each names the file).
     #[error(transparent)]
     File(#[from] crate::io::IoError),
+    /// A set of checks that cannot be evaluated (a family without a negative control).
+    #[error(transparent)]
+    Check(#[from] CheckError),
     /// The result was computed and printed on stdout, but a file of the output folder could
     /// not be written.
     #[error("{0}; the result was printed above in full, but the output folder is incomplete")]
@@ -74,6 +77,22 @@ impl From<crate::mixture::MixtureError> for Error {
     fn from(e: crate::mixture::MixtureError) -> Self {
         Error::Config(e.into())
     }
+}
+
+/// A set of checks that cannot be evaluated ([`crate::harness::check::evaluate`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CheckError {
+    /// A family has no negative control: it cannot show that it can fail.
+    #[error(
+        "check family '{family}' has no negative control ({checks} checks): a harness that cannot fail is a defect"
+    )]
+    NoControl {
+        /// The family.
+        family: String,
+        /// Its real checks.
+        checks: usize,
+    },
 }
 
 /// Why a folder of shard files cannot be merged; each names the file.

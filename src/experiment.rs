@@ -22,7 +22,8 @@ use crate::denoiser::Overlaps;
 use crate::error::Error;
 use crate::flow::{Endpoint, GeneratedStats, Generation, Integrator, Sampler, generate};
 use crate::mixture::Mixture;
-use crate::problem::{ProblemSpec, at_least_one};
+use crate::perturbation::Perturbation;
+use crate::problem::{ConfigError, ProblemSpec, at_least_one};
 use crate::rng::{Purpose, stream};
 use crate::schedule::Schedule;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
@@ -60,6 +61,11 @@ pub struct TrainConfig {
     /// Sampler of the generated samples; `null`: the engine's default (the span sampler for
     /// the averaged engine, the full one for sgd). Resolved in the output.
     pub sampler: Option<Sampler>,
+    /// A deliberate deviation of the data, training or sampler from this configuration
+    /// ([`crate::perturbation`]); the theory keeps the nominal values. Absent (the default):
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perturbation: Option<Perturbation>,
 }
 
 /// A u64 seed from a number or a string of digits (module of [`TrainConfig::seed`]).
@@ -95,6 +101,7 @@ impl Default for TrainConfig {
             integrator: Integrator::Euler,
             endpoint: Endpoint::End,
             sampler: None,
+            perturbation: None,
         }
     }
 }
@@ -104,10 +111,18 @@ impl Default for TrainConfig {
 pub struct Validated {
     /// The configuration, resolved: an `auto` schedule is its knots, the sampler is named.
     pub config: TrainConfig,
-    /// The schedule resolved for d.
+    /// The schedule resolved for d (the sampler's and every estimate's).
     pub schedule: Box<dyn Schedule>,
-    /// The data distribution.
+    /// The data distribution the configuration names (its μ defines the overlaps).
     pub mixture: Mixture,
+    /// What the engine actually trains on: the problem with the perturbation applied (the
+    /// configuration's own problem without one).
+    train_problem: ProblemSpec,
+    /// The schedule the engine trains on (differs from `schedule` under a κ perturbation).
+    train_schedule: Box<dyn Schedule>,
+    /// The distribution the training data are drawn from (differs from `mixture` under a
+    /// data perturbation).
+    data_mixture: Mixture,
 }
 
 /// One grid time of the output.
@@ -163,8 +178,23 @@ impl TrainConfig {
         self.check()?;
         self.cost(1).check()?;
         let problem = crate::phase::resolve(&self.problem)?;
+        if let Some(pert) = &self.perturbation {
+            pert.check(&problem)?;
+            if *pert == Perturbation::EulerNext && self.integrator != Integrator::Euler {
+                return Err(ConfigError::Unsupported {
+                    field: "perturb",
+                    rule: "euler-next perturbs the Euler integrator only",
+                }
+                .into());
+            }
+        }
         let schedule = problem.schedule()?;
         let mixture = problem.mixture(self.seed)?;
+        let train_problem = self
+            .perturbation
+            .map_or_else(|| problem.clone(), |p| p.train_problem(&problem));
+        let train_schedule = train_problem.schedule()?;
+        let data_mixture = train_problem.mixture(self.seed)?;
         let config = TrainConfig {
             problem,
             sampler: Some(self.sampler.unwrap_or(self.engine.default_sampler())),
@@ -174,6 +204,9 @@ impl TrainConfig {
             config,
             schedule,
             mixture,
+            train_problem,
+            train_schedule,
+            data_mixture,
         })
     }
 
@@ -336,13 +369,14 @@ impl Validated {
     /// [`TrainError`] if training diverges.
     pub fn train(&self, replica: u64) -> Result<(Trained, f64), TrainError> {
         let c = &self.config;
-        let pr = &c.problem;
+        let pr = &self.train_problem;
         let data = self
-            .mixture
+            .data_mixture
             .sample(pr.n, &mut stream(c.seed, replica, Purpose::Data, 0));
+        // The grid is the configuration's (a κ perturbation moves τ, not the times).
         let grid = self.schedule.grid(pr.steps);
         let problem = Problem {
-            schedule: self.schedule.as_ref(),
+            schedule: self.train_schedule.as_ref(),
             grid: &grid,
             data: &data,
             lambda_u: pr.lambda_u,
@@ -395,6 +429,14 @@ impl Validated {
             })
             .collect();
         let sampler = c.sampler.unwrap_or(c.engine.default_sampler());
+        // The sampler off-by-one: step k integrates with f_{k+1} (f_{K−1} at the last step).
+        let shifted;
+        let den = if c.perturbation == Some(Perturbation::EulerNext) {
+            shifted = den.shifted_by_one();
+            &shifted
+        } else {
+            den
+        };
         let generated = generate(
             sampler,
             s,

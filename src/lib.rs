@@ -42,6 +42,7 @@ pub mod io;
 pub mod linalg;
 pub mod mixture;
 pub mod path;
+pub mod perturbation;
 pub mod phase;
 pub mod plot;
 pub mod problem;

@@ -15,7 +15,7 @@
 //! (1979) 65–70.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// A point estimate with its standard error and a two-sided Student-t interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,93 @@ pub fn t_quantile(level: f64, df: usize) -> f64 {
     }
     let t = StudentsT::new(0.0, 1.0, df as f64).expect("df > 0");
     t.inverse_cdf(0.5 + level / 2.0)
+}
+
+/// Student-t quantile P(T ≤ q) = `prob` with `df` (possibly fractional, e.g. a
+/// Welch–Satterthwaite value) degrees of freedom; `df = ∞` is the normal quantile.
+pub fn t_inverse_cdf(prob: f64, df: f64) -> f64 {
+    if df.is_infinite() {
+        return Normal::new(0.0, 1.0)
+            .expect("standard normal")
+            .inverse_cdf(prob);
+    }
+    if df.is_nan() || df <= 0.0 {
+        return f64::INFINITY;
+    }
+    StudentsT::new(0.0, 1.0, df)
+        .expect("df > 0")
+        .inverse_cdf(prob)
+}
+
+/// Upper tail P(T > t) of a Student t with `df` (possibly fractional) degrees of freedom.
+pub fn t_upper_tail(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return 1.0;
+    }
+    if t == f64::INFINITY {
+        return 0.0;
+    }
+    if df.is_infinite() {
+        return Normal::new(0.0, 1.0).expect("standard normal").sf(t);
+    }
+    StudentsT::new(0.0, 1.0, df).expect("df > 0").sf(t)
+}
+
+/// Welch–Satterthwaite degrees of freedom of Σ_j w_j·x̄_j, a linear combination of means
+/// with standard errors s_j and degrees of freedom ν_j:
+/// ν = (Σ w_j² s_j²)² / Σ (w_j² s_j²)²/ν_j. Terms with ν_j = ∞ (known variances) add nothing
+/// to the denominator; all-known gives ∞.
+///
+/// ```
+/// use phaseflow::stats::satterthwaite;
+/// // two equal cells of 8 replicas each pool to 14 degrees of freedom
+/// assert!((satterthwaite(&[(0.5, 0.1, 7.0), (0.5, 0.1, 7.0)]) - 14.0).abs() < 1e-12);
+/// ```
+pub fn satterthwaite(terms: &[(f64, f64, f64)]) -> f64 {
+    let num: f64 = terms.iter().map(|(w, s, _)| (w * s).powi(2)).sum();
+    let den: f64 = terms
+        .iter()
+        .filter(|(_, _, nu)| nu.is_finite())
+        .map(|(w, s, nu)| (w * s).powi(4) / nu)
+        .sum();
+    if den > 0.0 {
+        num * num / den
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Clopper–Pearson (exact binomial) interval for k successes in n trials at confidence
+/// `level`: the detection and false-alarm rates of `phaseflow power`.
+///
+/// ```
+/// use phaseflow::stats::clopper_pearson;
+/// let [lo, hi] = clopper_pearson(0, 20, 0.95);
+/// assert_eq!(lo, 0.0);
+/// assert!((hi - 0.1684).abs() < 1e-4); // 1 − 0.025^(1/20)
+/// ```
+pub fn clopper_pearson(k: usize, n: usize, level: f64) -> [f64; 2] {
+    use statrs::distribution::Beta;
+    if n == 0 {
+        return [0.0, 1.0];
+    }
+    let a = (1.0 - level) / 2.0;
+    let (kf, nf) = (k as f64, n as f64);
+    let lo = if k == 0 {
+        0.0
+    } else {
+        Beta::new(kf, nf - kf + 1.0)
+            .expect("positive shape")
+            .inverse_cdf(a)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        Beta::new(kf + 1.0, nf - kf)
+            .expect("positive shape")
+            .inverse_cdf(1.0 - a)
+    };
+    [lo, hi]
 }
 
 /// Two-sided p-value of a t statistic with `df` degrees of freedom.
@@ -133,6 +220,114 @@ pub fn ols(x: &[f64], y: &[f64]) -> (f64, f64, f64) {
     (slope, intercept, se)
 }
 
+/// A weighted least-squares polynomial fit y ≈ Σ_k a_k x^k (k < [`PolyFit::coef`]`.len()`)
+/// of points with standard errors, the form of the finite-size-scaling fits
+/// (a + b/√d + c/d with x = 1/√d, or a + b/n + c/n² with x = 1/n).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolyFit {
+    /// Coefficients a_0, a_1, … (a_0 is the intercept, the value at x = 0).
+    pub coef: Vec<f64>,
+    /// Each coefficient as a linear combination of the y_j: a_k = Σ_j `lin[k][j]`·y_j (the
+    /// weights that propagate the points' standard errors and degrees of freedom).
+    pub lin: Vec<Vec<f64>>,
+    /// Weighted residual sum of squares Σ ((y_j − fit_j)/s_j)², χ² with `points − coef.len()`
+    /// degrees of freedom when the model is right.
+    pub chi2: f64,
+}
+
+impl PolyFit {
+    /// The fitted polynomial at x.
+    pub fn at(&self, x: f64) -> f64 {
+        self.coef.iter().rev().fold(0.0, |acc, c| acc * x + c)
+    }
+}
+
+/// Weighted least squares of `y` (standard errors `se`, all > 0) on 1, x, …, x^(terms − 1).
+/// `None` when there are fewer points than terms or the normal equations are singular.
+///
+/// The normal equations are at most 3×3 here, solved by Gauss–Jordan elimination with
+/// partial pivoting (no matrix crate needed for a system this small).
+///
+/// ```
+/// use phaseflow::stats::wls_poly;
+/// let x = [0.0, 1.0, 2.0, 3.0];
+/// let y = [1.0, 3.0, 5.0, 7.0];
+/// let f = wls_poly(&x, &y, &[0.1; 4], 2).unwrap();
+/// assert!((f.coef[0] - 1.0).abs() < 1e-12 && (f.coef[1] - 2.0).abs() < 1e-12);
+/// assert!(f.chi2 < 1e-20);
+/// ```
+pub fn wls_poly(x: &[f64], y: &[f64], se: &[f64], terms: usize) -> Option<PolyFit> {
+    let n = x.len();
+    if n < terms || terms == 0 || y.len() != n || se.len() != n {
+        return None;
+    }
+    let w: Vec<f64> = se.iter().map(|s| 1.0 / (s * s)).collect();
+    let pow = |xv: f64, k: usize| xv.powi(k as i32);
+    // A = XᵀWX (terms × terms), augmented with the identity to invert it.
+    let mut a = vec![vec![0.0; 2 * terms]; terms];
+    for (r, row) in a.iter_mut().enumerate() {
+        for c in 0..terms {
+            row[c] = (0..n).map(|j| w[j] * pow(x[j], r + c)).sum();
+        }
+        row[terms + r] = 1.0;
+    }
+    for col in 0..terms {
+        let piv = (col..terms).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[piv][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, piv);
+        let d = a[col][col];
+        for v in a[col].iter_mut() {
+            *v /= d;
+        }
+        for r in 0..terms {
+            if r != col {
+                let f = a[r][col];
+                if f != 0.0 {
+                    let pivot_row = a[col].clone();
+                    for (v, p) in a[r].iter_mut().zip(&pivot_row) {
+                        *v -= f * p;
+                    }
+                }
+            }
+        }
+    }
+    // lin = (XᵀWX)⁻¹ XᵀW.
+    let lin: Vec<Vec<f64>> = (0..terms)
+        .map(|k| {
+            (0..n)
+                .map(|j| {
+                    (0..terms)
+                        .map(|m| a[k][terms + m] * pow(x[j], m))
+                        .sum::<f64>()
+                        * w[j]
+                })
+                .collect()
+        })
+        .collect();
+    let coef: Vec<f64> = lin
+        .iter()
+        .map(|l| l.iter().zip(y).map(|(a, b)| a * b).sum())
+        .collect();
+    let fit = PolyFit {
+        coef,
+        lin,
+        chi2: 0.0,
+    };
+    let chi2 = (0..n)
+        .map(|j| ((y[j] - fit.at(x[j])) / se[j]).powi(2))
+        .sum();
+    Some(PolyFit { chi2, ..fit })
+}
+
+/// Upper quantile of the χ² distribution with `df` degrees of freedom: the threshold of the
+/// finite-size-scaling fits' goodness-of-fit rule.
+pub fn chi2_quantile(prob: f64, df: f64) -> f64 {
+    use statrs::distribution::ChiSquared;
+    ChiSquared::new(df).expect("df > 0").inverse_cdf(prob)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +363,32 @@ mod tests {
         // sd = √2.5, se = √(2.5/5) = √0.5
         assert!((e.se - 0.5f64.sqrt()).abs() < crate::tol::EXACT);
         assert!((e.ci[1] - 3.0 - 2.776_445 * 0.5f64.sqrt()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn wls_recovers_a_quadratic_and_propagates_weights() {
+        let x = [0.1, 0.2, 0.4, 0.8];
+        let y: Vec<f64> = x.iter().map(|v| 2.0 - v + 0.5 * v * v).collect();
+        let f = wls_poly(&x, &y, &[0.01, 0.02, 0.01, 0.03], 3).unwrap();
+        assert!((f.coef[0] - 2.0).abs() < 1e-10, "{f:?}");
+        assert!((f.coef[2] - 0.5).abs() < 1e-9, "{f:?}");
+        // the intercept is a linear combination of the points whose weights sum to 1
+        assert!((f.lin[0].iter().sum::<f64>() - 1.0).abs() < 1e-10);
+        assert!(wls_poly(&x[..2], &y[..2], &[0.1, 0.1], 3).is_none());
+    }
+
+    #[test]
+    fn welch_satterthwaite_and_clopper_pearson() {
+        // one cell: its own df
+        assert!((satterthwaite(&[(1.0, 0.3, 5.0)]) - 5.0).abs() < 1e-12);
+        // known variances: ∞
+        assert!(satterthwaite(&[(1.0, 0.3, f64::INFINITY)]).is_infinite());
+        // 10 of 20: the interval contains ½ and is symmetric
+        let [lo, hi] = clopper_pearson(10, 20, 0.95);
+        assert!((lo + hi - 1.0).abs() < 1e-12 && lo < 0.3 && hi > 0.7);
+        // one-sided tail and quantile invert each other (fractional df)
+        let q = t_inverse_cdf(0.999, 12.5);
+        assert!((t_upper_tail(q, 12.5) - 0.001).abs() < 1e-9);
     }
 
     #[test]

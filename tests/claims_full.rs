@@ -10,9 +10,8 @@ fn full_claims_hold() {
     let cfg = ReproduceConfig {
         context: Context {
             tier: Tier::Full,
-            replicas: None,
-            seed: 0,
             quiet: true,
+            ..Context::default()
         },
         claims: None,
     };

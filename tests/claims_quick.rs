@@ -13,9 +13,8 @@ fn quick_claims_hold_and_match_their_fixtures() {
     let cfg = ReproduceConfig {
         context: Context {
             tier: Tier::Quick,
-            replicas: None,
-            seed: 0,
             quiet: true,
+            ..Context::default()
         },
         claims: None,
     };

@@ -18,7 +18,7 @@ fn run_full(id: &str) {
         ..Context::default()
     };
     let inputs = claim.run(&ctx).unwrap().checks;
-    let res = evaluate(&inputs, phaseflow::claims::ALPHA);
+    let res = evaluate(&inputs, phaseflow::claims::ALPHA).unwrap();
     for r in &res {
         eprintln!(
             "{id} {:<60} {:>9.5} ± {:.5} pred {:>8.4} δ {:.4} {}",

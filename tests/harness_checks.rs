@@ -1,13 +1,53 @@
-//! The checks of the quick preset pass, their negative controls fail, and the report is
-//! identical whatever the thread count (SPEC §6, §7).
+//! The checks of the quick preset pass, their negative controls fail, each deliberate
+//! perturbation fails the family that watches it, and the report is identical whatever the
+//! thread count (SPEC §6, §7; issue 11 item 6).
 
-use phaseflow::harness::{self, Preset};
+use phaseflow::harness::{self, Experiment, Preset, RunReport, evaluate, run_replicas};
+use phaseflow::perturbation::Perturbation;
+use phaseflow::report::terminal::run_table;
 
+fn train(e: &Experiment) -> Vec<phaseflow::experiment::TrainOutput> {
+    let v = e.validate().unwrap();
+    let ids: Vec<u64> = (0..e.replicas as u64).collect();
+    run_replicas(&v, &ids, &indicatif::ProgressBar::hidden()).unwrap()
+}
+
+fn failed_families(r: &RunReport) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for c in r
+        .checks
+        .iter()
+        .filter(|c| c.negative_control.is_none() && !c.passed)
+    {
+        if !v.contains(&c.family) {
+            v.push(c.family.clone());
+        }
+    }
+    v
+}
+
+/// The quick preset passes and its controls fail; then, tests that can fail for the right
+/// reason (issue 11 item 6): one seeded run per deliberate perturbation at the quick size
+/// makes the family that watches it fail while the theory keeps the nominal values. Every
+/// run shares the preset's one nominal pilot (another master seed), as a user's runs would.
+///
+/// The data-p perturbation is visible only through the training signs themselves (binomial
+/// SE √(p(1 − p)/(nR))), so its run uses R = 32 (8192 signs: Δp = 0.02 is ≈ 4.5 SE); the
+/// others move c, ω or var⊥ by tens of SE and use R = 8.
 #[test]
-fn quick_preset_passes_and_every_control_fails() {
+fn quick_preset_passes_every_control_fails_and_each_perturbation_fails_its_family() {
     let exp = Preset::Quick.experiment();
-    let r = harness::run(&exp, true).unwrap();
-    let table = phaseflow::report::terminal::run_table(&r);
+    let pilot = train(&exp.pilot_experiment().expect("the preset has a pilot"));
+    let run = |pert: Option<Perturbation>, replicas: usize| {
+        let mut e = exp.clone();
+        e.replicas = replicas;
+        e.train.perturbation = pert;
+        let r = evaluate(&e, &train(&e), Some(&pilot)).unwrap();
+        eprintln!("{}", run_table(&r));
+        r
+    };
+    let r = run(None, exp.replicas);
+    let table = run_table(&r);
     let s = r.summary;
     assert!(s.negative_controls >= 4, "a control per family\n{table}");
     assert_eq!(
@@ -16,6 +56,33 @@ fn quick_preset_passes_and_every_control_fails() {
     );
     assert_eq!(s.passed, s.checks, "real checks failed\n{table}");
     assert!(s.ok);
+    let cases: [(Perturbation, usize, &[&str]); 4] = [
+        (
+            Perturbation::DataP { shift: 0.02 },
+            32,
+            &["weight_estimates", "p_hat"],
+        ),
+        (
+            Perturbation::DataSigma2 { scale: 1.02 },
+            8,
+            &["phase2_overlaps", "weight_estimates", "var_perp"],
+        ),
+        (
+            Perturbation::TrainKappa { scale: 1.03 },
+            8,
+            &["phase1_overlaps"],
+        ),
+        (Perturbation::EulerNext, 8, &["var_perp", "p_hat"]),
+    ];
+    for (pert, replicas, watchers) in cases {
+        let r = run(Some(pert), replicas);
+        let failed = failed_families(&r);
+        eprintln!("{pert}: failed families {failed:?}");
+        assert!(
+            failed.iter().any(|f| watchers.contains(&f.as_str())),
+            "{pert}: none of {watchers:?} failed (failed: {failed:?})"
+        );
+    }
 }
 
 #[test]

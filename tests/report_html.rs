@@ -23,10 +23,7 @@ fn estimate(point: f64, se: f64) -> Estimate {
 }
 
 fn input(name: &str, point: f64, se: f64, pred: f64, delta: f64) -> CheckInput {
-    let a = Allowance {
-        delta,
-        source: format!("declared <{name}> & co"),
-    };
+    let a = Allowance::derived(delta, format!("declared <{name}> & co"));
     CheckInput::new(name, "fam", estimate(point, se), pred, Source::FiniteN, a)
 }
 
@@ -44,6 +41,7 @@ fn claim(id: &str, checks: Vec<CheckResult>, figures: Vec<String>) -> ClaimRepor
         notes: vec![format!("a note on {id}")],
         checks,
         figures,
+        fits: vec![],
     }
 }
 
@@ -65,7 +63,7 @@ fn reproduction() -> Reproduction {
         input("ctl", 0.80, 0.01, 0.90, 0.01).control(Some("p shifted".into())),
         input("wrong", 1.0, 0.01, 0.6, 0.0),
     ];
-    let r = evaluate(&inputs, 0.01);
+    let r = evaluate(&inputs, 0.01).unwrap();
     let c1 = claim("C1", r[..4].to_vec(), vec!["C1_fig".into()]);
     let c2 = claim("C2", r[4..].to_vec(), vec![]);
     Reproduction {
@@ -75,6 +73,8 @@ fn reproduction() -> Reproduction {
             tier: Tier::Quick,
             seed: 0,
             alpha: 0.01,
+            pilot_seed: 1,
+            perturbation: None,
             claims: vec![c1, c2],
         },
         figures: vec![("C1_fig".into(), figure("figure of C1"))],

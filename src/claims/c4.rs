@@ -1,43 +1,49 @@
-//! C4 — Θ_d(1) samples suffice (SPEC §5.6): a sweep over d (factor 64) and n; log-log slopes
-//! of the errors of p̂, var⊥, ω and c are ≤ 0.1 in d and ≤ 0 in n, with intervals from the
-//! replica spread. Controls: the linear schedule's |p̂ − p| held flat in d; errors claimed to
-//! grow with n.
+//! C4 — Θ_d(1) samples suffice (SPEC §5.6): over the ladder of d (a factor 64) at two n the
+//! log-log slopes of the errors of p̂, var⊥, ω and c are ≤ 0.1 ("flat"), and along a ladder
+//! of n at the reference d they fall (slope ≤ 0); the learned c(t = 1.5) and ω(t = ½)
+//! extrapolate in 1/n to the n → ∞ (Bayes, §5.1) values at that d (finite-size scaling in n).
+//!
+//! Primary tests: the flat-in-d slopes of the p̂ and var⊥ errors at both n, and the two
+//! scaling intercepts in n. Diagnostics: the other slopes. Controls: the linear schedule's
+//! |p̂ − p| held flat in d; errors claimed to grow with n; the intercepts against σ² × 1.5 and
+//! κ × 1.25.
 
-use super::common::{LEVEL, base, check, control, declared, experiment};
+use super::common::{
+    LEVEL, Trained, base, check, control, dilated_ladder, experiment, linear_ladder, sizes, trained,
+};
+use super::scaling::{self, Delta};
 use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
-use crate::harness::check::{Allowance, CheckInput, Side, Source};
-use crate::harness::sweep::{Fit, Sweep, SweepReport};
+use crate::harness::check::{Allowance, CheckInput, Measured, Side, Source};
+use crate::harness::families::{
+    CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, closest, control as control_of, overlap,
+};
+use crate::harness::fss::Along;
+use crate::harness::sweep::{Fit, Sweep, cell_of, report_of};
+use crate::plot::Figure;
 use crate::schedule::ScheduleSpec;
-use crate::stats::Estimate;
+use crate::theory::Theory;
 
 /// Largest growth exponent of an error in d that still counts as "does not grow": over the
-/// factor-64 sweep the error may grow by at most 64^0.1 ≈ 1.5× (declared a priori).
+/// factor-64 sweep the error may grow by at most 64^0.1 ≈ 1.5× (the claim's definition).
 pub(crate) const FLAT_SLOPE: f64 = 0.1;
 
-fn slope_estimate(slope: f64, se: f64) -> Estimate {
-    // The SE is propagated from many replicas (harness::sweep); normal quantiles (large n).
-    Estimate {
-        point: slope,
-        se,
-        ci: [slope - 2.576 * se, slope + 2.576 * se],
-        level: LEVEL,
-        n: 1000,
-    }
+/// The ladder of n at the reference d.
+fn n_ladder(ctx: &Context) -> Vec<usize> {
+    ctx.pick(vec![16, 32, 64, 128, 256], vec![32, 64, 128, 256, 512])
 }
 
-/// A check on a fitted slope: a one-sided `bound` (side, prediction, allowance).
+/// A check on a fitted slope (SE propagated from the cells, Welch–Satterthwaite df).
 fn slope_check(
     name: String,
     f: &Fit,
     (side, pred, allowance): (Side, f64, Allowance),
     negative: Option<String>,
 ) -> CheckInput {
-    let est = slope_estimate(f.slope, f.se);
     check(
         name,
         "slopes",
-        est,
+        Measured::pooled(f.slope, f.se, f.df),
         pred,
         Source::FiniteN,
         allowance,
@@ -54,86 +60,195 @@ pub(crate) const C4: ClaimDef = ClaimDef {
 };
 
 fn run(ctx: &Context) -> Result<Outcome, Error> {
-    let ds: Vec<usize> = ctx.pick(vec![250, 1000, 4000, 16000], vec![500, 2000, 8000, 32000]);
-    let ns: Vec<usize> = ctx.pick(vec![64, 256], vec![64, 256, 1024]);
-    let k = ctx.pick(20, 40);
-    let r = ctx.replicas(6, 16);
-    let sweep = |spec: ScheduleSpec, ns: Vec<usize>| -> Result<SweepReport, Error> {
-        let mut train = base();
-        train.problem.schedule = spec;
-        train.problem.steps = k;
-        Sweep {
-            base: experiment(ctx, "C4", train, r),
-            d: ds.clone(),
-            n: ns,
+    let sz = sizes(ctx);
+    let dil = dilated_ladder(ctx)?;
+    let lin = linear_ladder(ctx)?;
+    let d_ref = sz.ds[sz.reference];
+    let n_small = n_ladder(ctx)[2];
+    let mut cells: Vec<Trained> = Vec::new();
+    // The small-n row over the ladder of d, and the ladder of n at the reference d (slopes
+    // and intercepts need no pilot: their allowances are definitions or fitted).
+    for &d in &sz.ds {
+        let train = base().with_sizes(d, n_small, sz.k);
+        cells.push(trained(ctx, experiment(ctx, "C4", train, sz.r, 0))?);
+    }
+    for &n in &n_ladder(ctx) {
+        if n != n_small && n != sz.n {
+            let train = base().with_sizes(d_ref, n, sz.k);
+            cells.push(trained(ctx, experiment(ctx, "C4", train, sz.r, 0))?);
         }
-        .run(ctx.quiet)
+    }
+    let all: Vec<&Trained> = dil.iter().chain(cells.iter()).collect();
+    let sweep_of = |ts: &[&Trained], ds: Vec<usize>, ns: Vec<usize>| -> Result<_, Error> {
+        let cs: Result<Vec<_>, Error> = ts
+            .iter()
+            .map(|t| cell_of(&t.exp.train, &t.outs, LEVEL))
+            .collect();
+        Ok(report_of(
+            Sweep {
+                base: ts[0].exp.clone(),
+                d: ds,
+                n: ns,
+            },
+            cs?,
+        ))
     };
-    let dil = sweep(ScheduleSpec::dilated(2.0), ns.clone())?;
-    let lin = sweep(ScheduleSpec::linear(), vec![*ns.last().expect("n")])?;
+    let mut ns = n_ladder(ctx);
+    ns.sort_unstable();
+    let dil_rep = sweep_of(&all, sz.ds.clone(), ns.clone())?;
+    let lin_cells: Vec<&Trained> = lin.iter().collect();
+    let lin_rep = sweep_of(&lin_cells, sz.ds.clone(), vec![sz.n])?;
+
     let mut out = Outcome::default();
-    let flat = Allowance {
-        delta: FLAT_SLOPE,
-        source: format!(
-            "declared: over the factor-64 sweep an error may grow by ≤ 64^{FLAT_SLOPE}"
+    let flat = Allowance::definition(
+        FLAT_SLOPE,
+        format!(
+            "the claim's definition: over the factor-64 ladder an error may grow by ≤ 64^{FLAT_SLOPE}"
         ),
-    };
-    for f in &dil.fits {
-        let (name, side, pred, allowance) = if f.along == "d" {
-            (
+    );
+    for f in &dil_rep.fits {
+        let c = if f.along == "d" {
+            slope_check(
                 format!("{}_vs_d@n={}", f.metric, f.fixed),
-                Side::AtMost,
-                0.0,
-                flat.clone(),
+                f,
+                (Side::AtMost, 0.0, flat.clone()),
+                None,
             )
         } else {
-            let none = Allowance {
-                delta: 0.0,
-                source: "errors must fall with n: slope ≤ 0".into(),
-            };
-            (
+            slope_check(
                 format!("{}_vs_n@d={}", f.metric, f.fixed),
-                Side::AtMost,
-                0.0,
-                none,
+                f,
+                (
+                    Side::AtMost,
+                    0.0,
+                    Allowance::definition(
+                        0.0,
+                        "the claim's definition: errors fall with n (slope ≤ 0)",
+                    ),
+                ),
+                None,
             )
         };
-        out.checks
-            .push(slope_check(name, f, (side, pred, allowance), None));
+        let primary = f.along == "d" && (f.metric == "p_hat" || f.metric == "var_perp");
+        out.checks.push(if primary { c.primary() } else { c });
     }
     // Control: the linear schedule's p̂ error held to the same "flat in d" bound.
-    if let Some(f) = lin
+    if let Some(f) = lin_rep
         .fits
         .iter()
         .find(|f| f.metric == "p_hat_vs_p" && f.along == "d")
     {
-        out.checks.push(slope_check(
-            format!("linear_p_hat_vs_p_vs_d@n={}", f.fixed),
-            f,
-            (Side::AtMost, 0.0, flat.clone()),
-            control("the linear schedule's |p̂ − p| claimed flat in d"),
-        ));
+        out.checks.push(
+            slope_check(
+                format!("linear_p_hat_vs_p_vs_d@n={}", f.fixed),
+                f,
+                (Side::AtMost, 0.0, flat.clone()),
+                control("the linear schedule's |p̂ − p| claimed flat in d"),
+            )
+            .primary(),
+        );
         out.notes.push(format!(
             "linear schedule: |p̂ − p| ∝ d^{:.2} ± {:.2}; dilated: see p_hat_vs_p_vs_d slopes",
             f.slope, f.se
         ));
     }
-    // Control: "errors grow with n" (slope ≥ +0.25) must fail, tested on the most
-    // precise var⊥ fit along n.
-    if let Some(f) = dil
+    // Control: "errors grow with n" (slope ≥ +0.25) must fail, on the most precise var⊥ fit
+    // along n.
+    if let Some(f) = dil_rep
         .fits
         .iter()
         .filter(|f| f.metric == "var_perp" && f.along == "n")
         .min_by(|a, b| a.se.total_cmp(&b.se))
     {
-        let none = declared(0.0, "control");
         out.checks.push(slope_check(
             format!("var_perp_grows_with_n@d={}", f.fixed),
             f,
-            (Side::AtLeast, 0.25, none),
+            (
+                Side::AtLeast,
+                0.25,
+                Allowance::definition(0.0, "control: growth with n means a slope ≥ 0.25"),
+            ),
             control("errors claimed to grow with n (slope ≥ 0.25)"),
         ));
     }
-    out.figures.extend(crate::harness::figures::sweep(&dil));
+
+    // Finite-size scaling in n at the reference d: c(t = 1.5) and ω(t = ½) → Bayes (§5.1).
+    let mut n_cells: Vec<&Trained> = all.iter().copied().filter(|t| t.d() == d_ref).collect();
+    n_cells.sort_by_key(|t| t.n());
+    n_cells.dedup_by_key(|t| t.n());
+    let th0 = &n_cells[0].theory;
+    let mut fits = Vec::new();
+    let c = &n_cells[0].exp.train.problem;
+    for (q, mid, in_phase) in [(Overlap::C, 1.5, false), (Overlap::Omega, 0.5, true)] {
+        let steps: Vec<(usize, f64)> = th0
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                if in_phase {
+                    s.t > 0.0 && s.t < 1.0
+                } else {
+                    s.t >= 1.0
+                }
+            })
+            .map(|(i, s)| (i, s.t))
+            .collect();
+        let Some(i) = closest(steps.into_iter(), mid) else {
+            continue;
+        };
+        let st = &th0.steps[i];
+        let Some(limit) = q.predicted(&st.bayes) else {
+            continue;
+        };
+        let name = format!("{}@t={:.2},d={d_ref}", q.name(), st.t);
+        let Some((chk, fit)) = scaling::check(
+            &name,
+            "fss_n",
+            Along::N,
+            &n_cells,
+            |t| overlap(&t.theory, i, q),
+            limit,
+            Delta::Fitted,
+        ) else {
+            continue;
+        };
+        let wrong_th = match q {
+            Overlap::C => Theory::new(
+                &c.path,
+                &c.schedule,
+                c.p,
+                c.sigma2 * CONTROL_SIGMA2_SCALE,
+                c.d,
+            )?,
+            _ => Theory::new(
+                &c.path,
+                &ScheduleSpec::dilated(c.schedule.kappa().unwrap_or(2.0) * CONTROL_KAPPA_SCALE),
+                c.p,
+                c.sigma2,
+                c.d,
+            )?,
+        };
+        let wrong = q.predicted(&wrong_th.bayes(st.t)).unwrap_or(f64::NAN);
+        let what = match q {
+            Overlap::C => format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"),
+            _ => format!("κ scaled by {CONTROL_KAPPA_SCALE}"),
+        };
+        out.checks.extend(control_of(&chk, wrong, &what));
+        out.checks.push(chk.primary());
+        fits.push(fit);
+    }
+
+    out.figures.extend(crate::harness::figures::sweep(&dil_rep));
+    if !fits.is_empty() {
+        let mut f = Figure::new(format!(
+            "C4: finite-size scaling in n at d = {d_ref} (limit: Bayes, §5.1)"
+        ))
+        .with_cols(2);
+        for fit in &fits {
+            f = f.with_panel(fit.panel(&fit.statistic));
+        }
+        out.figures.push(("fss_n".into(), f));
+    }
+    out.fits = fits;
     Ok(out)
 }

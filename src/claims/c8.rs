@@ -346,11 +346,23 @@ fn trained(
             train.problem.p = P;
             train.problem.sigma2 = SIGMA2;
             train.sampler = Some(Sampler::Span);
-            let mut exp = experiment(ctx, &format!("C8 trained {} d={d}", case.label), train, r);
+            let mut exp = experiment(
+                ctx,
+                &format!("C8 trained {} d={d}", case.label),
+                train,
+                r,
+                0,
+            );
             let outs = replicate(ctx, &exp)?;
             let agg = Aggregate::new(&outs, LEVEL);
             exp.families = vec![Family::PHat, Family::VarPerp];
-            let inputs = crate::harness::families::check_inputs(&exp, &agg)?;
+            let theory = crate::harness::families::ExpTheory::new(&exp)?;
+            let inputs = crate::harness::families::check_inputs(crate::harness::families::Cell {
+                exp: &exp,
+                outs: &outs,
+                pilot: None,
+                theory: &theory,
+            })?;
             for mut c in inputs.clone() {
                 // A family control whose wrong prediction lies within the allowance of the
                 // right one cannot fail by construction (p̂ ≈ 1 for any p on constant vp at

@@ -1,33 +1,110 @@
-//! What the claims share: their base configuration, replicas, check construction and the
-//! fine grids of the phase-detection claims. Sizes are per tier; every allowance comes from
-//! [`crate::harness::families`] or is declared in the claim's file with its source.
+//! What the claims share: their base configuration, the ladder of sizes of the d → ∞
+//! claims, the trained runs and theories (computed once per reproduction and shared by every
+//! claim that uses the same configuration, [`Cache`]), their pilots, and the fine grids of the
+//! phase-detection claims.
 //!
 //! # Remarks
-//! Closed-form quantities (Bayes profiles, exact Euler p̂) have no replica spread. They enter
-//! as an [`Estimate`] with se = 0 and n = 2 ([`exact`]; df = 1 only so that the p-value is
-//! defined): with se = 0 the statistic is 0 inside the allowance and ∞ outside, so the verdict
-//! is exactly |measured − prediction| ≤ δ, whatever the level. Trained checks use the replica
-//! spread.
+//! Closed-form quantities (Bayes profiles, exact Euler p̂) enter as exact values
+//! ([`Measured::exact`]): the verdict is |measured − prediction| ≤ δ, deterministic, and they
+//! take no part in the multiple-comparison correction. Trained checks use the replica spread.
 
-use super::{ALPHA, Context};
+use super::{ALPHA, Context, Tier};
 use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput};
-use crate::harness::check::{Allowance, CheckInput, Source};
+use crate::harness::check::{Allowance, CheckInput, Measured, Source};
+use crate::harness::families::{Cell, ExpTheory};
+use crate::harness::pilot::{self, PilotSpec, PilotTag};
 use crate::harness::{Experiment, progress, run_replicas};
 use crate::phase::{BayesGrid, BayesMse, Curve, Detector, Profile, Window, detect, pilot_grid};
 use crate::schedule::{Linear, ScheduleSpec};
 use crate::stats::Estimate;
 use crate::theory::euler::euler_bayes;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Confidence level of replica intervals in claims.
 pub(crate) const LEVEL: f64 = 1.0 - ALPHA;
 
-/// An experiment of a claim: `train` with the context's master seed, no check families.
+/// Trained runs and theories of a reproduction, keyed by their configuration, so that a
+/// configuration several claims use is trained (and its theory computed) once. `phaseflow
+/// power` keeps one cache across master seeds: the pilots (a fixed seed, never perturbed)
+/// and the theories are computed once for every seed and perturbation.
+#[derive(Default)]
+pub struct Cache {
+    runs: Mutex<HashMap<String, Arc<Vec<TrainOutput>>>>,
+    theories: Mutex<HashMap<String, Arc<ExpTheory>>>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let runs = self.runs.lock().map_or(0, |m| m.len());
+        let theories = self.theories.lock().map_or(0, |m| m.len());
+        f.debug_struct("Cache")
+            .field("runs", &runs)
+            .field("theories", &theories)
+            .finish()
+    }
+}
+
+impl Cache {
+    /// Forget the trained runs of master seed `seed` (their pilots and every theory stay):
+    /// `phaseflow power` calls it after each seed so memory stays bounded.
+    pub fn forget_seed(&self, seed: u64) {
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.retain(|k, _| !k.starts_with(&format!("{seed}|")));
+        }
+    }
+}
+
+/// The sizes of a tier: the ladder of d of the d → ∞ claims (at least 4 values over a
+/// factor ≥ 16, issue 11) at n, K, with R replicas per size and pilots of `pilot` replicas.
+#[derive(Debug, Clone)]
+pub(crate) struct Sizes {
+    /// The ladder of dimensions.
+    pub ds: Vec<usize>,
+    /// The index in `ds` of the reference size of the per-time diagnostics.
+    pub reference: usize,
+    /// Training samples.
+    pub n: usize,
+    /// Grid points.
+    pub k: usize,
+    /// Replicas per size.
+    pub r: usize,
+    /// Pilot replicas per size.
+    pub pilot: usize,
+}
+
+/// The tier's sizes (a replica override applies to every claim; the pilot keeps half).
+pub(crate) fn sizes(ctx: &Context) -> Sizes {
+    let r = ctx.replicas(16, 16);
+    match ctx.tier {
+        Tier::Quick => Sizes {
+            ds: vec![250, 1000, 4000, 16_000],
+            reference: 1,
+            n: 256,
+            k: 20,
+            r,
+            pilot: (r / 2).max(2),
+        },
+        Tier::Full => Sizes {
+            ds: vec![500, 2000, 8000, 32_000],
+            reference: 1,
+            n: 512,
+            k: 80,
+            r,
+            pilot: (r / 2).max(2),
+        },
+    }
+}
+
+/// An experiment of a claim: `train` with the context's master seed, no check families, a
+/// pilot of `pilot` replicas at the pilot seed (none for `pilot` < 2).
 pub(crate) fn experiment(
     ctx: &Context,
     name: &str,
     train: TrainConfig,
     replicas: usize,
+    pilot: usize,
 ) -> Experiment {
     Experiment {
         name: name.into(),
@@ -38,6 +115,10 @@ pub(crate) fn experiment(
         replicas,
         alpha: ALPHA,
         families: Vec::new(),
+        pilot: (pilot >= 2).then_some(PilotSpec {
+            replicas: pilot,
+            seed: None,
+        }),
     }
 }
 
@@ -46,19 +127,165 @@ pub(crate) fn base() -> TrainConfig {
     crate::harness::averaged_base()
 }
 
-/// Train every replica of `exp`.
-pub(crate) fn replicate(ctx: &Context, exp: &Experiment) -> Result<Vec<TrainOutput>, Error> {
-    let v = exp.validate_training()?;
-    let ids: Vec<u64> = (0..exp.replicas as u64).collect();
-    let pb = progress(ids.len() as u64, &exp.name, ctx.quiet);
-    run_replicas(&v, &ids, &pb)
+/// Train every replica of `exp` (through the cache), with the context's perturbation where
+/// it applies when `perturb`.
+fn train(ctx: &Context, exp: &Experiment, perturb: bool) -> Result<Arc<Vec<TrainOutput>>, Error> {
+    let mut e = exp.clone();
+    e.train.perturbation = ctx
+        .perturbation
+        .filter(|p| perturb && p.applies_to(&exp.train.problem));
+    let key = format!(
+        "{}|{}|{}",
+        e.train.seed,
+        e.replicas,
+        serde_json::to_string(&e.train)?
+    );
+    if let Some(hit) = ctx
+        .cache
+        .runs
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+    {
+        return Ok(hit);
+    }
+    let v = e.validate_training()?;
+    let ids: Vec<u64> = (0..e.replicas as u64).collect();
+    let pb = progress(ids.len() as u64, &e.name, ctx.quiet);
+    let outs = Arc::new(run_replicas(&v, &ids, &pb)?);
+    if let Ok(mut m) = ctx.cache.runs.lock() {
+        m.insert(key, outs.clone());
+    }
+    Ok(outs)
+}
+
+/// Train every replica of `exp` (perturbed as the context says).
+pub(crate) fn replicate(ctx: &Context, exp: &Experiment) -> Result<Arc<Vec<TrainOutput>>, Error> {
+    train(ctx, exp, true)
+}
+
+/// The theory of `exp`, computed once per configuration.
+pub(crate) fn theory(ctx: &Context, exp: &Experiment) -> Result<Arc<ExpTheory>, Error> {
+    let key = format!(
+        "{}|{:?}",
+        serde_json::to_string(&exp.train.problem)?,
+        exp.train.engine.noise()
+    );
+    if let Some(hit) = ctx
+        .cache
+        .theories
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+    {
+        return Ok(hit);
+    }
+    let th = Arc::new(ExpTheory::new(&exp.resolved()?)?);
+    if let Ok(mut m) = ctx.cache.theories.lock() {
+        m.insert(key, th.clone());
+    }
+    Ok(th)
+}
+
+/// An experiment trained, with its pilot and theory: what a claim's checks are built from.
+pub(crate) struct Trained {
+    /// The experiment (nominal: what the theory describes).
+    pub exp: Experiment,
+    /// Its replicas (perturbed as the context says).
+    pub outs: Arc<Vec<TrainOutput>>,
+    /// Its pilot's replicas (never perturbed) and the pilot seed.
+    pub pilot: Option<(Arc<Vec<TrainOutput>>, u64)>,
+    /// Its theory.
+    pub theory: Arc<ExpTheory>,
+}
+
+impl Trained {
+    /// As a family cell.
+    pub fn cell(&self) -> Cell<'_> {
+        Cell {
+            exp: &self.exp,
+            outs: &self.outs,
+            pilot: self.pilot.as_ref().map(|(o, s)| (o.as_slice(), *s)),
+            theory: &self.theory,
+        }
+    }
+    /// d.
+    pub fn d(&self) -> usize {
+        self.exp.train.problem.d
+    }
+    /// n.
+    pub fn n(&self) -> usize {
+        self.exp.train.problem.n
+    }
+}
+
+/// Train `exp`, its pilot (through the cache) and compute its theory.
+pub(crate) fn trained(ctx: &Context, exp: Experiment) -> Result<Trained, Error> {
+    let outs = replicate(ctx, &exp)?;
+    let pilot = match exp.pilot_experiment() {
+        Some(pe) => Some((train(ctx, &pe, false)?, pe.train.seed)),
+        None => None,
+    };
+    let theory = theory(ctx, &exp)?;
+    Ok(Trained {
+        exp,
+        outs,
+        pilot,
+        theory,
+    })
+}
+
+/// The ladder of the tier on `schedule` (the base mixture), R and pilot replicas per size.
+pub(crate) fn ladder(
+    ctx: &Context,
+    schedule: &ScheduleSpec,
+    r: usize,
+    pilot: usize,
+) -> Result<Vec<Trained>, Error> {
+    let sz = sizes(ctx);
+    sz.ds
+        .iter()
+        .map(|&d| {
+            let mut train = base().with_sizes(d, sz.n, sz.k);
+            train.problem.schedule = schedule.clone();
+            let name = format!("{} d={d}", schedule.name());
+            trained(ctx, experiment(ctx, &name, train, r, pilot))
+        })
+        .collect()
+}
+
+/// The dilated ladder (κ = 2) with the tier's replicas: shared by C1–C4.
+pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
+    let sz = sizes(ctx);
+    ladder(ctx, &ScheduleSpec::dilated(2.0), sz.r, sz.pilot)
+}
+
+/// The linear ladder (the undilated baseline of C1 and C4) with the tier's replicas (the C4
+/// control, |p̂ − p| claimed flat in d, needs them to fail at the strictest primary level)
+/// and a pilot of a quarter of them (its checks are diagnostics and controls).
+pub(crate) fn linear_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
+    let sz = sizes(ctx);
+    ladder(ctx, &ScheduleSpec::linear(), sz.r, (sz.pilot / 2).max(2))
+}
+
+/// The reference size of the ladder with one parameter of the mixture changed (C2's σ², C3's
+/// p), trained with the ladder's replicas.
+pub(crate) fn reference_variant(
+    ctx: &Context,
+    name: &str,
+    edit: impl Fn(&mut TrainConfig),
+) -> Result<Trained, Error> {
+    let sz = sizes(ctx);
+    let mut train = base().with_sizes(sz.ds[sz.reference], sz.n, sz.k);
+    edit(&mut train);
+    trained(ctx, experiment(ctx, name, train, sz.r, sz.pilot))
 }
 
 /// A check input; `negative` describes the deliberate error of a negative control.
 pub(crate) fn check(
     name: String,
     family: &str,
-    measured: Estimate,
+    measured: impl Into<Measured>,
     prediction: f64,
     source: Source,
     allowance: Allowance,
@@ -72,7 +299,7 @@ pub(crate) fn check(
 /// prediction), (family, source, allowance), and the control's description.
 pub(crate) fn pair(
     names: (String, String),
-    (measured, (pred, wrong)): (Estimate, (f64, f64)),
+    (measured, (pred, wrong)): (Measured, (f64, f64)),
     (family, source, allowance): (&str, Source, Allowance),
     what: &str,
 ) -> [CheckInput; 2] {
@@ -97,14 +324,6 @@ pub(crate) fn pair(
     [real, ctl]
 }
 
-/// A declared allowance δ with its source.
-pub(crate) fn declared(delta: f64, why: &str) -> Allowance {
-    Allowance {
-        delta,
-        source: why.into(),
-    }
-}
-
 /// A negative control's description.
 pub(crate) fn control(what: &str) -> Option<String> {
     Some(what.to_string())
@@ -114,29 +333,53 @@ pub(crate) fn control(what: &str) -> Option<String> {
 pub(crate) fn paired(
     a: &[TrainOutput],
     b: &[TrainOutput],
-    f: impl Fn(&TrainOutput) -> f64,
-) -> Estimate {
-    let v: Vec<f64> = a.iter().zip(b).map(|(x, y)| f(x) - f(y)).collect();
-    Estimate::from_samples(&v, LEVEL)
+    f: impl Fn(&TrainOutput) -> Option<f64>,
+) -> Option<Estimate> {
+    let v: Option<Vec<f64>> = a.iter().zip(b).map(|(x, y)| Some(f(x)? - f(y)?)).collect();
+    v.filter(|v| v.len() >= 2)
+        .map(|v| Estimate::from_samples(&v, LEVEL))
 }
 
-/// The sum of two allowances, with the first one's source.
-pub(crate) fn sum_allowance(a: Allowance, b: Allowance) -> Allowance {
-    Allowance {
-        delta: a.delta + b.delta,
-        source: format!("sum of both sides' allowances: {}", a.source),
-    }
+/// A paired check between two trained experiments on the same seeds: the mean of
+/// f(a_r) − f(b_r) against `pred`, δ from the same paired difference on their pilots.
+pub(crate) fn paired_check(
+    name: String,
+    family: &str,
+    (a, b): (&Trained, &Trained),
+    f: impl Fn(&TrainOutput) -> Option<f64>,
+    (pred, source): (f64, Source),
+) -> Option<CheckInput> {
+    let m = paired(&a.outs, &b.outs, &f)?;
+    let allowance = match (&a.pilot, &b.pilot) {
+        (Some((pa, seed)), Some((pb, _))) => match paired(pa, pb, &f) {
+            Some(e) => {
+                let mut bias: Measured = e.into();
+                bias.point -= pred;
+                pilot::allowance(
+                    bias,
+                    PilotTag {
+                        seed: *seed,
+                        replicas: pa.len(),
+                    },
+                    false,
+                )
+            }
+            None => pilot::none(),
+        },
+        _ => pilot::none(),
+    };
+    Some(CheckInput::new(name, family, m, pred, source, allowance))
 }
 
-/// An exact (closed-form) value as an [`Estimate`]: see the module remarks.
-pub(crate) fn exact(point: f64) -> Estimate {
-    Estimate {
-        point,
-        se: 0.0,
-        ci: [point, point],
-        level: LEVEL,
-        n: 2,
-    }
+/// An exact (closed-form) value.
+/// A δ declared from a claim's own wording (C8's "kept" and "lost"): a definition, not a
+/// finite-size term.
+pub(crate) fn declared(delta: f64, why: &str) -> Allowance {
+    Allowance::definition(delta, why)
+}
+
+pub(crate) fn exact(point: f64) -> Measured {
+    Measured::exact(point)
 }
 
 /// Fine linear grid for a window of scale 1/√d: 2000 uniform points on [0, 1] plus 2000 on

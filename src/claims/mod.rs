@@ -30,14 +30,20 @@ mod c8;
 mod c9;
 mod common;
 mod invariance;
+mod scaling;
+
+pub use common::Cache;
 mod noise;
 
 use crate::error::Error;
 use crate::harness::check::{CheckInput, CheckResult, evaluate};
+use crate::harness::fss::FssFit;
+use crate::perturbation::Perturbation;
 use crate::plot::Figure;
 use crate::problem::ConfigError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Every claim, in report order: the registry (a new claim is one line here).
 pub fn all_claims() -> Vec<Box<dyn Claim>> {
@@ -81,8 +87,10 @@ impl Claim for ClaimDef {
     }
 }
 
-/// Version of the reproduce report schema.
-pub const REPRODUCE_SCHEMA_VERSION: u32 = 1;
+/// Version of the reproduce report schema (2: checks carry their degrees of freedom, role,
+/// level, δ kind and δ/SE; claims carry their finite-size-scaling fits; the report names its
+/// pilot seed and perturbation).
+pub const REPRODUCE_SCHEMA_VERSION: u32 = 2;
 
 /// Which sizes to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +113,12 @@ pub struct Context {
     pub seed: u64,
     /// No progress bars.
     pub quiet: bool,
+    /// A perturbation applied to every trained experiment it applies to (never to the
+    /// pilots); the theory keeps the nominal values ([`crate::perturbation`]).
+    pub perturbation: Option<Perturbation>,
+    /// Trained runs and theories shared by the claims (and by the seeds of `phaseflow
+    /// power`).
+    pub cache: Arc<Cache>,
 }
 
 impl Context {
@@ -124,8 +138,8 @@ impl Context {
     }
 }
 
-/// What one claim measured: check inputs (real ones and negative controls), figures, and
-/// plain-language findings for the report.
+/// What one claim measured: check inputs (real ones and negative controls), figures, the
+/// finite-size-scaling fits, and plain-language findings for the report.
 #[derive(Default)]
 pub struct Outcome {
     /// Checks and negative controls.
@@ -134,6 +148,8 @@ pub struct Outcome {
     pub figures: Vec<(String, Figure)>,
     /// One-line findings (e.g. which finite-n form the networks follow).
     pub notes: Vec<String>,
+    /// The finite-size-scaling fits behind the claim's intercept checks.
+    pub fits: Vec<FssFit>,
 }
 
 /// A claim of the paper.
@@ -166,6 +182,9 @@ pub struct ClaimReport {
     pub checks: Vec<CheckResult>,
     /// Figure stems written for this claim.
     pub figures: Vec<String>,
+    /// The finite-size-scaling fits of the claim (empty for claims without a ladder).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fits: Vec<FssFit>,
 }
 
 /// What `phaseflow reproduce --json` prints.
@@ -179,8 +198,15 @@ pub struct ReproduceReport {
     pub tier: Tier,
     /// Master seed.
     pub seed: u64,
-    /// Family-wise α of the Holm procedure over all checks of the run.
+    /// Family-wise α of the run (split between primary tests and diagnostics, Holm within
+    /// each).
     pub alpha: f64,
+    /// The pilots' master seed (the allowances of trained checks are measured there).
+    pub pilot_seed: u64,
+    /// The perturbation of every trained experiment, if any (the theory keeps the nominal
+    /// values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perturbation: Option<Perturbation>,
     /// One entry per claim run.
     pub claims: Vec<ClaimReport>,
 }
@@ -213,6 +239,8 @@ impl Default for Context {
             replicas: None,
             seed: 0,
             quiet: false,
+            perturbation: None,
+            cache: Arc::default(),
         }
     }
 }
@@ -255,8 +283,8 @@ impl ReproduceConfig {
     }
 }
 
-/// `phaseflow reproduce`: run the selected claims and evaluate all their checks under one
-/// Holm family.
+/// `phaseflow reproduce`: run the selected claims and evaluate all their checks together
+/// (primary tests and diagnostics, [`crate::harness::check`]).
 ///
 /// # Errors
 /// Bad input (before any work), or a training failure.
@@ -276,18 +304,19 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         }
         outcomes.push(c.run(ctx)?);
     }
-    // One Holm family over all real checks of the run.
+    // One evaluation over all checks of the run (two tiers, Holm within each).
     let mut inputs = Vec::new();
     let mut owner = Vec::new();
     for (i, (c, o)) in selected.iter().zip(&outcomes).enumerate() {
         for ch in &o.checks {
             let mut ch = ch.clone();
             ch.name = format!("{}.{}", c.id(), ch.name);
+            ch.family = format!("{}.{}", c.id(), ch.family);
             inputs.push(ch);
             owner.push(i);
         }
     }
-    let results = evaluate(&inputs, ALPHA);
+    let results = evaluate(&inputs, ALPHA)?;
     let mut claims = Vec::new();
     let mut figures = Vec::new();
     for (i, (c, o)) in selected.iter().zip(outcomes).enumerate() {
@@ -318,6 +347,7 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             notes: o.notes,
             checks,
             figures: stems,
+            fits: o.fits,
         });
     }
     Ok(Reproduction {
@@ -327,6 +357,8 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             tier: ctx.tier,
             seed: ctx.seed,
             alpha: ALPHA,
+            pilot_seed: crate::harness::pilot::PilotSpec::default().seed_for(ctx.seed),
+            perturbation: ctx.perturbation,
             claims,
         },
         figures,

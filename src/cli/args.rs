@@ -403,6 +403,11 @@ pub struct TrainGroups {
     pub problem: ProblemArgs,
     #[command(flatten)]
     pub run: RunGroups,
+    /// Train under a deliberate perturbation while every prediction keeps the configured
+    /// values: p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training schedule),
+    /// lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}); named in the report.
+    #[arg(long, value_name = "PERTURBATION")]
+    pub perturb: Option<phaseflow::perturbation::Perturbation>,
 }
 
 impl TrainGroups {
@@ -412,6 +417,9 @@ impl TrainGroups {
     /// A knob of another engine than the configured one.
     pub fn apply(&self, c: &mut TrainConfig, g: &Given<'_>) -> Result<(), ConfigError> {
         self.problem.apply(&mut c.problem, g);
+        if self.perturb.is_some() {
+            c.perturbation = self.perturb;
+        }
         self.run.apply(c, g)
     }
 }

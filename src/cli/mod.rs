@@ -6,6 +6,7 @@ mod args;
 mod demo;
 mod detect;
 mod digits;
+mod power;
 mod reproduce;
 mod run;
 mod sweep;
@@ -56,6 +57,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// The paper's claims C1–C7 as checks with negative controls, a table and a report.
     Reproduce(reproduce::ReproduceArgs),
+    /// The suite's power: detection rates under deliberate perturbations (data p, σ²,
+    /// training κ, λ, the Euler sampler), the MDE at 90 % power, and the false-alarm rate.
+    Power(power::PowerArgs),
     /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
     Theory(theory::TheoryArgs),
     /// Phase detection: an MSE or U-turn profile, its fastest-change window and the
@@ -151,6 +155,7 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Merge(a)) => run::merge(&a),
         Some(Command::Sweep(a)) => sweep::run(&a, &given),
         Some(Command::Reproduce(a)) => reproduce::run(&a, &given),
+        Some(Command::Power(a)) => power::run(&a, &given),
         Some(Command::Theory(a)) => theory::run(&a, &given),
         Some(Command::Detect(a)) => detect::run(&a, &given),
         Some(Command::Digits(a)) => digits::run(&a),

@@ -16,6 +16,11 @@ pub struct ReproduceArgs {
     /// Only these claims, comma-separated (e.g. C1,C3).
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
+    /// Train every experiment under a deliberate perturbation while the theory keeps the
+    /// nominal values: p+SHIFT, sigma2*SCALE, kappa*SCALE, lambda*SCALE or euler-next (named
+    /// in the report). The pilots stay nominal.
+    #[arg(long, value_name = "PERTURBATION")]
+    pub perturb: Option<phaseflow::perturbation::Perturbation>,
     /// Override the replica count of every claim (≥ 2).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
@@ -35,6 +40,7 @@ impl Default for ReproduceArgs {
         Self {
             full: false,
             claims: None,
+            perturb: None,
             replicas: None,
             seed: SeedArgs { seed: 0 },
             output: OutputArgs::default(),
@@ -52,6 +58,8 @@ pub fn run(a: &ReproduceArgs, _g: &Given<'_>) -> Result<i32, Error> {
             replicas: a.replicas,
             seed: a.seed.seed,
             quiet: a.output.quiet || a.output.json,
+            perturbation: a.perturb,
+            cache: Default::default(),
         },
         claims: a.claims.clone(),
     };

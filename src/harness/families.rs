@@ -1,28 +1,66 @@
-//! The check families (SPEC §6): which measured statistic is compared with which
-//! prediction, under which declared allowance δ, and the negative control of each family.
+//! The check families (SPEC §6): which per-replica statistic is compared with which
+//! prediction, under which allowance δ, and the negative control of each family.
 //!
-//! Every δ below is fixed here, in code, before any run; its source is carried into the
-//! report next to the number. Where a term is not available in closed form the constant is
-//! a declared a-priori budget and is named as such.
+//! Every check is built from a [`Stat`]: a statistic of one trained replica (an overlap at a
+//! grid time, the generated p̂, a window average of the weight estimates, …) and its
+//! prediction from [`ExpTheory`], the experiment's theory computed once. A check on one
+//! experiment ([`Cell`]) compares the replica mean with the prediction ([`cell_check`]); a
+//! **pooled** check averages the residuals (mean − prediction) of several statistics or
+//! cells and compares them with 0 ([`pooled_check`]), which is how the primary tests reach
+//! the precision the perturbations need (issue 11: the information about p is the training
+//! signs; pooling cells pools them).
+//!
+//! **Where each check gets its prediction and δ.** The prediction is [`Stat::prediction`],
+//! set in the one builder function per statistic below (`p_hat`, `var_perp`, `p_hat_w`,
+//! `sigma2_w`, `overlap`, `omega_rel`, `c_abs`) from [`ExpTheory`]; a better theory drops in
+//! there. δ is measured on the experiment's independent pilot ([`super::pilot`]) as the
+//! bias of the same statistic against the same prediction, so it follows the prediction
+//! without being set by hand. No δ is fitted to the run's own data.
+//!
+//! Per family, for one experiment (`phaseflow run`):
+//! * `p_hat`: primary, generated p̂ against exact Euler with the Bayes denoiser (§5.4);
+//!   control p + 0.1.
+//! * `var_perp`: primary, the generated within-mode variance against exact Euler with the
+//!   finite-n denoiser's c_k (§5.3 + §5.4); control σ² × 1.5.
+//! * `phase1_overlaps`: primary, the mean relative residual of ω over phase 1; diagnostics ω,
+//!   b, m per grid time against the finite-n theory at this d (§5.3); control κ × 1.25.
+//! * `phase2_overlaps`: primary, the mean residual of c over phase 2; diagnostics c, m per
+//!   grid time (§5.3 closed form); control σ² × 1.5.
+//! * `weight_estimates`: primaries p̂_w (the binomial average of (1 + tanh b)/2, §5.7) and
+//!   σ̂²_w; controls p + 0.1 and σ² × 1.5.
 
-use super::check::{Allowance, CheckInput, Side, Source};
-use super::{Aggregate, Experiment, Family};
+use super::check::{Allowance, CheckInput, Measured, Source};
+use super::pilot::{self, PilotTag};
+use super::{Experiment, Family};
 use crate::error::Error;
+use crate::experiment::{StepOutput, TrainOutput};
 use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
-use crate::theory::{FiniteN, Prediction, Theory};
+use crate::theory::euler::var_perp_linear;
+use crate::theory::{EulerPrediction, FiniteN, Prediction, Theory};
 
-/// A-priori budget for the optimisation error of the experiment's engine, on overlaps and on
-/// p̂ ([`crate::train::EngineSpec::optimisation_budget`]: 0.005 for the averaged engine's
-/// gradient-norm convergence, 2·lr for Adam at its noise floor).
-pub(crate) fn opt_budget(exp: &Experiment) -> f64 {
-    exp.train.engine.optimisation_budget()
+/// The negative controls' wrong σ²: the true one scaled by this.
+pub(crate) const CONTROL_SIGMA2_SCALE: f64 = 1.5;
+
+/// The negative controls' wrong κ: the true one scaled by this.
+pub(crate) const CONTROL_KAPPA_SCALE: f64 = 1.25;
+
+/// The shift of the negative controls' wrong p.
+pub const CONTROL_P_SHIFT: f64 = 0.1;
+
+/// A p shifted by 0.1 (up, or down near 1) (the negative control's wrong p).
+pub fn wrong_p(p: f64) -> f64 {
+    if p + CONTROL_P_SHIFT < 1.0 {
+        p + CONTROL_P_SHIFT
+    } else {
+        p - CONTROL_P_SHIFT
+    }
 }
-/// A-priori budget for the change of the generated p̂ caused by the finite-n phase-1 field
-/// (SPEC §5.3 vs §5.1), which has no closed form in p̂.
-pub const P_HAT_FINITE_N_BUDGET: f64 = 0.01;
 
 /// The theory (Bayes, limit, finite-n, Euler) for `exp` with p, σ² and κ·`kappa_scale`.
+///
+/// # Errors
+/// [`Error::Config`] if the theory cannot be built.
 pub fn theory_for(
     exp: &Experiment,
     p: f64,
@@ -40,6 +78,171 @@ pub fn theory_for(
     })?)
 }
 
+/// The predictions of one grid time.
+#[derive(Debug, Clone)]
+pub struct StepTheory {
+    /// t_k.
+    pub t: f64,
+    /// α(t_k), β(t_k).
+    pub alpha: f64,
+    /// β(t_k).
+    pub beta: f64,
+    /// §5.1 at this d.
+    pub bayes: Prediction,
+    /// §5.3 at this d (binomial average over n₊ in phase 1, the closed form in phase 2);
+    /// `None` off the dilated schedule.
+    pub finite_n: Option<Prediction>,
+    /// The prediction the trained overlaps are checked against ([`overlap_prediction`]: the
+    /// reduced theory where it exists, else `finite_n`) and its source.
+    pub overlap: Option<(Prediction, Source)>,
+    /// Phase 1: E[(1 + tanh b)/2] over n₊ (the p̂_w of this step, SPEC §5.7).
+    pub p_w: Option<f64>,
+    /// ∂p_w/∂p (the binomial score: Cov(p_w(n₊), n₊)/(p(1 − p))).
+    pub p_w_slope: f64,
+    /// ∂E[b]/∂p, the same way.
+    pub b_slope: f64,
+}
+
+/// The theory of one experiment, computed once: per grid time, the Euler predictions of the
+/// generated statistics, and the slopes of the control variates.
+#[derive(Debug)]
+pub struct ExpTheory {
+    /// The nominal theory with its finite-n configuration.
+    pub theory: Theory,
+    /// Per grid time.
+    pub steps: Vec<StepTheory>,
+    /// Exact Euler with the Bayes denoiser (§5.4).
+    pub euler: Option<EulerPrediction>,
+    /// ∂p̂_Euler/∂p (central difference, h = 1e-4).
+    pub p_hat_slope: f64,
+    /// The generated within-mode variance of exact Euler with the finite-n c_k (phase-2 closed
+    /// form at the schedule's α, β at every grid time, §5.3): [`var_perp_linear`].
+    pub var_perp: Option<f64>,
+}
+
+impl ExpTheory {
+    /// Compute every prediction of `exp` (resolved schedule).
+    ///
+    /// # Errors
+    /// [`Error::Config`] if the theory cannot be built.
+    pub fn new(exp: &Experiment) -> Result<Self, Error> {
+        let c = &exp.train.problem;
+        let theory = theory_for(exp, c.p, c.sigma2, 1.0)?;
+        let s = theory.schedule();
+        let grid = s.grid(c.steps);
+        let fin = FiniteN {
+            n: c.n,
+            lambda_u: c.lambda_u,
+            lambda_w: c.lambda_w,
+            noise: exp.train.engine.noise(),
+        };
+        let dilated = c.schedule.kappa().is_some();
+        let (p, s2) = (c.p, c.sigma2);
+        let var_pp = p * (1.0 - p);
+        if dilated {
+            // every grid time of the reduced theory at once (solved in parallel, cached)
+            let _ = theory.reduced_at(&grid);
+        }
+        let steps: Vec<StepTheory> = grid
+            .iter()
+            .map(|&t| {
+                let (alpha, beta) = (s.alpha(t), s.beta(t));
+                let mut st = StepTheory {
+                    t,
+                    alpha,
+                    beta,
+                    bayes: theory.bayes(t),
+                    finite_n: None,
+                    overlap: None,
+                    p_w: None,
+                    p_w_slope: 0.0,
+                    b_slope: 0.0,
+                };
+                if !dilated {
+                    return st;
+                }
+                st.overlap = overlap_prediction(&theory, t);
+                if t >= 1.0 || t == 0.0 {
+                    st.finite_n = theory.finite_n_at_d(t);
+                    return st;
+                }
+                let terms = fin.phase1_terms_at(p, s2, alpha, beta, c.d);
+                if terms.is_empty() {
+                    return st;
+                }
+                let np = c.n as f64 * p;
+                let mean = |g: &dyn Fn(&Prediction) -> Option<f64>| -> Option<f64> {
+                    terms.iter().map(|(_, w, pr)| g(pr).map(|v| w * v)).sum()
+                };
+                let slope = |g: &dyn Fn(&Prediction) -> Option<f64>, m: f64| -> f64 {
+                    terms
+                        .iter()
+                        .filter_map(|(k, w, pr)| g(pr).map(|v| w * (v - m) * (*k as f64 - np)))
+                        .sum::<f64>()
+                        / var_pp
+                };
+                let keys: [fn(&Prediction) -> Option<f64>; 6] = [
+                    |q| q.c,
+                    |q| q.m,
+                    |q| q.omega,
+                    |q| q.b,
+                    |q| q.sqrt_q,
+                    |q| q.sqrt_r,
+                ];
+                let v: Vec<Option<f64>> = keys.iter().map(|g| mean(g)).collect();
+                st.finite_n = Some(Prediction {
+                    c: v[0],
+                    m: v[1],
+                    omega: v[2],
+                    b: v[3],
+                    sqrt_q: v[4],
+                    sqrt_r: v[5],
+                    mse: None,
+                });
+                let pw = |q: &Prediction| q.b.map(p_from_bias);
+                st.p_w = mean(&pw);
+                if let Some(m) = st.p_w {
+                    st.p_w_slope = slope(&pw, m);
+                }
+                if let Some(m) = v[3] {
+                    st.b_slope = slope(&|q: &Prediction| q.b, m);
+                }
+                st
+            })
+            .collect();
+        let euler = theory.euler(c.steps);
+        let h = 1e-4;
+        let p_hat_slope = match (
+            theory_for(exp, (p + h).min(1.0 - 1e-9), s2, 1.0)?.euler(c.steps),
+            theory_for(exp, (p - h).max(1e-9), s2, 1.0)?.euler(c.steps),
+        ) {
+            (Some(a), Some(b)) => (a.p_hat - b.p_hat) / (2.0 * h),
+            _ => 0.0,
+        };
+        let var_perp = finite_n_var_perp(exp, s2)?;
+        Ok(Self {
+            theory,
+            steps,
+            euler,
+            p_hat_slope,
+            var_perp,
+        })
+    }
+
+    /// The steps of phase 1 (0 < t < 1) of a dilated schedule.
+    pub fn phase1(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.t > 0.0 && s.t < 1.0)
+    }
+
+    /// The steps of phase 2 (t ≥ 1).
+    pub fn phase2(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
+        self.steps.iter().enumerate().filter(|(_, s)| s.t >= 1.0)
+    }
+}
+
 /// The prediction the trained-overlap checks use at time t, with its source: the reduced
 /// theory ([`crate::theory::reduced`], the minimiser of R_k at this d and n) where it exists
 /// (fresh noise, n ≥ 2), else §5.3 at this d ([`Theory::finite_n_at_d`]). The one place the
@@ -52,341 +255,548 @@ pub(crate) fn overlap_prediction(th: &Theory, t: f64) -> Option<(Prediction, Sou
     }
 }
 
-/// Allowance of a generated p̂ against the exact Euler prediction: p(1−p)/n (Jensen term of
-/// the binomial training fraction) + [`P_HAT_FINITE_N_BUDGET`] + the optimisation budget.
-pub(crate) fn p_hat_allowance(exp: &Experiment) -> Allowance {
-    let (p, n, opt) = (
-        exp.train.problem.p,
-        exp.train.problem.n as f64,
-        opt_budget(exp),
-    );
-    Allowance {
-        delta: p * (1.0 - p) / n + P_HAT_FINITE_N_BUDGET + opt,
-        source: format!(
-            "p(1−p)/n (Jensen term of the binomial training fraction) + {P_HAT_FINITE_N_BUDGET} a-priori finite-n field budget + {opt} optimisation budget"
-        ),
-    }
+/// One experiment's replicas, its pilot's (with the pilot's seed) and its theory.
+#[derive(Clone, Copy)]
+pub struct Cell<'a> {
+    /// The experiment (nominal configuration: what the theory describes).
+    pub exp: &'a Experiment,
+    /// Its trained replicas.
+    pub outs: &'a [TrainOutput],
+    /// The independent pilot's replicas and seed, if any.
+    pub pilot: Option<(&'a [TrainOutput], u64)>,
+    /// Its theory.
+    pub theory: &'a ExpTheory,
 }
 
-/// Allowance of a learned overlap against its finite-n, finite-d prediction `pred`:
-/// |pred|/√d (the O(1/√d) terms the finite-d kinematics leave out, coefficient 1 declared a
-/// priori) + the optimisation budget times max(1, |pred|).
-pub(crate) fn overlap_allowance(exp: &Experiment, pred: f64) -> Allowance {
-    let opt = opt_budget(exp);
-    Allowance {
-        delta: pred.abs() / (exp.train.problem.d as f64).sqrt() + opt * pred.abs().max(1.0),
-        source: format!(
-            "|pred|/√d (O(1/√d) terms the finite-d kinematics leave out, coefficient 1) + {opt}·max(1,|pred|) optimisation budget"
-        ),
-    }
+type Value<'a> = Box<dyn Fn(&TrainOutput) -> Option<f64> + Sync + 'a>;
+
+/// A statistic of one trained replica and its prediction (module doc).
+pub struct Stat<'a> {
+    value: Value<'a>,
+    /// The prediction of the replica mean.
+    pub prediction: f64,
+    /// ∂prediction/∂p, the coefficient of the training fraction in the pilot's control
+    /// variate (0: none).
+    pub slope_p: f64,
+    /// Where the prediction comes from.
+    pub source: Source,
 }
 
-/// The negative controls' wrong σ²: the true one scaled by this.
-pub(crate) const CONTROL_SIGMA2_SCALE: f64 = 1.5;
-
-/// A p shifted by 0.1 (up, or down near 1) (the negative control's wrong p).
-pub fn wrong_p(p: f64) -> f64 {
-    if p + 0.1 < 1.0 { p + 0.1 } else { p - 0.1 }
-}
-
-struct Builder<'a> {
-    out: Vec<CheckInput>,
-    family: &'a str,
-}
-
-impl Builder<'_> {
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        name: String,
-        measured: Estimate,
-        prediction: Option<f64>,
+impl<'a> Stat<'a> {
+    /// A statistic from its value function and prediction.
+    pub fn new(
+        value: impl Fn(&TrainOutput) -> Option<f64> + Sync + 'a,
+        prediction: f64,
+        slope_p: f64,
         source: Source,
-        delta: f64,
-        delta_source: String,
-        negative: Option<&str>,
-    ) {
-        if let Some(prediction) = prediction.filter(|v| v.is_finite()) {
-            self.out.push(CheckInput {
-                name,
-                family: self.family.to_string(),
-                measured,
-                prediction,
-                source,
-                allowance: Allowance {
-                    delta,
-                    source: delta_source,
-                },
-                negative_control: negative.map(str::to_string),
-                side: Side::TwoSided,
-            });
+    ) -> Self {
+        Self {
+            value: Box::new(value),
+            prediction,
+            slope_p,
+            source,
+        }
+    }
+
+    /// The value on one replica.
+    pub fn value(&self, o: &TrainOutput) -> Option<f64> {
+        (self.value)(o)
+    }
+
+    /// The replica mean (R − 1 degrees of freedom); `None` if any replica has no value.
+    pub fn measure(&self, outs: &[TrainOutput], level: f64) -> Option<Estimate> {
+        let v: Option<Vec<f64>> = outs.iter().map(|o| self.value(o)).collect();
+        v.filter(|v| v.len() >= 2)
+            .map(|v| Estimate::from_samples(&v, level))
+    }
+
+    /// The pilot's values with the control variate, v_r − slope·(f_r − p) (module doc of
+    /// [`super::pilot`]): their mean is the prediction plus its bias.
+    pub fn pilot_values(&self, pilot: &[TrainOutput], p: f64) -> Option<Vec<f64>> {
+        let v: Option<Vec<f64>> = pilot
+            .iter()
+            .map(|o| {
+                self.value(o)
+                    .map(|v| v - self.slope_p * (o.train_plus_fraction - p))
+            })
+            .collect();
+        v.filter(|v| v.len() >= 2)
+    }
+
+    /// The bias of the prediction measured on a pilot.
+    fn pilot_bias(&self, pilot: &[TrainOutput], p: f64) -> Option<Measured> {
+        let v = self.pilot_values(pilot, p)?;
+        let mut m: Measured = Estimate::from_samples(&v, 0.99).into();
+        m.point -= self.prediction;
+        Some(m)
+    }
+}
+
+/// The confidence level of replica intervals in the aggregate estimates.
+const LEVEL: f64 = 0.99;
+
+fn pilot_allowance(cells: &[(Cell<'_>, &Stat<'_>)]) -> Allowance {
+    let mut parts = Vec::new();
+    let mut tag = None;
+    let mut cv = false;
+    for (cell, stat) in cells {
+        let Some((pilot, seed)) = cell.pilot else {
+            return pilot::none();
+        };
+        let Some(b) = stat.pilot_bias(pilot, cell.exp.train.problem.p) else {
+            return pilot::none();
+        };
+        cv |= stat.slope_p != 0.0;
+        tag = Some(PilotTag {
+            seed,
+            replicas: pilot.len(),
+        });
+        parts.push((1.0 / cells.len() as f64, b));
+    }
+    match tag {
+        Some(tag) => pilot::allowance(Measured::combine(&parts), tag, cv),
+        None => pilot::none(),
+    }
+}
+
+/// A check of one statistic on one experiment: the replica mean against the prediction, δ
+/// from the experiment's pilot. `None` when a replica has no value.
+pub fn cell_check(name: &str, family: &str, cell: Cell<'_>, stat: &Stat<'_>) -> Option<CheckInput> {
+    let m = stat.measure(cell.outs, LEVEL)?;
+    Some(CheckInput::new(
+        name,
+        family,
+        m,
+        stat.prediction,
+        stat.source,
+        pilot_allowance(&[(cell, stat)]),
+    ))
+}
+
+/// A pooled check: the mean over the (cell, statistic) pairs of (replica mean − prediction)
+/// against 0, with the Welch–Satterthwaite degrees of freedom of the combination; δ is the
+/// same combination of the pilots' biases. `None` if some pair has no value.
+pub fn pooled_check(
+    name: &str,
+    family: &str,
+    cells: &[(Cell<'_>, &Stat<'_>)],
+) -> Option<CheckInput> {
+    let w = 1.0 / cells.len() as f64;
+    let parts: Option<Vec<(f64, Measured)>> = cells
+        .iter()
+        .map(|(cell, stat)| {
+            stat.measure(cell.outs, LEVEL).map(|e| {
+                let mut m: Measured = e.into();
+                m.point -= stat.prediction;
+                (w, m)
+            })
+        })
+        .collect();
+    let measured = Measured::combine(&parts?);
+    let source = cells.first()?.1.source;
+    Some(CheckInput::new(
+        name,
+        family,
+        measured,
+        0.0,
+        source,
+        pilot_allowance(cells),
+    ))
+}
+
+/// The negative control of a check: the same measurement and δ against `wrong`.
+pub fn control(real: &CheckInput, wrong: f64, what: &str) -> Option<CheckInput> {
+    wrong.is_finite().then(|| {
+        let mut c = real.clone();
+        c.name = format!("{}[control]", real.name);
+        c.prediction = wrong;
+        c.negative_control = Some(what.to_string());
+        c
+    })
+}
+
+// ---- the statistics --------------------------------------------------------------------
+
+fn step_of(o: &TrainOutput, i: usize) -> Option<&StepOutput> {
+    o.steps.get(i)
+}
+
+/// Generated p̂ against exact Euler with the Bayes denoiser (§5.4).
+pub fn p_hat(th: &ExpTheory) -> Option<Stat<'static>> {
+    let e = th.euler?;
+    Some(Stat::new(
+        |o| Some(o.generated.p_hat),
+        e.p_hat,
+        th.p_hat_slope,
+        Source::GeneratedEuler,
+    ))
+}
+
+/// The generated within-mode variance against exact Euler with the finite-n c_k.
+pub fn var_perp(th: &ExpTheory) -> Option<Stat<'static>> {
+    Some(Stat::new(
+        |o| o.generated.var_perp,
+        th.var_perp?,
+        0.0,
+        Source::FiniteNEuler,
+    ))
+}
+
+/// The same, relative: var⊥/prediction − 1 (pooled over sizes).
+pub fn var_perp_rel(th: &ExpTheory) -> Option<Stat<'static>> {
+    let pred = th.var_perp?;
+    Some(Stat::new(
+        move |o| o.generated.var_perp.map(|v| v / pred - 1.0),
+        0.0,
+        0.0,
+        Source::FiniteNEuler,
+    ))
+}
+
+/// p̂_w averaged over phase 1 against the binomial average of (1 + tanh b)/2 (§5.3, §5.7).
+pub fn p_hat_w(th: &ExpTheory) -> Option<Stat<'_>> {
+    let idx: Vec<usize> = th.phase1().map(|(i, _)| i).collect();
+    let preds: Option<Vec<f64>> = th.phase1().map(|(_, s)| s.p_w).collect();
+    let preds = preds.filter(|v| !v.is_empty())?;
+    let k = preds.len() as f64;
+    let slope = th.phase1().map(|(_, s)| s.p_w_slope).sum::<f64>() / k;
+    Some(Stat::new(
+        move |o| {
+            let v: Option<Vec<f64>> = idx
+                .iter()
+                .map(|&i| step_of(o, i).map(|s| s.p_hat_w))
+                .collect();
+            v.map(|v| v.iter().sum::<f64>() / k)
+        },
+        preds.iter().sum::<f64>() / k,
+        slope,
+        Source::FiniteN,
+    ))
+}
+
+/// σ̂²_w averaged over t ∈ [`super::SIGMA2_W_WINDOW`] against the same average of the
+/// finite-n c inverted (§5.3, §5.7).
+pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
+    let ph = th.theory.phases()?;
+    let win: Vec<(usize, &StepTheory)> = th
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| super::in_weight_window(&ph, s.t, false))
+        .collect();
+    let preds: Option<Vec<f64>> = win
+        .iter()
+        .map(|(_, s)| sigma2_from_c(s.finite_n?.c?, s.alpha, s.beta))
+        .collect();
+    let preds = preds.filter(|v| !v.is_empty())?;
+    let idx: Vec<usize> = win.iter().map(|(i, _)| *i).collect();
+    let k = preds.len() as f64;
+    Some(Stat::new(
+        move |o| {
+            let v: Option<Vec<f64>> = idx.iter().map(|&i| step_of(o, i)?.sigma2_w).collect();
+            v.map(|v| v.iter().sum::<f64>() / k)
+        },
+        preds.iter().sum::<f64>() / k,
+        0.0,
+        Source::FiniteN,
+    ))
+}
+
+/// Which overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// c.
+    C,
+    /// m.
+    M,
+    /// ω.
+    Omega,
+    /// b.
+    B,
+}
+
+impl Overlap {
+    /// Its name in check names.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Overlap::C => "c",
+            Overlap::M => "m",
+            Overlap::Omega => "omega",
+            Overlap::B => "b",
+        }
+    }
+    /// The value of a trained step.
+    pub fn of(&self, s: &StepOutput) -> f64 {
+        let o = &s.overlaps;
+        match self {
+            Overlap::C => o.c,
+            Overlap::M => o.m,
+            Overlap::Omega => o.omega,
+            Overlap::B => o.b,
+        }
+    }
+    /// The predicted value.
+    pub fn predicted(&self, p: &Prediction) -> Option<f64> {
+        match self {
+            Overlap::C => p.c,
+            Overlap::M => p.m,
+            Overlap::Omega => p.omega,
+            Overlap::B => p.b,
         }
     }
 }
 
-fn get(p: &Prediction, q: &str) -> Option<f64> {
-    match q {
-        "c" => p.c,
-        "m" => p.m,
-        "omega" => p.omega,
-        "b" => p.b,
-        _ => None,
-    }
+/// An overlap at grid step `i` against [`overlap_prediction`] (the reduced theory at this d
+/// and n where it exists, else §5.3 at this d).
+pub fn overlap(th: &ExpTheory, i: usize, q: Overlap) -> Option<Stat<'static>> {
+    let st = th.steps.get(i)?;
+    let (pr, source) = st.overlap?;
+    let pred = q.predicted(&pr)?;
+    let slope = if q == Overlap::B { st.b_slope } else { 0.0 };
+    Some(Stat::new(
+        move |o| step_of(o, i).map(|s| q.of(s)),
+        pred,
+        slope,
+        source,
+    ))
 }
 
-/// Build the check inputs of every requested family that applies to the experiment.
+/// The mean over phase 1 of ω/ω_pred − 1 (one number per replica; the primary test of
+/// phase 1, what a κ perturbation moves).
+pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
+    let pts: Option<Vec<(usize, f64)>> = th
+        .phase1()
+        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.omega).map(|w| (i, w)))
+        .collect();
+    let pts = pts.filter(|v| !v.is_empty())?;
+    let source = overlap_source(th);
+    let k = pts.len() as f64;
+    Some(Stat::new(
+        move |o| {
+            pts.iter()
+                .map(|&(i, w)| step_of(o, i).map(|s| s.overlaps.omega / w - 1.0))
+                .sum::<Option<f64>>()
+                .map(|v| v / k)
+        },
+        0.0,
+        0.0,
+        source,
+    ))
+}
+
+/// The mean over phase 2 of c − c_pred (the primary test of phase 2, what σ² moves).
+pub fn c_abs(th: &ExpTheory) -> Option<Stat<'static>> {
+    let pts: Option<Vec<(usize, f64)>> = th
+        .phase2()
+        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.c).map(|c| (i, c)))
+        .collect();
+    let pts = pts.filter(|v| !v.is_empty())?;
+    let source = overlap_source(th);
+    let k = pts.len() as f64;
+    Some(Stat::new(
+        move |o| {
+            pts.iter()
+                .map(|&(i, c)| step_of(o, i).map(|s| s.overlaps.c - c))
+                .sum::<Option<f64>>()
+                .map(|v| v / k)
+        },
+        0.0,
+        0.0,
+        source,
+    ))
+}
+
+/// The source of the overlap predictions of `th` (reduced wherever one step has it).
+fn overlap_source(th: &ExpTheory) -> Source {
+    th.steps
+        .iter()
+        .find_map(|s| s.overlap.map(|(_, src)| src))
+        .unwrap_or(Source::FiniteN)
+}
+
+/// The grid step closest to time `mid` among `steps`.
+pub(crate) fn closest(steps: impl Iterator<Item = (usize, f64)>, mid: f64) -> Option<usize> {
+    steps
+        .min_by(|a, b| (a.1 - mid).abs().total_cmp(&(b.1 - mid).abs()))
+        .map(|(i, _)| i)
+}
+
+// ---- the families of one experiment ---------------------------------------------------
+
+/// The checks of every requested family that applies to one experiment (module doc).
 ///
 /// # Errors
-/// [`Error::Input`] if a theory cannot be built for the configuration.
-pub(crate) fn check_inputs(exp: &Experiment, agg: &Aggregate) -> Result<Vec<CheckInput>, Error> {
+/// [`Error::Config`] if a theory cannot be built for the configuration.
+pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
+    let exp = cell.exp;
+    let th = cell.theory;
     let c = &exp.train.problem;
-    let (p, s2) = (c.p, c.sigma2);
-    let th = theory_for(exp, p, s2, 1.0)?;
-    let opt = opt_budget(exp);
+    let dilated = c.schedule.kappa().is_some();
     let mut all = Vec::new();
     for fam in &exp.families {
+        let mut out: Vec<Option<CheckInput>> = Vec::new();
         match fam {
             Family::PHat => {
-                let mut b = Builder {
-                    out: Vec::new(),
-                    family: "p_hat",
-                };
-                let Allowance { delta, source: src } = p_hat_allowance(exp);
-                let pred = th.euler(c.steps).map(|e| e.p_hat);
-                b.push(
-                    "p_hat".into(),
-                    agg.p_hat,
-                    pred,
-                    Source::GeneratedEuler,
-                    delta,
-                    src.clone(),
-                    None,
-                );
-                let pw = wrong_p(p);
-                let wrong = theory_for(exp, pw, s2, 1.0)?
-                    .euler(c.steps)
-                    .map(|e| e.p_hat);
-                b.push(
-                    "p_hat[control]".into(),
-                    agg.p_hat,
-                    wrong,
-                    Source::GeneratedEuler,
-                    delta,
-                    src,
-                    Some(&format!("p = {pw} instead of {p}")),
-                );
-                all.extend(b.out);
+                if let Some(s) = p_hat(th) {
+                    let real = cell_check("p_hat", "p_hat", cell, &s).map(CheckInput::primary);
+                    let wrong = theory_for(exp, wrong_p(c.p), c.sigma2, 1.0)?
+                        .euler(c.steps)
+                        .map_or(f64::NAN, |e| e.p_hat);
+                    let what = format!("p = {} instead of {}", wrong_p(c.p), c.p);
+                    out.push(real.as_ref().and_then(|r| control(r, wrong, &what)));
+                    out.push(real);
+                }
             }
             Family::VarPerp => {
-                let Some(vp) = agg.var_perp else { continue };
-                let mut b = Builder {
-                    out: Vec::new(),
-                    family: "var_perp",
-                };
-                let delta = s2 / c.n as f64 + opt * s2;
-                let src = format!(
-                    "σ²/n (the maximum-likelihood 1/n bias, SPEC §5.7) + {opt}·σ² optimisation budget"
-                );
-                let pred = th.euler(c.steps).and_then(|e| e.var_perp);
-                b.push(
-                    "var_perp".into(),
-                    vp,
-                    pred,
-                    Source::GeneratedEuler,
-                    delta,
-                    src.clone(),
-                    None,
-                );
-                let wrong = theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
-                    .euler(c.steps)
-                    .and_then(|e| e.var_perp);
-                b.push(
-                    "var_perp[control]".into(),
-                    vp,
-                    wrong,
-                    Source::GeneratedEuler,
-                    delta,
-                    src,
-                    Some("σ² scaled by 1.5"),
-                );
-                all.extend(b.out);
-            }
-            Family::WeightEstimates => {
-                let Some(ph) = th.phases() else {
-                    continue;
-                };
-                let mut b = Builder {
-                    out: Vec::new(),
-                    family: "weight_estimates",
-                };
-                let ts: Vec<f64> = agg.steps.iter().map(|s| s.t).collect();
-                // The same window averages of the predicted quantities (overlap_prediction).
-                let source = std::cell::Cell::new(Source::Reduced);
-                let predict = |th: &Theory, phase1: bool| -> Option<f64> {
-                    let window: Vec<f64> = ts
-                        .iter()
-                        .copied()
-                        .filter(|&t| super::in_weight_window(&ph, t, phase1))
-                        .collect();
-                    th.reduced_at(&window); // in parallel; cached for the map below
-                    let v: Option<Vec<f64>> = window
-                        .iter()
-                        .map(|&t| {
-                            let (pr, src) = overlap_prediction(th, t)?;
-                            source.set(src);
-                            let s = th.schedule();
-                            if phase1 {
-                                pr.b.map(p_from_bias)
-                            } else {
-                                sigma2_from_c(pr.c?, s.alpha(t), s.beta(t))
-                            }
-                        })
-                        .collect();
-                    v.filter(|v| !v.is_empty())
-                        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
-                };
-                if let Some(m) = agg.p_hat_w {
-                    let a = p_hat_allowance(exp);
-                    let pred = predict(&th, true);
-                    b.push(
-                        "p_hat_w".into(),
-                        m,
-                        pred,
-                        source.get(),
-                        a.delta,
-                        a.source.clone(),
-                        None,
-                    );
-                    let pw = wrong_p(p);
-                    let wrong = predict(&theory_for(exp, pw, s2, 1.0)?, true);
-                    let what = format!("p = {pw} instead of {p}");
-                    b.push(
-                        "p_hat_w[control]".into(),
-                        m,
-                        wrong,
-                        source.get(),
-                        a.delta,
-                        a.source,
-                        Some(&what),
-                    );
+                if let Some(s) = var_perp(th) {
+                    let real =
+                        cell_check("var_perp", "var_perp", cell, &s).map(CheckInput::primary);
+                    let wrong = finite_n_var_perp(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?
+                        .unwrap_or(f64::NAN);
+                    out.push(real.as_ref().and_then(|r| {
+                        control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
+                    }));
+                    out.push(real);
                 }
-                if let Some(m) = agg.sigma2_w {
-                    let pred = predict(&th, false);
-                    let a = overlap_allowance(exp, pred.unwrap_or(0.0));
-                    b.push(
-                        "sigma2_w".into(),
-                        m,
-                        pred,
-                        source.get(),
-                        a.delta,
-                        a.source.clone(),
-                        None,
-                    );
-                    let wrong =
-                        predict(&theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?, false);
-                    b.push(
-                        "sigma2_w[control]".into(),
-                        m,
-                        wrong,
-                        source.get(),
-                        a.delta,
-                        a.source,
-                        Some("σ² scaled by 1.5"),
-                    );
-                }
-                all.extend(b.out);
             }
-            Family::Phase1Overlaps | Family::Phase2Overlaps => {
-                let Some(ph) = th.phases() else {
-                    continue;
-                };
-                let phase1 = *fam == Family::Phase1Overlaps;
-                let family = if phase1 {
-                    "phase1_overlaps"
-                } else {
-                    "phase2_overlaps"
-                };
-                let quantities: &[&str] = if phase1 {
-                    &["omega", "b", "m"]
-                } else {
-                    &["c", "m"]
-                };
-                let mut b = Builder {
-                    out: Vec::new(),
-                    family,
-                };
-                let in_phase = |t: f64| {
-                    if phase1 {
-                        ph.in_phase1(t)
-                    } else {
-                        ph.in_phase2(t)
-                    }
-                };
-                let steps: Vec<_> = agg.steps.iter().filter(|s| in_phase(s.t)).collect();
-                // The negative control sits at the step closest to the middle of the phase.
-                let mid = if phase1 {
-                    ph.phase1_at(0.5)
-                } else {
-                    ph.phase2_at(0.5)
-                };
-                let control_t = steps
-                    .iter()
-                    .map(|s| s.t)
-                    .min_by(|a, b| (a - mid).abs().total_cmp(&(b - mid).abs()));
-                let wrong_th = if phase1 {
-                    theory_for(exp, p, s2, 1.25)?
-                } else {
-                    theory_for(exp, p, CONTROL_SIGMA2_SCALE * s2, 1.0)?
-                };
-                let ts: Vec<f64> = steps.iter().map(|s| s.t).collect();
-                th.reduced_at(&ts); // all times in parallel; cached for the loop below
-                for s in &steps {
-                    let Some((fin, source)) = overlap_prediction(&th, s.t) else {
+            Family::WeightEstimates if dilated => {
+                if let Some(s) = p_hat_w(th) {
+                    let real = cell_check("p_hat_w", "weight_estimates", cell, &s)
+                        .map(CheckInput::primary);
+                    let what = format!(
+                        "p = {} instead of {} (prediction shifted by the same amount)",
+                        wrong_p(c.p),
+                        c.p
+                    );
+                    let wrong = s.prediction + wrong_p(c.p) - c.p;
+                    out.push(real.as_ref().and_then(|r| control(r, wrong, &what)));
+                    out.push(real);
+                }
+                if let Some(s) = sigma2_w(th) {
+                    let real = cell_check("sigma2_w", "weight_estimates", cell, &s)
+                        .map(CheckInput::primary);
+                    let fin = FiniteN {
+                        n: c.n,
+                        lambda_u: c.lambda_u,
+                        lambda_w: c.lambda_w,
+                        noise: exp.train.engine.noise(),
+                    };
+                    let s2 = c.sigma2 * CONTROL_SIGMA2_SCALE;
+                    let Some(ph) = th.theory.phases() else {
                         continue;
                     };
-                    for &q in quantities {
-                        let measured = match q {
-                            "c" => s.c,
-                            "m" => s.m,
-                            "omega" => s.omega,
-                            _ => s.b,
-                        };
-                        let pred = get(&fin, q);
-                        let Allowance { delta, source: src } =
-                            overlap_allowance(exp, pred.unwrap_or(0.0));
-                        let name = format!("{family}.{q}@t={:.3}", s.t);
-                        b.push(
-                            name.clone(),
-                            measured,
-                            pred,
-                            source,
-                            delta,
-                            src.clone(),
-                            None,
-                        );
-                        if Some(s.t) == control_t && (q == "omega" || q == "c") {
-                            let what = if phase1 {
-                                "κ scaled by 1.25"
-                            } else {
-                                "σ² scaled by 1.25"
-                            };
-                            let wrong =
-                                overlap_prediction(&wrong_th, s.t).and_then(|(w, _)| get(&w, q));
-                            b.push(
-                                format!("{name}[control]"),
-                                measured,
-                                wrong,
-                                source,
-                                delta,
-                                src,
-                                Some(what),
-                            );
+                    let w: Option<Vec<f64>> = th
+                        .steps
+                        .iter()
+                        .filter(|s| super::in_weight_window(&ph, s.t, false))
+                        .map(|s| {
+                            sigma2_from_c(fin.phase2_ab(s2, s.alpha, s.beta).c?, s.alpha, s.beta)
+                        })
+                        .collect();
+                    let wrong = w.map_or(f64::NAN, |w| w.iter().sum::<f64>() / w.len() as f64);
+                    out.push(real.as_ref().and_then(|r| {
+                        control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
+                    }));
+                    out.push(real);
+                }
+            }
+            Family::Phase1Overlaps if dilated => {
+                let family = "phase1_overlaps";
+                if let Some(s) = omega_rel(th) {
+                    out.push(
+                        pooled_check("phase1_overlaps.omega_rel", family, &[(cell, &s)])
+                            .map(CheckInput::primary),
+                    );
+                }
+                let mid = closest(th.phase1().map(|(i, s)| (i, s.t)), 0.5);
+                for (i, st) in th.phase1() {
+                    for q in [Overlap::Omega, Overlap::B, Overlap::M] {
+                        let Some(s) = overlap(th, i, q) else { continue };
+                        let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
+                        let real = cell_check(&name, family, cell, &s);
+                        if Some(i) == mid && q == Overlap::Omega {
+                            let wrong = theory_for(exp, c.p, c.sigma2, CONTROL_KAPPA_SCALE)?
+                                .finite_n_at_d(st.t)
+                                .and_then(|w| w.omega)
+                                .unwrap_or(f64::NAN);
+                            out.push(real.as_ref().and_then(|r| {
+                                control(r, wrong, &format!("κ scaled by {CONTROL_KAPPA_SCALE}"))
+                            }));
                         }
+                        out.push(real);
                     }
                 }
-                all.extend(b.out);
             }
+            Family::Phase2Overlaps if dilated => {
+                let family = "phase2_overlaps";
+                if let Some(s) = c_abs(th) {
+                    out.push(
+                        pooled_check("phase2_overlaps.c_mean", family, &[(cell, &s)])
+                            .map(CheckInput::primary),
+                    );
+                }
+                let mid = closest(th.phase2().map(|(i, s)| (i, s.t)), 1.5);
+                let wrong_th = theory_for(exp, c.p, c.sigma2 * CONTROL_SIGMA2_SCALE, 1.0)?;
+                for (i, st) in th.phase2() {
+                    for q in [Overlap::C, Overlap::M] {
+                        let Some(s) = overlap(th, i, q) else { continue };
+                        let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
+                        let real = cell_check(&name, family, cell, &s);
+                        if Some(i) == mid && q == Overlap::C {
+                            let wrong = wrong_th
+                                .finite_n_at_d(st.t)
+                                .and_then(|w| w.c)
+                                .unwrap_or(f64::NAN);
+                            out.push(real.as_ref().and_then(|r| {
+                                control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
+                            }));
+                        }
+                        out.push(real);
+                    }
+                }
+            }
+            _ => {}
         }
+        // Keep the real check before its control, in family order.
+        let mut v: Vec<CheckInput> = out.into_iter().flatten().collect();
+        v.sort_by_key(|c| c.negative_control.is_some());
+        all.extend(v);
     }
     Ok(all)
+}
+
+/// The generated within-mode variance of exact Euler with the finite-n c_k of `exp` at
+/// within-mode variance `sigma2` (the phase-2 closed form at every grid time's α, β on the
+/// dilated schedule, §5.3; the Bayes c_k on others); `None` for d = 1.
+///
+/// # Errors
+/// [`Error::Config`] if the theory cannot be built.
+pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<f64>, Error> {
+    let c = &exp.train.problem;
+    if c.d < 2 {
+        return Ok(None);
+    }
+    let th = theory_for(exp, c.p, sigma2, 1.0)?;
+    let s = th.schedule();
+    let grid = s.grid(c.steps);
+    let fin = FiniteN {
+        n: c.n,
+        lambda_u: c.lambda_u,
+        lambda_w: c.lambda_w,
+        noise: exp.train.engine.noise(),
+    };
+    let dilated = c.schedule.kappa().is_some();
+    // The linear part learned at finite n: the phase-2 closed form at this step's (α, β) (in
+    // phase 1 too, where c is O(1/√d) and the same normal equation fixes it).
+    let cs: Option<Vec<f64>> = grid
+        .iter()
+        .map(|&t| {
+            if dilated {
+                fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c
+            } else {
+                th.bayes(t).c
+            }
+        })
+        .collect();
+    Ok(cs.map(|cs| var_perp_linear(s, &grid, &cs)))
 }

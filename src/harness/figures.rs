@@ -3,7 +3,7 @@
 //! log-log error figures of a sweep. The report's figures and the claims' use them.
 
 use super::sweep::SweepReport;
-use super::{RunReport, StepAggregate};
+use super::{Aggregate, Experiment, RunReport, StepAggregate};
 use crate::error::Error;
 use crate::plot::{Figure, Panel, Series};
 use crate::theory::{FiniteN, Prediction, Theory};
@@ -35,7 +35,15 @@ fn quantities() -> [(&'static str, Measured, Pick); 6] {
 /// # Errors
 /// If the theory cannot be built for the report's configuration.
 pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
-    let exp = r.config.resolved()?;
+    overlaps_of(&r.config, &r.aggregate)
+}
+
+/// [`overlaps`] of an experiment's aggregate (the claims draw it without a run report).
+///
+/// # Errors
+/// If the theory cannot be built for the configuration.
+pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure, Error> {
+    let exp = config.resolved()?;
     let c = &exp.train.problem;
     let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, c.d)?.with_finite_n(FiniteN {
         n: c.n,
@@ -53,7 +61,7 @@ pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
     let mf = (FINITE_N_POINTS as f64 * t_end) as usize;
     let tf: Vec<f64> = (1..mf).map(|i| t_end * i as f64 / mf as f64).collect();
     let finite: Vec<Option<Prediction>> = tf.par_iter().map(|&t| th.finite_n_at_d(t)).collect();
-    let steps = &r.aggregate.steps;
+    let steps = &aggregate.steps;
     let mut fig = Figure::new(format!(
         "learned overlaps, {} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, R = {}",
         c.schedule.name_on(&c.path),
@@ -62,7 +70,7 @@ pub fn overlaps(r: &RunReport) -> Result<Figure, Error> {
         c.d,
         c.n,
         c.steps,
-        r.config.replicas
+        config.replicas
     ))
     .with_cols(3);
     for (name, meas, pick) in quantities() {

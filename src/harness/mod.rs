@@ -14,6 +14,9 @@
 pub mod check;
 pub mod families;
 pub mod figures;
+pub mod fss;
+pub mod pilot;
+pub mod power;
 pub mod shard;
 pub mod sweep;
 
@@ -26,14 +29,16 @@ use crate::stats::Estimate;
 use crate::train::EngineConfig;
 use check::CheckResult;
 use indicatif::{ProgressBar, ProgressStyle};
+use pilot::PilotSpec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
 use std::path::Path;
 
 /// Version of the run report schema; bumped on any incompatible change (2: `config.train`
-/// is the nested [`TrainConfig`] of schema 2; 3: of schema 3, with the interpolant `path`
-/// and the sampler's `endpoint`).
+/// is the nested [`TrainConfig`] of schema 2; 3: of schema 3 (interpolant `path`, sampler
+/// `endpoint`), checks carry their degrees of freedom, role, level, δ kind and δ/SE, the
+/// summary counts primary tests, the pilot is recorded).
 pub const REPORT_SCHEMA_VERSION: u32 = 3;
 
 /// A check family (SPEC §6); each has its own negative control.
@@ -72,6 +77,10 @@ fn default_families() -> Vec<Family> {
     Family::ALL.to_vec()
 }
 
+fn default_pilot() -> Option<PilotSpec> {
+    Some(PilotSpec::default())
+}
+
 /// An experiment as data: readable from JSON or TOML, or built from a preset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +100,11 @@ pub struct Experiment {
     /// Check families to run. Default: all that apply to the schedule.
     #[serde(default = "default_families")]
     pub families: Vec<Family>,
+    /// The independent pilot that measures each trained check's allowance δ
+    /// ([`pilot`]); default 8 replicas at master seed [`pilot::PILOT_SEED`]. `null`: no
+    /// pilot, every trained check has δ = 0.
+    #[serde(default = "default_pilot")]
+    pub pilot: Option<PilotSpec>,
 }
 
 /// Built-in experiments.
@@ -149,6 +163,7 @@ impl Preset {
                 replicas: 16,
                 alpha: default_alpha(),
                 families: default_families(),
+                pilot: default_pilot(),
             },
             Preset::Paper => Experiment {
                 name: "paper".into(),
@@ -156,6 +171,10 @@ impl Preset {
                 replicas: 32,
                 alpha: default_alpha(),
                 families: default_families(),
+                pilot: Some(PilotSpec {
+                    replicas: 16,
+                    seed: None,
+                }),
             },
         }
     }
@@ -203,8 +222,8 @@ impl Experiment {
         self.validate_training()
     }
 
-    /// Validate everything but the families: for the claims of `reproduce`, which train an
-    /// experiment's replicas and make their own checks from them.
+    /// Validate everything but the check families: what a claim's experiment needs (a claim
+    /// builds its own checks from the trained replicas).
     ///
     /// # Errors
     /// [`Error::Config`] naming the field.
@@ -224,6 +243,15 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
+        if let Some(p) = self.pilot.filter(|p| p.replicas < 2) {
+            return Err(ConfigError::TooFew {
+                field: "pilot.replicas",
+                min: 2,
+                why: " (a bias estimate needs a spread)",
+                got: p.replicas,
+            }
+            .into());
+        }
         self.train.check()?;
         self.cost().check()?;
         let p = &self.train.problem;
@@ -307,6 +335,20 @@ impl Experiment {
             &[("replicas", self.replicas as f64, 16.0), ("steps", k, 40.0)],
         );
         c
+    }
+
+    /// The pilot experiment: the same configuration at the pilot's master seed with its
+    /// replica count, without a perturbation (what the theory describes) and without a pilot
+    /// of its own; `None` when the experiment has no pilot.
+    pub fn pilot_experiment(&self) -> Option<Experiment> {
+        let spec = self.pilot?;
+        let mut e = self.clone();
+        e.name = format!("{} (pilot)", self.name);
+        e.train.seed = spec.seed_for(self.train.seed);
+        e.train.perturbation = None;
+        e.replicas = spec.replicas;
+        e.pilot = None;
+        Some(e)
     }
 
     /// The experiment with an `auto` schedule resolved into its knots (the form theory and
@@ -502,6 +544,10 @@ pub struct Summary {
     pub checks: usize,
     /// Real checks that passed.
     pub passed: usize,
+    /// Real primary tests (the rest are diagnostics).
+    pub primary: usize,
+    /// Primary tests that passed.
+    pub primary_passed: usize,
     /// Negative controls.
     pub negative_controls: usize,
     /// Negative controls that failed (as they must).
@@ -521,9 +567,16 @@ impl Summary {
         let neg = checks.iter().filter(|c| c.negative_control.is_some());
         let (checks_n, passed) = real.fold((0, 0), |(n, p), c| (n + 1, p + usize::from(c.passed)));
         let (neg_n, neg_failed) = neg.fold((0, 0), |(n, f), c| (n + 1, f + usize::from(!c.passed)));
+        let prim = checks
+            .iter()
+            .filter(|c| c.negative_control.is_none() && c.role == check::Role::Primary);
+        let (primary, primary_passed) =
+            prim.fold((0, 0), |(n, p), c| (n + 1, p + usize::from(c.passed)));
         Self {
             checks: checks_n,
             passed,
+            primary,
+            primary_passed,
             negative_controls: neg_n,
             negative_controls_failed: neg_failed,
             ok: passed == checks_n && neg_failed == neg_n,
@@ -551,17 +604,34 @@ pub struct RunReport {
     pub checks: Vec<CheckResult>,
     /// Counts and the overall verdict.
     pub summary: Summary,
+    /// The pilot the allowances were measured on (`null`: none).
+    pub pilot: Option<pilot::PilotTag>,
 }
 
-/// Aggregate replica outputs and evaluate the experiment's checks.
+/// Aggregate replica outputs and evaluate the experiment's checks, with the allowances
+/// measured on the pilot's outputs (`pilot`, the replicas of [`Experiment::pilot_experiment`]).
 ///
 /// # Errors
-/// [`Error::Config`] if the theory cannot be built for this configuration.
-pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
+/// [`Error::Config`] if the theory cannot be built for this configuration,
+/// [`Error::Check`] if a family has no negative control.
+pub fn evaluate(
+    exp: &Experiment,
+    outs: &[TrainOutput],
+    pilot: Option<&[TrainOutput]>,
+) -> Result<RunReport, Error> {
     let level = 1.0 - exp.alpha;
     let aggregate = Aggregate::new(outs, level);
-    let inputs = families::check_inputs(&exp.resolved()?, &aggregate)?;
-    let checks = check::evaluate(&inputs, exp.alpha);
+    let resolved = exp.resolved()?;
+    let theory = families::ExpTheory::new(&resolved)?;
+    let pilot_seed = exp.pilot.map(|p| p.seed_for(exp.train.seed));
+    let cell = families::Cell {
+        exp: &resolved,
+        outs,
+        pilot: pilot.zip(pilot_seed),
+        theory: &theory,
+    };
+    let inputs = families::check_inputs(cell)?;
+    let checks = check::evaluate(&inputs, exp.alpha)?;
     let mut summary = Summary::of(&checks);
     summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
     if summary.checks == 0 && !exp.families.is_empty() {
@@ -582,10 +652,14 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
         aggregate,
         checks,
         summary,
+        pilot: pilot.zip(pilot_seed).map(|(p, seed)| pilot::PilotTag {
+            seed,
+            replicas: p.len(),
+        }),
     })
 }
 
-/// Train all replicas of `exp` and evaluate them.
+/// Train all replicas of `exp` and of its pilot, and evaluate them.
 ///
 /// # Errors
 /// Bad input or a training failure.
@@ -594,5 +668,14 @@ pub fn run(exp: &Experiment, quiet: bool) -> Result<RunReport, Error> {
     let ids: Vec<u64> = (0..exp.replicas as u64).collect();
     let pb = progress(ids.len() as u64, "replicas", quiet);
     let outs = run_replicas(&v, &ids, &pb)?;
-    evaluate(exp, &outs)
+    let pilot = match exp.pilot_experiment() {
+        Some(pe) => {
+            let vp = pe.validate()?;
+            let ids: Vec<u64> = (0..pe.replicas as u64).collect();
+            let pb = progress(ids.len() as u64, "pilot replicas", quiet);
+            Some(run_replicas(&vp, &ids, &pb)?)
+        }
+        None => None,
+    };
+    evaluate(exp, &outs, pilot.as_deref())
 }

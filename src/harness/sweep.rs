@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Version of the sweep report schema (2: `config.base.train` is the nested
-/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3, with the interpolant
-/// `path` and the sampler's `endpoint`).
+/// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3 (interpolant `path`,
+/// sampler `endpoint`), and each fit carries its degrees of freedom).
 pub const SWEEP_SCHEMA_VERSION: u32 = 3;
 
 /// A grid over d and n around a base experiment.
@@ -72,6 +72,8 @@ pub struct Fit {
     pub slope: f64,
     /// Its standard error (propagated from the cell standard errors).
     pub se: f64,
+    /// Welch–Satterthwaite degrees of freedom of that propagation (each cell's R − 1).
+    pub df: f64,
     /// Normal interval at `level`.
     pub ci: [f64; 2],
     /// Confidence level.
@@ -124,8 +126,9 @@ fn replica_errors(th: &Theory, euler: (f64, Option<f64>), o: &TrainOutput) -> Ve
     v
 }
 
-/// Log-log slope with standard error propagated from the cell SEs.
-fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, [f64; 2])> {
+/// Log-log slope with standard error propagated from the cell SEs and its
+/// Welch–Satterthwaite degrees of freedom: (slope, se, df, interval).
+fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, f64, [f64; 2])> {
     if x.len() < 2 || e.iter().any(|v| v.point.is_nan() || v.point <= 0.0) {
         return None;
     }
@@ -134,17 +137,80 @@ fn loglog(x: &[f64], e: &[Estimate], level: f64) -> Option<(f64, f64, [f64; 2])>
     let (slope, _, _) = crate::stats::ols(&lx, &ly);
     let mx = lx.iter().sum::<f64>() / lx.len() as f64;
     let sxx: f64 = lx.iter().map(|v| (v - mx) * (v - mx)).sum();
-    let var: f64 = lx
+    // slope = Σ_j w_j ln ē_j with w_j = (ln x_j − mean)/Sxx; Var ln ē_j ≈ (SE_j/ē_j)².
+    let terms: Vec<(f64, f64, f64)> = lx
         .iter()
         .zip(e)
-        .map(|(xv, ev)| (xv - mx).powi(2) * (ev.se / ev.point).powi(2))
-        .sum::<f64>()
-        / (sxx * sxx);
+        .map(|(xv, ev)| {
+            (
+                (xv - mx) / sxx,
+                ev.se / ev.point,
+                ev.n.saturating_sub(1) as f64,
+            )
+        })
+        .collect();
+    let var: f64 = terms.iter().map(|(w, s, _)| (w * s).powi(2)).sum();
+    let df = crate::stats::satterthwaite(&terms);
     let z = Normal::new(0.0, 1.0)
         .expect("standard normal")
         .inverse_cdf(0.5 + level / 2.0);
     let se = var.sqrt();
-    Some((slope, se, [slope - z * se, slope + z * se]))
+    Some((slope, se, df, [slope - z * se, slope + z * se]))
+}
+
+/// One cell of a sweep from its trained replicas (any order of cells; `config` is the
+/// cell's validated configuration).
+///
+/// # Errors
+/// [`Error::Config`] if the theory cannot be built, [`Error::NoPrediction`] if an Euler map
+/// folds.
+pub fn cell_of(
+    config: &crate::experiment::TrainConfig,
+    outs: &[TrainOutput],
+    level: f64,
+) -> Result<Cell, Error> {
+    let c = &config.problem;
+    let d = c.d;
+    let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, d)?;
+    let eu = th.euler(c.steps).ok_or(Error::NoPrediction {
+        what: "exact Euler p̂ (an Euler map folds)",
+        d,
+    })?;
+    let per: Vec<Vec<(String, f64)>> = outs
+        .iter()
+        .map(|o| replica_errors(&th, (eu.p_hat, eu.var_perp), o))
+        .collect();
+    let names: Vec<String> = per[0].iter().map(|(k, _)| k.clone()).collect();
+    let errors = names
+        .iter()
+        .enumerate()
+        .map(|(j, k)| {
+            let vals: Vec<f64> = per.iter().map(|r| r[j].1).collect();
+            (k.clone(), Estimate::from_samples(&vals, level))
+        })
+        .collect();
+    let p_hat: Vec<f64> = outs.iter().map(|o| o.generated.p_hat).collect();
+    Ok(Cell {
+        d,
+        n: c.n,
+        p_hat: Estimate::from_samples(&p_hat, level),
+        p_hat_euler: eu.p_hat,
+        errors,
+    })
+}
+
+/// The report of a sweep from its cells (d-major or not; fits along d at each n and along
+/// n at each d wherever the cells of that line exist).
+pub fn report_of(config: Sweep, cells: Vec<Cell>) -> SweepReport {
+    let level = 1.0 - config.base.alpha;
+    let fits = fits(&cells, &config.d, &config.n, level);
+    SweepReport {
+        schema_version: SWEEP_SCHEMA_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        config,
+        cells,
+        fits,
+    }
 }
 
 impl Sweep {
@@ -221,44 +287,11 @@ impl Sweep {
                 let v = exp.validate_training()?;
                 let ids: Vec<u64> = (0..exp.replicas as u64).collect();
                 let outs = run_replicas(&v, &ids, &pb)?;
-                let c = &v.config.problem;
-                let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, d)?;
-                let eu = th.euler(c.steps).ok_or(Error::NoPrediction {
-                    what: "exact Euler p̂ (an Euler map folds)",
-                    d,
-                })?;
-                let per: Vec<Vec<(String, f64)>> = outs
-                    .iter()
-                    .map(|o| replica_errors(&th, (eu.p_hat, eu.var_perp), o))
-                    .collect();
-                let names: Vec<String> = per[0].iter().map(|(k, _)| k.clone()).collect();
-                let errors = names
-                    .iter()
-                    .enumerate()
-                    .map(|(j, k)| {
-                        let vals: Vec<f64> = per.iter().map(|r| r[j].1).collect();
-                        (k.clone(), Estimate::from_samples(&vals, level))
-                    })
-                    .collect();
-                let p_hat: Vec<f64> = outs.iter().map(|o| o.generated.p_hat).collect();
-                cells.push(Cell {
-                    d,
-                    n,
-                    p_hat: Estimate::from_samples(&p_hat, level),
-                    p_hat_euler: eu.p_hat,
-                    errors,
-                });
+                cells.push(cell_of(&v.config, &outs, level)?);
             }
         }
         pb.finish_and_clear();
-        let fits = fits(&cells, &self.d, &self.n, level);
-        Ok(SweepReport {
-            schema_version: SWEEP_SCHEMA_VERSION,
-            crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            config: self.clone(),
-            cells,
-            fits,
-        })
+        Ok(report_of(self.clone(), cells))
     }
 }
 
@@ -273,13 +306,14 @@ fn fits(cells: &[Cell], ds: &[usize], ns: &[usize], level: f64) -> Vec<Fit> {
     let mut out = Vec::new();
     for k in &metric_names {
         let mut push = |along: &str, fixed: usize, xs: Vec<f64>, es: Vec<Estimate>| {
-            if let Some((slope, se, ci)) = loglog(&xs, &es, level) {
+            if let Some((slope, se, df, ci)) = loglog(&xs, &es, level) {
                 out.push(Fit {
                     metric: k.clone(),
                     along: along.into(),
                     fixed,
                     slope,
                     se,
+                    df,
                     ci,
                     level,
                     points: xs.len(),

@@ -1,7 +1,9 @@
 //! Markdown reports: `report.md` of a run, `reproduce.md` of a reproduction (every check,
 //! the figures linked as PNG).
 
-use super::{Figures, Reporter, describe, source, verdict};
+use super::{
+    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, role, source, verdict,
+};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
 use crate::harness::RunReport;
@@ -40,21 +42,23 @@ pub fn run_markdown(r: &RunReport) -> String {
     let _ = writeln!(s, "**{line}.\n");
     let _ = writeln!(
         s,
-        "| check | measured | {:.0}% CI | theory | source | δ | δ source | t | crit | verdict |",
+        "| check | role | measured | {:.0}% CI | theory | source | δ | δ/SE | δ source | t | crit | verdict |",
         100.0 * (1.0 - c.alpha)
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
     for ch in &r.checks {
         let _ = writeln!(
             s,
-            "| {} | {:.5} | [{:.5}, {:.5}] | {:.5} | {} | {:.2e} | {} | {:.2} | {:.2} | {} |",
+            "| {} | {} | {:.5} | [{:.5}, {:.5}] | {:.5} | {} | {:.2e} | {} | {} | {:.2} | {:.2} | {} |",
             ch.name,
+            role(ch),
             ch.measured,
             ch.ci[0],
             ch.ci[1],
             ch.prediction,
             source(ch),
             ch.allowance,
+            delta_over_se_cell(ch),
             ch.allowance_source,
             ch.statistic,
             ch.critical,
@@ -70,8 +74,9 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
     let _ = writeln!(s, "# phaseflow reproduce ({:?} tier)\n", r.tier);
     let _ = writeln!(
         s,
-        "Seed {}, Holm family-wise α = {} over all {} checks. {}\n",
+        "Seed {}, pilots at master seed {}, family-wise α = {} over all {} checks (primary tests and diagnostics, Holm within each tier). {}\n",
         r.seed,
+        r.pilot_seed,
         r.alpha,
         r.claims.iter().map(|c| c.checks.len()).sum::<usize>(),
         if r.ok() {
@@ -80,6 +85,18 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
             "**Not all claims hold.**"
         }
     );
+    if let Some(p) = &r.perturbation {
+        let _ = writeln!(
+            s,
+            "**Perturbed run:** `{p}` in every trained experiment (pilots and theory nominal).\n"
+        );
+    }
+    if let Some((med, mx, name)) = delta_over_se_summary(r.claims.iter().flat_map(|c| &c.checks)) {
+        let _ = writeln!(
+            s,
+            "δ/SE over the real statistical checks: median {med:.2}, max {mx:.2} (`{name}`).\n"
+        );
+    }
     for c in &r.claims {
         let _ = writeln!(
             s,
@@ -97,9 +114,9 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
         }
         let _ = writeln!(
             s,
-            "\n| check | measured ± se | theory | δ | δ source | verdict |"
+            "\n| check | role | measured ± se | theory | δ | δ/SE | δ source | verdict |"
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
         for ch in &c.checks {
             let verdict = match (&ch.negative_control, ch.passed) {
                 (None, true) => "pass".to_string(),
@@ -109,12 +126,14 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
             };
             let _ = writeln!(
                 s,
-                "| {} | {:.5} ± {:.5} | {:.5} | {:.2e} | {} | {} |",
+                "| {} | {} | {:.5} ± {:.5} | {:.5} | {:.2e} | {} | {} | {} |",
                 ch.name,
+                role(ch),
                 ch.measured,
                 ch.se,
                 ch.prediction,
                 ch.allowance,
+                delta_over_se_cell(ch),
                 ch.allowance_source,
                 verdict
             );

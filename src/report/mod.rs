@@ -222,7 +222,45 @@ pub(crate) fn source(c: &CheckResult) -> String {
 /// δ/SE of a check: the allowance in units of the measurement's standard error (how many SE
 /// a prediction may be off and still pass); `None` when the measurement is exact (se = 0).
 pub fn delta_over_se(c: &CheckResult) -> Option<f64> {
-    (c.se > 0.0).then(|| c.allowance / c.se)
+    c.delta_over_se
+        .or_else(|| (c.se > 0.0).then(|| c.allowance / c.se))
+}
+
+/// δ/SE as a table cell: `2.3`, or `exact` for a value without standard error.
+pub(crate) fn delta_over_se_cell(c: &CheckResult) -> String {
+    delta_over_se(c).map_or_else(|| "exact".to_string(), |v| format!("{v:.2}"))
+}
+
+/// The median and maximum of δ/SE over the real statistical checks of `checks` (controls
+/// and exact values left out), with the name of the maximum; `None` if there are none.
+pub fn delta_over_se_summary<'a>(
+    checks: impl IntoIterator<Item = &'a CheckResult>,
+) -> Option<(f64, f64, String)> {
+    let mut v: Vec<(f64, &str)> = checks
+        .into_iter()
+        .filter(|c| c.negative_control.is_none())
+        .filter_map(|c| delta_over_se(c).map(|x| (x, c.name.as_str())))
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = v.len();
+    let med = if n % 2 == 1 {
+        v[n / 2].0
+    } else {
+        0.5 * (v[n / 2 - 1].0 + v[n / 2].0)
+    };
+    let (mx, name) = v[n - 1];
+    Some((med, mx, name.to_string()))
+}
+
+/// Primary test or diagnostic, for tables.
+pub(crate) fn role(c: &CheckResult) -> &'static str {
+    match c.role {
+        crate::harness::check::Role::Primary => "primary",
+        crate::harness::check::Role::Diagnostic => "diag",
+    }
 }
 
 /// The experiment in one line: schedule, sizes, engine, replicas, seed, level.
@@ -241,6 +279,18 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         c.replicas,
         t.seed,
         c.alpha
+    ) + &match (&t.perturbation, &c.pilot) {
+        (Some(pert), _) => format!("; PERTURBED ({pert}): {}", pert.describe(p)),
+        _ => String::new(),
+    } + &c.pilot.map_or_else(
+        || "; no pilot (allowances of trained checks undeclared)".to_string(),
+        |ps| {
+            format!(
+                "; pilot of {} replicas at master seed {} (the allowances)",
+                ps.replicas,
+                ps.seed_for(t.seed)
+            )
+        },
     )
 }
 

@@ -1,6 +1,9 @@
 //! The terminal tables: what every subcommand prints on stdout without `--json`.
 
-use super::{Figures, Reporter, describe, escape, escape_text, source, verdict};
+use super::{
+    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, escape, escape_text,
+    source, verdict,
+};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::detect::DetectOutput;
 use crate::error::Error;
@@ -324,13 +327,13 @@ pub fn run_table(r: &RunReport) -> String {
     let _ = writeln!(s, "phaseflow run '{}': {}", escape(&c.name), describe(c));
     let _ = writeln!(
         s,
-        "{:<28} {:>30} {:>10} {:<16} {:>9} {:>7} {:>6}  verdict",
-        "check", "measured [low point high]", "theory", "(source)", "δ", "t", "crit"
+        "{:<28} {:>30} {:>10} {:<16} {:>9} {:>6} {:>7} {:>6}  verdict",
+        "check", "measured [low point high]", "theory", "(source)", "δ", "δ/SE", "t", "crit"
     );
     for ch in &r.checks {
         let _ = writeln!(
             s,
-            "{:<28} [{:>9.5} {:>9.5} {:>9.5}] {:>10.5} {:<16} {:>9.2e} {:>7.2} {:>6.2}  {}",
+            "{:<28} [{:>9.5} {:>9.5} {:>9.5}] {:>10.5} {:<16} {:>9.2e} {:>6} {:>7.2} {:>6.2}  {}",
             ch.name,
             ch.ci[0],
             ch.measured,
@@ -338,6 +341,7 @@ pub fn run_table(r: &RunReport) -> String {
             ch.prediction,
             format!("({})", source(ch)),
             ch.allowance,
+            delta_over_se_cell(ch),
             ch.statistic,
             ch.critical,
             verdict(ch)
@@ -376,9 +380,15 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "phaseflow reproduce ({:?} tier, seed {}, Holm α = {} over all checks)",
-        r.tier, r.seed, r.alpha
+        "phaseflow reproduce ({:?} tier, seed {}, pilots at seed {}, α = {} over all checks: primary tests and diagnostics, Holm within each)",
+        r.tier, r.seed, r.pilot_seed, r.alpha
     );
+    if let Some(p) = &r.perturbation {
+        let _ = writeln!(
+            s,
+            "PERTURBED: `{p}` in every trained experiment (pilots and theory keep the nominal values)"
+        );
+    }
     let w = r
         .claims
         .iter()
@@ -387,8 +397,8 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
         .unwrap_or(5);
     let _ = writeln!(
         s,
-        "{:<4} {:<w$} {:>9} {:>10}  verdict",
-        "id", "claim", "checks", "controls"
+        "{:<4} {:<w$} {:>9} {:>10} {:>17}  verdict",
+        "id", "claim", "checks", "controls", "δ/SE median/max"
     );
     for c in &r.claims {
         let real: Vec<_> = c
@@ -402,9 +412,11 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
             .filter(|x| x.negative_control.is_some())
             .collect();
         let pad = w.saturating_sub(c.title.chars().count());
+        let dse = delta_over_se_summary(&c.checks)
+            .map_or_else(|| "exact".to_string(), |(m, x, _)| format!("{m:.2}/{x:.2}"));
         let _ = writeln!(
             s,
-            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4}  {}",
+            "{:<4} {}{} {:>4}/{:<4} {:>4}/{:<4} {:>17}  {}",
             c.id,
             c.title,
             " ".repeat(pad),
@@ -412,6 +424,7 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
             real.len(),
             ctl.iter().filter(|x| !x.passed).count(),
             ctl.len(),
+            dse,
             match (c.passed, c.negative_control_failed) {
                 (true, true) => "HOLDS",
                 (false, _) => "FAILS",
@@ -421,8 +434,30 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
         for ch in c.checks.iter().filter(|x| !x.as_expected()) {
             let _ = writeln!(
                 s,
-                "       ✗ {}: measured {:.5} ± {:.5}, theory {:.5}, δ {:.2e}",
-                ch.name, ch.measured, ch.se, ch.prediction, ch.allowance
+                "       ✗ {}: measured {:.5} ± {:.5}, theory {:.5}, δ {:.2e} (δ/SE {})",
+                ch.name,
+                ch.measured,
+                ch.se,
+                ch.prediction,
+                ch.allowance,
+                delta_over_se_cell(ch)
+            );
+        }
+        for ch in c.checks.iter().filter(|x| {
+            x.as_expected()
+                && x.role == crate::harness::check::Role::Primary
+                && x.negative_control.is_none()
+        }) {
+            let _ = writeln!(
+                s,
+                "       ▸ {}: {:.5} ± {:.5} vs {:.5}, δ/SE {}, t {:.2} < {:.2}",
+                ch.name,
+                ch.measured,
+                ch.se,
+                ch.prediction,
+                delta_over_se_cell(ch),
+                ch.statistic,
+                ch.critical
             );
         }
         for n in &c.notes {

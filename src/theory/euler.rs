@@ -189,6 +189,36 @@ pub fn euler_bayes_to(
     })
 }
 
+/// The generated orthogonal variance of explicit Euler with a denoiser whose linear part
+/// is c_k at grid step k: Π_k A_k², A_k = 1 + Δt_k(a_k + g_k c_k) (module doc). With the
+/// Bayes c_k this is [`euler_bayes`]'s `var_perp`; with the finite-n c_k (SPEC §5.3) it is
+/// the prediction for a trained network, whose u_k tanh(·) term moves the orthogonal
+/// coordinates only along the n-dimensional span of its data (O(1/d) of the variance per
+/// coordinate) and only through the within-mode fluctuation of tanh, which saturates in
+/// phase 2.
+///
+/// ```
+/// use phaseflow::schedule::{Linear, Schedule};
+/// use phaseflow::theory::euler::{euler_bayes, var_perp_linear};
+/// use phaseflow::theory::bayes::bayes;
+/// let grid = Linear.grid(40);
+/// let cs: Vec<f64> = grid.iter().map(|&t| bayes(1.0 - t, t, 0.8, 1.0, 500).c).collect();
+/// let e = euler_bayes(&Linear, &grid, 0.8, 1.0, 500).unwrap();
+/// assert!((var_perp_linear(&Linear, &grid, &cs) - e.var_perp.unwrap()).abs() < 1e-12);
+/// ```
+pub fn var_perp_linear(schedule: &dyn Schedule, grid: &[f64], cs: &[f64]) -> f64 {
+    let dts = step_sizes(schedule, grid);
+    grid.iter()
+        .zip(&dts)
+        .zip(cs)
+        .map(|((&t, &dt), &c)| {
+            let vc = VelocityCoef::at(schedule, t);
+            let a = 1.0 + dt * (vc.a + vc.g * c);
+            a * a
+        })
+        .product()
+}
+
 /// The maps of the steps taken to `endpoint` and the starting scale s₀ = α(t_0).
 fn endpoint_maps(
     schedule: &dyn Schedule,

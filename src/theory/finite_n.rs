@@ -586,19 +586,56 @@ impl FiniteN {
         self.binomial_average(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction)
     }
 
+    /// The phase-1 predictions with finite-d kinematics conditional on each n₊ of the
+    /// binomial average of [`FiniteN::predict_averaged_at`]: (n₊, weight, prediction), weights
+    /// normalised to sum to 1, in n₊ order. Any functional of the conditional predictions
+    /// (e.g. the mean of (1 + tanh b)/2, SPEC §5.7) averages exactly over these terms. Empty
+    /// under fixed noise or for n < 2.
+    pub fn phase1_terms_at(
+        &self,
+        p: f64,
+        sigma2: f64,
+        alpha: f64,
+        beta: f64,
+        d: usize,
+    ) -> Vec<(usize, f64, Prediction)> {
+        let k = Kinematics::finite_d(alpha, beta, d, sigma2);
+        let mut terms =
+            self.binomial_terms(p, |np| self.phase1_conditional_k(np, sigma2, k).prediction);
+        let wsum: f64 = terms.iter().map(|t| t.1).sum();
+        for t in &mut terms {
+            t.1 /= wsum;
+        }
+        terms
+    }
+
+    /// (n₊, unnormalised binomial weight, f(n₊)) over 1 ≤ n₊ ≤ n − 1 with weight ≥
+    /// [`PMF_FLOOR`], in n₊ order; empty under fixed noise or for n < 2.
+    fn binomial_terms<T: Send>(
+        &self,
+        p: f64,
+        f: impl Fn(usize) -> T + Sync,
+    ) -> Vec<(usize, f64, T)> {
+        if self.noise == Noise::Fixed || self.n < 2 {
+            return Vec::new();
+        }
+        // One minimisation per n₊ (or per node of the normal rule, [`binomial_rule`]), in
+        // parallel; collected in order, so sums over the terms do not depend on the thread
+        // count.
+        binomial_rule(self.n, p)
+            .into_par_iter()
+            .map(|(k, w)| (k, w, f(k)))
+            .collect()
+    }
+
     fn binomial_average(&self, p: f64, f: impl Fn(usize) -> Prediction + Sync) -> Prediction {
         if self.noise == Noise::Fixed || self.n < 2 {
             return Prediction::default();
         }
-        // One minimisation per n₊ (or per node of the normal rule), in parallel; summed below
-        // in order, so the result does not depend on the thread count.
-        let terms: Vec<(f64, Prediction)> = binomial_rule(self.n, p)
-            .into_par_iter()
-            .map(|(k, w)| (w, f(k)))
-            .collect();
+        let terms = self.binomial_terms(p, f);
         let mut acc = [Some(0.0); 7];
         let mut wsum = 0.0;
-        for (w, pr) in terms {
+        for (_, w, pr) in terms {
             let vals = [pr.c, pr.m, pr.omega, pr.b, pr.sqrt_q, pr.sqrt_r, pr.mse];
             for (a, v) in acc.iter_mut().zip(vals) {
                 *a = match (*a, v) {

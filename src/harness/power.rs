@@ -1,0 +1,455 @@
+//! The suite's power (issue 11 item 5, SPEC §6): how often an experiment's checks fail when
+//! the training is deliberately wrong while every prediction keeps the nominal values, and
+//! how often they fail when nothing is wrong.
+//!
+//! For each master seed s of the list, the experiment is trained at the nominal
+//! configuration and under every perturbation and magnitude asked for
+//! ([`crate::perturbation`]: data p + Δp, σ² × (1 + ε), training κ × (1 + η), λ mis-set, the
+//! Euler sampler off by one), and evaluated exactly as `phaseflow run` evaluates it: the
+//! same checks, the same two-tier Holm correction, the same allowances measured on **one**
+//! independent pilot (its own master seed, nominal, trained once and shared by every seed
+//! and perturbation, as a user's run would). A run *detects* when one of its real checks
+//! fails; a family detects when one of its own real checks fails.
+//!
+//! Reported: per perturbation and magnitude, the detection rate over the seeds with its
+//! Clopper–Pearson interval, overall, per family and for the primary tests alone; the
+//! minimum detectable effect (MDE) at [`POWER_TARGET`] power of each kind, read off the
+//! ladder of magnitudes by linear interpolation of the detection rate; and the false-alarm
+//! rate at the nominal configuration, which must not exceed the run's α beyond its
+//! binomial interval.
+
+use super::check::Role;
+use super::{Experiment, evaluate, progress, run_replicas};
+use crate::error::Error;
+use crate::experiment::TrainOutput;
+use crate::perturbation::Perturbation;
+use crate::plot::{Figure, Panel, Series};
+use crate::stats::clopper_pearson;
+use serde::{Deserialize, Serialize};
+
+/// The detection probability the MDE is defined at.
+pub const POWER_TARGET: f64 = 0.9;
+
+/// Confidence of the binomial intervals.
+pub const RATE_LEVEL: f64 = 0.95;
+
+/// Version of the power report schema.
+pub const POWER_SCHEMA_VERSION: u32 = 1;
+
+/// A rate over seeds with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    /// Seeds that detected (or false-alarmed).
+    pub k: usize,
+    /// Seeds.
+    pub n: usize,
+    /// k / n.
+    pub rate: f64,
+    /// Clopper–Pearson interval at [`RATE_LEVEL`].
+    pub ci: [f64; 2],
+}
+
+impl Rate {
+    fn of(k: usize, n: usize) -> Self {
+        Self {
+            k,
+            n,
+            rate: if n > 0 { k as f64 / n as f64 } else { 0.0 },
+            ci: clopper_pearson(k, n, RATE_LEVEL),
+        }
+    }
+}
+
+/// What one configuration (nominal, or one perturbation at one magnitude) gave over the seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerCell {
+    /// The perturbation (`null`: nominal, the false-alarm cell).
+    pub perturbation: Option<Perturbation>,
+    /// Its kind (`nominal` for none).
+    pub kind: String,
+    /// Δp or scale − 1 (0 for nominal).
+    pub magnitude: f64,
+    /// Any real check failed.
+    pub any: Rate,
+    /// Any real primary test failed.
+    pub primary: Rate,
+    /// Per family: any of its real checks failed.
+    pub families: Vec<(String, Rate)>,
+}
+
+/// The minimum detectable effect of one kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mde {
+    /// The kind.
+    pub kind: String,
+    /// `any` or a family name.
+    pub by: String,
+    /// The magnitude detected with probability [`POWER_TARGET`] (interpolated on the
+    /// ladder); `null` if the largest magnitude tried stays below.
+    pub mde: Option<f64>,
+    /// The largest magnitude tried.
+    pub max_tried: f64,
+}
+
+/// What `phaseflow power --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerReport {
+    /// [`POWER_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The crate version.
+    pub crate_version: String,
+    /// The experiment (nominal; its seed is replaced by each of `seeds`).
+    pub config: Experiment,
+    /// The master seeds.
+    pub seeds: Vec<u64>,
+    /// The shared pilot's master seed (`null`: the experiment has no pilot).
+    pub pilot_seed: Option<u64>,
+    /// The false-alarm cell (nominal configuration).
+    pub nominal: PowerCell,
+    /// The false-alarm rate is within α: α ≥ the lower end of its interval.
+    pub false_alarm_ok: bool,
+    /// One cell per perturbation and magnitude.
+    pub cells: Vec<PowerCell>,
+    /// The MDE of each kind, overall and per family.
+    pub mde: Vec<Mde>,
+}
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct PowerSpec {
+    /// The experiment (nominal).
+    pub experiment: Experiment,
+    /// The master seeds.
+    pub seeds: Vec<u64>,
+    /// The perturbations at their base magnitude (each is run at `multipliers` × it).
+    pub perturbations: Vec<Perturbation>,
+    /// Multipliers of each perturbation's magnitude: the ladder of the power curve (the
+    /// sampler off-by-one has no magnitude and runs once).
+    pub multipliers: Vec<f64>,
+}
+
+/// The families of an experiment's results, in order of first appearance.
+fn families_of(checks: &[super::check::CheckResult]) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for c in checks {
+        if !v.contains(&c.family) {
+            v.push(c.family.clone());
+        }
+    }
+    v
+}
+
+/// Run every seed of one configuration and count.
+fn cell(
+    spec: &PowerSpec,
+    pert: Option<Perturbation>,
+    pilot: &std::collections::HashMap<u64, Vec<TrainOutput>>,
+    quiet: bool,
+) -> Result<PowerCell, Error> {
+    let exp = &spec.experiment;
+    let mut any = 0;
+    let mut primary = 0;
+    let mut fam: Vec<(String, usize)> = Vec::new();
+    let label = pert.map_or_else(|| "nominal".to_string(), |p| p.to_string());
+    let pb = progress(spec.seeds.len() as u64, &format!("seeds ({label})"), quiet);
+    for &seed in &spec.seeds {
+        let mut e = exp.clone();
+        e.train.seed = seed;
+        e.train.perturbation = pert;
+        let v = e.validate()?;
+        let ids: Vec<u64> = (0..e.replicas as u64).collect();
+        let outs = run_replicas(&v, &ids, &indicatif::ProgressBar::hidden())?;
+        let ps = exp.pilot.map(|p| p.seed_for(seed));
+        let r = evaluate(&e, &outs, ps.and_then(|s| pilot.get(&s)).map(Vec::as_slice))?;
+        let failed = |c: &&super::check::CheckResult| c.negative_control.is_none() && !c.passed;
+        any += usize::from(r.checks.iter().any(|c| failed(&c)));
+        primary += usize::from(
+            r.checks
+                .iter()
+                .any(|c| failed(&c) && c.role == Role::Primary),
+        );
+        for f in families_of(&r.checks) {
+            let hit = r.checks.iter().any(|c| c.family == f && failed(&c));
+            match fam.iter_mut().find(|(g, _)| *g == f) {
+                Some((_, k)) => *k += usize::from(hit),
+                None => fam.push((f, usize::from(hit))),
+            }
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let n = spec.seeds.len();
+    Ok(PowerCell {
+        perturbation: pert,
+        kind: pert.map_or("nominal", |p| p.kind()).to_string(),
+        magnitude: pert.map_or(0.0, |p| p.magnitude()),
+        any: Rate::of(any, n),
+        primary: Rate::of(primary, n),
+        families: fam.into_iter().map(|(f, k)| (f, Rate::of(k, n))).collect(),
+    })
+}
+
+/// The smallest magnitude with detection ≥ [`POWER_TARGET`], interpolated linearly between
+/// the ladder's points (from magnitude 0 at the nominal false-alarm rate).
+fn mde_of(points: &[(f64, f64)], nominal: f64) -> Option<f64> {
+    let mut prev = (0.0, nominal);
+    for &(m, r) in points {
+        if r >= POWER_TARGET {
+            if prev.1 >= POWER_TARGET {
+                return Some(m);
+            }
+            let f = (POWER_TARGET - prev.1) / (r - prev.1);
+            return Some(prev.0 + f * (m - prev.0));
+        }
+        prev = (m, r);
+    }
+    None
+}
+
+/// Measure the power (module doc).
+///
+/// # Errors
+/// Bad input (an invalid perturbation names `perturb`) or a training failure.
+pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
+    let exp = &spec.experiment;
+    exp.validate()?;
+    if spec.seeds.len() < 2 {
+        return Err(crate::problem::ConfigError::TooFew {
+            field: "seeds",
+            min: 2,
+            why: " (a rate needs several master seeds)",
+            got: spec.seeds.len(),
+        }
+        .into());
+    }
+    // Every perturbation checked up front, at every magnitude.
+    let mut perts: Vec<Perturbation> = Vec::new();
+    for p in &spec.perturbations {
+        let ladder: Vec<Perturbation> = if *p == Perturbation::EulerNext {
+            vec![*p]
+        } else {
+            spec.multipliers
+                .iter()
+                .map(|m| p.with_magnitude(p.magnitude() * m))
+                .collect()
+        };
+        for q in ladder {
+            let mut e = exp.clone();
+            e.train.perturbation = Some(q);
+            e.validate()?;
+            perts.push(q);
+        }
+    }
+    // The pilots: one per distinct pilot seed (one in practice), nominal, trained once.
+    let mut pilot = std::collections::HashMap::new();
+    for &s in &spec.seeds {
+        let mut e = exp.clone();
+        e.train.seed = s;
+        if let Some(pe) = e.pilot_experiment() {
+            if let std::collections::hash_map::Entry::Vacant(v) = pilot.entry(pe.train.seed) {
+                let vp = pe.validate()?;
+                let ids: Vec<u64> = (0..pe.replicas as u64).collect();
+                let pb = progress(ids.len() as u64, "pilot replicas", quiet);
+                v.insert(run_replicas(&vp, &ids, &pb)?);
+            }
+        }
+    }
+    let nominal = cell(spec, None, &pilot, quiet)?;
+    let mut cells = Vec::new();
+    for q in perts {
+        cells.push(cell(spec, Some(q), &pilot, quiet)?);
+    }
+    let mut mde = Vec::new();
+    let mut kinds: Vec<String> = Vec::new();
+    for c in &cells {
+        if !kinds.contains(&c.kind) {
+            kinds.push(c.kind.clone());
+        }
+    }
+    for k in &kinds {
+        let of: Vec<&PowerCell> = cells.iter().filter(|c| &c.kind == k).collect();
+        let max_tried = of.iter().map(|c| c.magnitude.abs()).fold(0.0, f64::max);
+        let pts = |get: &dyn Fn(&PowerCell) -> f64| -> Vec<(f64, f64)> {
+            let mut v: Vec<(f64, f64)> = of.iter().map(|c| (c.magnitude.abs(), get(c))).collect();
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+            v
+        };
+        mde.push(Mde {
+            kind: k.clone(),
+            by: "any".into(),
+            mde: mde_of(&pts(&|c| c.any.rate), nominal.any.rate),
+            max_tried,
+        });
+        for (f, nr) in &nominal.families {
+            let get = |c: &PowerCell| {
+                c.families
+                    .iter()
+                    .find(|(g, _)| g == f)
+                    .map_or(0.0, |(_, r)| r.rate)
+            };
+            mde.push(Mde {
+                kind: k.clone(),
+                by: f.clone(),
+                mde: mde_of(&pts(&get), nr.rate),
+                max_tried,
+            });
+        }
+    }
+    Ok(PowerReport {
+        schema_version: POWER_SCHEMA_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        config: exp.clone(),
+        seeds: spec.seeds.clone(),
+        pilot_seed: exp.pilot.map(|p| p.seed_for(spec.seeds[0])),
+        false_alarm_ok: nominal.any.ci[0] <= exp.alpha,
+        nominal,
+        cells,
+        mde,
+    })
+}
+
+impl PowerReport {
+    /// The power curves: per kind, the detection rate (overall and per family) against the
+    /// magnitude, with the nominal false-alarm rate at 0 and the 90 % line.
+    pub fn figure(&self) -> Figure {
+        let mut kinds: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !kinds.contains(&c.kind.as_str()) {
+                kinds.push(&c.kind);
+            }
+        }
+        let mut fig = Figure::new(format!(
+            "power over {} master seeds: detection rate vs perturbation (theory nominal)",
+            self.seeds.len()
+        ))
+        .with_cols(kinds.len().clamp(1, 3));
+        for k in kinds {
+            let mut of: Vec<&PowerCell> = self.cells.iter().filter(|c| c.kind == k).collect();
+            of.sort_by(|a, b| a.magnitude.abs().total_cmp(&b.magnitude.abs()));
+            let xs: Vec<f64> = std::iter::once(0.0)
+                .chain(of.iter().map(|c| c.magnitude.abs()))
+                .collect();
+            let series = |name: &str, nominal: f64, get: &dyn Fn(&PowerCell) -> f64| {
+                let ys: Vec<f64> = std::iter::once(nominal)
+                    .chain(of.iter().map(|c| get(c)))
+                    .collect();
+                Series::line_markers(name.to_string(), xs.clone(), ys)
+            };
+            let mut panel = Panel::new(k.to_string(), "magnitude (Δp or scale − 1)", "detection")
+                .with_y_range(0.0, 1.05)
+                .with_series(series("any check", self.nominal.any.rate, &|c| c.any.rate));
+            for (f, nr) in &self.nominal.families {
+                panel = panel.with_series(series(f, nr.rate, &|c| {
+                    c.families
+                        .iter()
+                        .find(|(g, _)| g == f)
+                        .map_or(0.0, |(_, r)| r.rate)
+                }));
+            }
+            fig = fig.with_panel(panel.with_hline(POWER_TARGET, "90 %"));
+        }
+        fig
+    }
+
+    /// The terminal table.
+    pub fn table(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let fams: Vec<&str> = self
+            .nominal
+            .families
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect();
+        let _ = writeln!(
+            s,
+            "phaseflow power '{}': {} master seeds ({}…{}), α = {}, pilot seed {}",
+            self.config.name,
+            self.seeds.len(),
+            self.seeds.first().copied().unwrap_or(0),
+            self.seeds.last().copied().unwrap_or(0),
+            self.config.alpha,
+            self.pilot_seed
+                .map_or_else(|| "none".to_string(), |p| p.to_string())
+        );
+        let _ = write!(
+            s,
+            "{:<18} {:>14} {:>10}",
+            "perturbation", "any [95% CI]", "primary"
+        );
+        for f in &fams {
+            let _ = write!(s, " {f:>16}");
+        }
+        let _ = writeln!(s);
+        let row = |s: &mut String, c: &PowerCell| {
+            let name = c
+                .perturbation
+                .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+            let _ = write!(
+                s,
+                "{:<18} {:>4.2} [{:.2},{:.2}] {:>10.2}",
+                name, c.any.rate, c.any.ci[0], c.any.ci[1], c.primary.rate
+            );
+            for f in &fams {
+                let r = c
+                    .families
+                    .iter()
+                    .find(|(g, _)| g == f)
+                    .map_or(f64::NAN, |(_, r)| r.rate);
+                let _ = write!(s, " {r:>16.2}");
+            }
+            let _ = writeln!(s);
+        };
+        row(&mut s, &self.nominal);
+        for c in &self.cells {
+            row(&mut s, c);
+        }
+        let _ = writeln!(
+            s,
+            "false-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}: {}",
+            self.nominal.any.rate,
+            self.nominal.any.ci[0],
+            self.nominal.any.ci[1],
+            self.config.alpha,
+            if self.false_alarm_ok {
+                "within α"
+            } else {
+                "ABOVE α"
+            }
+        );
+        for m in self.mde.iter().filter(|m| m.by == "any") {
+            let _ = writeln!(
+                s,
+                "MDE at {:.0} % power, {}: {}",
+                100.0 * POWER_TARGET,
+                m.kind,
+                m.mde.map_or_else(
+                    || format!("> {} (largest tried)", m.max_tried),
+                    |v| format!("{v:.4}")
+                )
+            );
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mde_interpolates_on_the_ladder() {
+        // 0 → 0.01 (nominal), 0.01 → 0.5, 0.02 → 1.0: 90 % at 0.01 + 0.8·0.01
+        let m = mde_of(&[(0.01, 0.5), (0.02, 1.0)], 0.01).unwrap();
+        assert!((m - 0.018).abs() < 1e-12, "{m}");
+        assert_eq!(mde_of(&[(0.01, 0.5), (0.02, 0.6)], 0.0), None);
+        assert_eq!(mde_of(&[(0.01, 0.95)], 0.95), Some(0.01));
+    }
+
+    #[test]
+    fn rates_carry_their_binomial_interval() {
+        let r = Rate::of(0, 20);
+        assert_eq!(r.k, 0);
+        assert!(r.ci[0] == 0.0 && r.ci[1] > 0.1);
+    }
+}
