@@ -422,3 +422,20 @@ fn fuzz_shard_parser() {
     }
     assert!(accepted < CASES, "accepted {accepted}/{CASES}");
 }
+
+/// Item 1 under a process memory limit (`ulimit -v`): the estimate is checked against the
+/// address-space limit too, so a size the machine could hold but the process cannot is
+/// refused with exit 2 naming the field instead of aborting in the allocator.
+#[test]
+fn sizes_beyond_ulimit_v_exit_2() {
+    let bin = env!("CARGO_BIN_EXE_phaseflow");
+    // 1 GiB of address space; d·n = 4e8 doubles of data alone is 3.2 GB.
+    let script = format!("ulimit -v 1048576 && exec '{bin}' train --d 400000 --n 1000 --steps 4");
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("run sh");
+    assert_refused(&["train", "--d", "400000", "--n", "1000"], &out, 2, "d:");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("limit"), "the limit is named: {err}");
+}
