@@ -561,12 +561,16 @@ pub fn overlap(th: &ExpTheory, i: usize, q: Overlap) -> Option<Stat<'static>> {
     ))
 }
 
-/// The mean over phase 1 of ω/ω_pred − 1 (one number per replica; the primary test of
-/// phase 1, what a κ perturbation moves).
-pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
-    let pts: Option<Vec<(usize, f64)>> = th
-        .phase1()
-        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.omega).map(|w| (i, w)))
+/// The mean over the steps `phase` of `residual(measured, predicted)` of one overlap `q`
+/// (one number per replica): the pooled primary tests of the two phases.
+fn phase_mean<'a>(
+    th: &'a ExpTheory,
+    phase: impl Iterator<Item = (usize, &'a StepTheory)>,
+    q: Overlap,
+    residual: fn(f64, f64) -> f64,
+) -> Option<Stat<'static>> {
+    let pts: Option<Vec<(usize, f64)>> = phase
+        .map(|(i, s)| s.overlap.and_then(|(p, _)| q.predicted(&p)).map(|v| (i, v)))
         .collect();
     let pts = pts.filter(|v| !v.is_empty())?;
     let source = overlap_source(th);
@@ -574,7 +578,7 @@ pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
     Some(Stat::new(
         move |o| {
             pts.iter()
-                .map(|&(i, w)| step_of(o, i).map(|s| s.overlaps.omega / w - 1.0))
+                .map(|&(i, v)| step_of(o, i).map(|s| residual(q.of(s), v)))
                 .sum::<Option<f64>>()
                 .map(|v| v / k)
         },
@@ -584,26 +588,15 @@ pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
     ))
 }
 
+/// The mean over phase 1 of ω/ω_pred − 1 (one number per replica; the primary test of
+/// phase 1, what a κ perturbation moves).
+pub fn omega_rel(th: &ExpTheory) -> Option<Stat<'static>> {
+    phase_mean(th, th.phase1(), Overlap::Omega, |w, pred| w / pred - 1.0)
+}
+
 /// The mean over phase 2 of c − c_pred (the primary test of phase 2, what σ² moves).
 pub fn c_abs(th: &ExpTheory) -> Option<Stat<'static>> {
-    let pts: Option<Vec<(usize, f64)>> = th
-        .phase2()
-        .map(|(i, s)| s.overlap.and_then(|(p, _)| p.c).map(|c| (i, c)))
-        .collect();
-    let pts = pts.filter(|v| !v.is_empty())?;
-    let source = overlap_source(th);
-    let k = pts.len() as f64;
-    Some(Stat::new(
-        move |o| {
-            pts.iter()
-                .map(|&(i, c)| step_of(o, i).map(|s| s.overlaps.c - c))
-                .sum::<Option<f64>>()
-                .map(|v| v / k)
-        },
-        0.0,
-        0.0,
-        source,
-    ))
+    phase_mean(th, th.phase2(), Overlap::C, |c, pred| c - pred)
 }
 
 /// The source of the overlap predictions of `th` (reduced wherever one step has it).
