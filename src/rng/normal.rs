@@ -99,10 +99,35 @@ impl Xoshiro {
     }
 }
 
+/// AVX2 and FMA on this processor (run-time detection, cached by std).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// AVX-512 F, VL, DQ and BW (plus AVX2 and FMA) on this processor.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx512() -> bool {
+    has_avx2()
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+}
+
 /// A floating-point type the normal draws are produced in (f32 or f64).
 pub trait NormalFloat: Copy + Default + Send + Sync + 'static {
+    /// The Box–Muller radius r = √(−2 ln u) of the low half of a word (module doc).
+    fn radius(lo: u32) -> Self;
+    /// The pair r·(cos, sin) of the angle given by the high half of a word (module doc).
+    fn rotate(r: Self, hi: u32) -> (Self, Self);
     /// The Box–Muller pair of one 64-bit word x = hi·2^32 + lo (module doc).
-    fn pair(lo: u32, hi: u32) -> (Self, Self);
+    #[inline(always)]
+    fn pair(lo: u32, hi: u32) -> (Self, Self) {
+        Self::rotate(Self::radius(lo), hi)
+    }
 }
 
 /// The quadrant rotation (cos, sin) → q·90° as bit operations, q = hi >> 30:
@@ -118,15 +143,19 @@ fn quadrant(hi: u32) -> (u32, u32, u32) {
     )
 }
 
+// Exact integer → f64 conversion by the exponent trick (vectorises without AVX-512): the
+// bits 0x4330… | v are the double 2^52 + v.
+const TWO52: u64 = 0x4330_0000_0000_0000;
+const OFFSET: f64 = 4_503_599_627_370_496.0 - 0.5;
+
 impl NormalFloat for f64 {
     #[inline(always)]
-    fn pair(lo: u32, hi: u32) -> (f64, f64) {
-        // Exact integer → f64 conversion by the exponent trick (vectorises without AVX-512):
-        // the bits 0x4330… | v are the double 2^52 + v.
-        const TWO52: u64 = 0x4330_0000_0000_0000;
-        const OFFSET: f64 = 4_503_599_627_370_496.0 - 0.5;
+    fn radius(lo: u32) -> f64 {
         let u = (f64::from_bits(TWO52 | u64::from(lo)) - OFFSET) * (1.0 / 4_294_967_296.0);
-        let r = (-2.0 * ln_f64(u)).sqrt();
+        (-2.0 * ln_f64(u)).sqrt()
+    }
+    #[inline(always)]
+    fn rotate(r: f64, hi: u32) -> (f64, f64) {
         let v = u64::from(hi & 0x3FFF_FFFF);
         let theta = (f64::from_bits(TWO52 | v) - OFFSET).mul_add(
             core::f64::consts::FRAC_PI_2 / 1_073_741_824.0,
@@ -143,11 +172,14 @@ impl NormalFloat for f64 {
 
 impl NormalFloat for f32 {
     #[inline(always)]
-    fn pair(lo: u32, hi: u32) -> (f32, f32) {
+    fn radius(lo: u32) -> f32 {
         // 31 bits through the signed conversion (exact below 2^24, so the small u that make
         // the tail keep every bit); the lowest bit of lo is dropped.
         let u = (((lo >> 1) as i32) as f32 + 0.5) * (1.0 / 2_147_483_648.0);
-        let r = (-2.0 * ln_f32(u)).sqrt();
+        (-2.0 * ln_f32(u)).sqrt()
+    }
+    #[inline(always)]
+    fn rotate(r: f32, hi: u32) -> (f32, f32) {
         let v = (hi & 0x3FFF_FFFF) as i32;
         let theta = (v as f32 + 0.5).mul_add(
             core::f32::consts::FRAC_PI_2 / 1_073_741_824.0,
@@ -336,24 +368,43 @@ impl<T: NormalFloat> Normals<T> {
             s2[l] ^= t;
             s3[l] = s3[l].rotate_left(45);
         }
-        // Split into 32-bit halves first, so that the f32 transform runs 8 lanes wide.
+        // Split into 32-bit halves first, so that the f32 transform runs 8 lanes wide; the
+        // radius in a loop of its own, so that the out-of-order window covers more lanes of
+        // each loop's (long: ln, division, square root) dependency chain.
+        let mut r = [T::default(); LANES];
+        for l in 0..LANES {
+            r[l] = T::radius(lo[l]);
+        }
         let (first, second) = out.split_at_mut(LANES);
         for l in 0..LANES {
-            let (a, b) = T::pair(lo[l], hi[l]);
+            let (a, b) = T::rotate(r[l], hi[l]);
             first[l] = a;
             second[l] = b;
         }
     }
 
-    /// Fill `out` with the next `out.len()` draws of the sequence, with the AVX2 build of
-    /// the loop where the processor has it (same bits either way).
+    /// Fill `out` with the next `out.len()` draws of the sequence, with the widest build of
+    /// the loop the processor runs (AVX-512, AVX2 + FMA or the baseline: same bits from each).
     pub fn fill(&mut self, out: &mut [T]) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            // SAFETY: AVX2 and FMA were detected on this processor just now.
-            return unsafe { self.fill_avx2(out) };
+            if has_avx512() {
+                // SAFETY: the processor has the features `fill_avx512` is compiled for.
+                return unsafe { self.fill_avx512(out) };
+            }
+            if has_avx2() {
+                // SAFETY: AVX2 and FMA were detected on this processor.
+                return unsafe { self.fill_avx2(out) };
+            }
         }
+        self.fill_inline(out);
+    }
+
+    /// The loop compiled for AVX-512 (F, VL, DQ, BW; 16 f32 lanes, 32 vector registers and
+    /// a 64-bit rotate for xoshiro): measured 1.25–1.4× cheaper than the AVX2 build.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq,avx512bw")]
+    unsafe fn fill_avx512(&mut self, out: &mut [T]) {
         self.fill_inline(out);
     }
 
@@ -461,16 +512,34 @@ mod tests {
         }
     }
 
-    /// The dispatched (AVX2 + FMA where present) and the baseline builds agree bitwise.
+    /// Every build this processor runs (dispatched, AVX-512, AVX2 + FMA) agrees bitwise with
+    /// the baseline build.
     #[test]
     fn instruction_sets_agree_bitwise() {
         fn check<T: NormalFloat + PartialEq + std::fmt::Debug>() {
-            let mut fast = Normals::<T>::new(2, 1, Purpose::Noise, 5);
-            let mut base = fast.clone();
-            let (mut x, mut y) = (vec![T::default(); 5000], vec![T::default(); 5000]);
-            fast.fill(&mut x);
-            base.fill_inline(&mut y);
-            assert_eq!(x, y);
+            let base = Normals::<T>::new(2, 1, Purpose::Noise, 5);
+            let run = |fill: &dyn Fn(&mut Normals<T>, &mut [T])| {
+                let mut g = base.clone();
+                let mut x = vec![T::default(); 5000];
+                // Uneven pieces, so that the carried-over buffer is used too.
+                for piece in x.chunks_mut(999) {
+                    fill(&mut g, piece);
+                }
+                x
+            };
+            let want = run(&|g, x| g.fill_inline(x));
+            assert_eq!(run(&|g, x| g.fill(x)), want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx2() {
+                    // SAFETY: detected just now.
+                    assert_eq!(run(&|g, x| unsafe { g.fill_avx2(x) }), want);
+                }
+                if has_avx512() {
+                    // SAFETY: detected just now.
+                    assert_eq!(run(&|g, x| unsafe { g.fill_avx512(x) }), want);
+                }
+            }
         }
         check::<f64>();
         check::<f32>();
