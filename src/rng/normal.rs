@@ -119,15 +119,8 @@ pub(crate) fn has_avx512() -> bool {
 
 /// A floating-point type the normal draws are produced in (f32 or f64).
 pub trait NormalFloat: Copy + Default + Send + Sync + 'static {
-    /// The Box–Muller radius r = √(−2 ln u) of the low half of a word (module doc).
-    fn radius(lo: u32) -> Self;
-    /// The pair r·(cos, sin) of the angle given by the high half of a word (module doc).
-    fn rotate(r: Self, hi: u32) -> (Self, Self);
     /// The Box–Muller pair of one 64-bit word x = hi·2^32 + lo (module doc).
-    #[inline(always)]
-    fn pair(lo: u32, hi: u32) -> (Self, Self) {
-        Self::rotate(Self::radius(lo), hi)
-    }
+    fn pair(lo: u32, hi: u32) -> (Self, Self);
 }
 
 /// The quadrant rotation (cos, sin) → q·90° as bit operations, q = hi >> 30:
@@ -143,19 +136,15 @@ fn quadrant(hi: u32) -> (u32, u32, u32) {
     )
 }
 
-// Exact integer → f64 conversion by the exponent trick (vectorises without AVX-512): the
-// bits 0x4330… | v are the double 2^52 + v.
-const TWO52: u64 = 0x4330_0000_0000_0000;
-const OFFSET: f64 = 4_503_599_627_370_496.0 - 0.5;
-
 impl NormalFloat for f64 {
     #[inline(always)]
-    fn radius(lo: u32) -> f64 {
+    fn pair(lo: u32, hi: u32) -> (f64, f64) {
+        // Exact integer → f64 conversion by the exponent trick (vectorises without AVX-512):
+        // the bits 0x4330… | v are the double 2^52 + v.
+        const TWO52: u64 = 0x4330_0000_0000_0000;
+        const OFFSET: f64 = 4_503_599_627_370_496.0 - 0.5;
         let u = (f64::from_bits(TWO52 | u64::from(lo)) - OFFSET) * (1.0 / 4_294_967_296.0);
-        (-2.0 * ln_f64(u)).sqrt()
-    }
-    #[inline(always)]
-    fn rotate(r: f64, hi: u32) -> (f64, f64) {
+        let r = (-2.0 * ln_f64(u)).sqrt();
         let v = u64::from(hi & 0x3FFF_FFFF);
         let theta = (f64::from_bits(TWO52 | v) - OFFSET).mul_add(
             core::f64::consts::FRAC_PI_2 / 1_073_741_824.0,
@@ -172,14 +161,11 @@ impl NormalFloat for f64 {
 
 impl NormalFloat for f32 {
     #[inline(always)]
-    fn radius(lo: u32) -> f32 {
+    fn pair(lo: u32, hi: u32) -> (f32, f32) {
         // 31 bits through the signed conversion (exact below 2^24, so the small u that make
         // the tail keep every bit); the lowest bit of lo is dropped.
         let u = (((lo >> 1) as i32) as f32 + 0.5) * (1.0 / 2_147_483_648.0);
-        (-2.0 * ln_f32(u)).sqrt()
-    }
-    #[inline(always)]
-    fn rotate(r: f32, hi: u32) -> (f32, f32) {
+        let r = (-2.0 * ln_f32(u)).sqrt();
         let v = (hi & 0x3FFF_FFFF) as i32;
         let theta = (v as f32 + 0.5).mul_add(
             core::f32::consts::FRAC_PI_2 / 1_073_741_824.0,
@@ -368,16 +354,10 @@ impl<T: NormalFloat> Normals<T> {
             s2[l] ^= t;
             s3[l] = s3[l].rotate_left(45);
         }
-        // Split into 32-bit halves first, so that the f32 transform runs 8 lanes wide; the
-        // radius in a loop of its own, so that the out-of-order window covers more lanes of
-        // each loop's (long: ln, division, square root) dependency chain.
-        let mut r = [T::default(); LANES];
-        for l in 0..LANES {
-            r[l] = T::radius(lo[l]);
-        }
+        // Split into 32-bit halves first, so that the f32 transform runs 8 lanes wide.
         let (first, second) = out.split_at_mut(LANES);
         for l in 0..LANES {
-            let (a, b) = T::rotate(r[l], hi[l]);
+            let (a, b) = T::pair(lo[l], hi[l]);
             first[l] = a;
             second[l] = b;
         }
