@@ -26,6 +26,7 @@ use crate::perturbation::Perturbation;
 use crate::plot::{Figure, Panel, Series};
 use crate::stats::clopper_pearson;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
 
 /// The detection probability the MDE is defined at.
 pub const POWER_TARGET: f64 = 0.9;
@@ -33,8 +34,39 @@ pub const POWER_TARGET: f64 = 0.9;
 /// Confidence of the binomial intervals.
 pub const RATE_LEVEL: f64 = 0.95;
 
-/// Version of the power report schema.
-pub const POWER_SCHEMA_VERSION: u32 = 1;
+/// Version of the power report schema (2: cells carry the information bound `bound`).
+pub const POWER_SCHEMA_VERSION: u32 = 2;
+
+/// The information bound of a data-p perturbation: the detection probability of the
+/// two-sided z-test at level α on the run's R·n training signs themselves, with their exact
+/// null variance p(1 − p)/(R·n). The generated samples and the trained weights carry no
+/// information about the p the data were drawn with beyond those signs, so no check of a
+/// run can detect Δp more often than this (up to the normal approximation of the
+/// binomial; the checks, which spend α over several tests and estimate their SE from R
+/// replicas, detect less).
+///
+/// ```
+/// use phaseflow::harness::power::{p_detection_bound, signs_needed};
+/// // the quick preset's R·n = 16·256 signs cannot see p + 0.02 at 90 %:
+/// let b = p_detection_bound(0.8, 0.02, 4096.0, 0.01);
+/// assert!((b - 0.73).abs() < 0.01);
+/// // 90 % at α = 0.01 needs ≈ 7 100 signs
+/// assert!((signs_needed(0.8, 0.02, 0.01, 0.9) - 7_100.0).abs() < 50.0);
+/// ```
+pub fn p_detection_bound(p: f64, dp: f64, signs: f64, alpha: f64) -> f64 {
+    let n01 = Normal::standard();
+    let z = n01.inverse_cdf(1.0 - alpha / 2.0);
+    let shift = dp.abs() / (p * (1.0 - p) / signs).sqrt();
+    n01.cdf(shift - z) + n01.cdf(-shift - z)
+}
+
+/// The training signs R·n the z-test of [`p_detection_bound`] needs to detect Δp with
+/// probability `power` at level α: p(1 − p)·((z_{1−α/2} + z_power)/Δp)².
+pub fn signs_needed(p: f64, dp: f64, alpha: f64, power: f64) -> f64 {
+    let n01 = Normal::standard();
+    let z = n01.inverse_cdf(1.0 - alpha / 2.0) + n01.inverse_cdf(power);
+    p * (1.0 - p) * (z / dp).powi(2)
+}
 
 /// A rate over seeds with its interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,6 +107,9 @@ pub struct PowerCell {
     pub primary: Rate,
     /// Per family: any of its real checks failed.
     pub families: Vec<(String, Rate)>,
+    /// For a data-p perturbation, [`p_detection_bound`] at the run's R·n and α: the most
+    /// any check could detect (`null` for other kinds).
+    pub bound: Option<f64>,
 }
 
 /// The minimum detectable effect of one kind.
@@ -186,6 +221,15 @@ fn cell(
         any: Rate::of(any, n),
         primary: Rate::of(primary, n),
         families: fam.into_iter().map(|(f, k)| (f, Rate::of(k, n))).collect(),
+        bound: match pert {
+            Some(Perturbation::DataP { shift }) => Some(p_detection_bound(
+                exp.train.problem.p,
+                shift,
+                (exp.replicas * exp.train.problem.n) as f64,
+                exp.alpha,
+            )),
+            _ => None,
+        },
     })
 }
 
@@ -374,8 +418,8 @@ impl PowerReport {
         );
         let _ = write!(
             s,
-            "{:<18} {:>14} {:>10}",
-            "perturbation", "any [95% CI]", "primary"
+            "{:<18} {:>14} {:>10} {:>7}",
+            "perturbation", "any [95% CI]", "primary", "bound"
         );
         for f in &fams {
             let _ = write!(s, " {f:>16}");
@@ -387,8 +431,13 @@ impl PowerReport {
                 .map_or_else(|| "nominal".to_string(), |p| p.to_string());
             let _ = write!(
                 s,
-                "{:<18} {:>4.2} [{:.2},{:.2}] {:>10.2}",
-                name, c.any.rate, c.any.ci[0], c.any.ci[1], c.primary.rate
+                "{:<18} {:>4.2} [{:.2},{:.2}] {:>10.2} {:>7}",
+                name,
+                c.any.rate,
+                c.any.ci[0],
+                c.any.ci[1],
+                c.primary.rate,
+                c.bound.map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
             );
             for f in &fams {
                 let r = c
