@@ -50,8 +50,8 @@ pub const POWER_SCHEMA_VERSION: u32 = 2;
 /// // the quick preset's R·n = 16·256 signs cannot see p + 0.02 at 90 %:
 /// let b = p_detection_bound(0.8, 0.02, 4096.0, 0.01);
 /// assert!((b - 0.73).abs() < 0.01);
-/// // 90 % at α = 0.01 needs ≈ 7 100 signs
-/// assert!((signs_needed(0.8, 0.02, 0.01, 0.9) - 7_100.0).abs() < 50.0);
+/// // 90 % at α = 0.01 needs ≈ 5 950 signs
+/// assert!((signs_needed(0.8, 0.02, 0.01, 0.9) - 5_952.0).abs() < 5.0);
 /// ```
 pub fn p_detection_bound(p: f64, dp: f64, signs: f64, alpha: f64) -> f64 {
     let n01 = Normal::standard();
