@@ -96,7 +96,7 @@ pub enum DigitsCommand {
         #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         seeds: usize,
         /// Budgets in optimiser steps, increasing.
-        #[arg(long, value_delimiter = ',', default_values_t = [25usize, 50, 100, 200, 400, 800, 1600])]
+        #[arg(long, value_delimiter = ',', default_values_t = [25usize, 50, 100, 200, 400, 800, 1600, 3200])]
         budgets: Vec<usize>,
         /// Steps of the uniform reference model of the U-turn.
         #[arg(long, default_value_t = 1600, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
@@ -123,7 +123,7 @@ pub enum DigitsCommand {
         #[arg(long, value_delimiter = ',', default_values_t = [0.2, 0.4])]
         band: Vec<f64>,
         /// Peak learning rate (AdamW).
-        #[arg(long, default_value_t = 1e-3)]
+        #[arg(long, default_value_t = 3e-3)]
         lr: f32,
         /// Warm-up share of the budget (the authors' 500/3480).
         #[arg(long, default_value_t = phaseflow::digits::train::AUTHORS_WARMUP_SHARE)]
@@ -140,6 +140,12 @@ pub enum DigitsCommand {
         /// Pixel scaling.
         #[arg(long, value_enum, default_value_t = Scale::Unit)]
         scale: Scale,
+        /// Drop the network's diagonal input→output skip.
+        #[arg(long)]
+        no_skip: bool,
+        /// Classify generated images without clamping them to the data range.
+        #[arg(long)]
+        no_clamp: bool,
         /// U-turn grid points on [0, 1).
         #[arg(long, default_value_t = 20, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         points: usize,
@@ -342,6 +348,8 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             clip,
             batch,
             scale,
+            no_skip,
+            no_clamp,
             points,
             pairs,
         } => {
@@ -374,6 +382,8 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                     clip: *clip,
                 },
                 scale: *scale,
+                skip: !*no_skip,
+                clamp: !*no_clamp,
                 uturn_points: *points,
                 uturn_pairs: *pairs,
                 ..CurveConfig::default()

@@ -32,7 +32,7 @@
 
 use super::DigitsError;
 use super::classifier::DigitClass;
-use super::compare::{ClassifierReport, classifier, share_zero};
+use super::compare::{ClassifierReport, classifier, share_zero_with};
 use super::data::{Digits, Scale, Unbalanced};
 use super::flow::generate;
 use super::mechanism::{Mechanism, Sampling, Solver};
@@ -92,10 +92,14 @@ pub struct CurveConfig {
     pub batch: usize,
     /// Hidden width.
     pub hidden: usize,
+    /// A diagonal input→output skip in the network ([`super::net::Mlp::with_skip`]).
+    pub skip: bool,
     /// Optimiser.
     pub optimiser: Optimiser,
     /// Pixel scaling.
     pub scale: Scale,
+    /// Clamp generated pixels to the data range before classifying (module doc).
+    pub clamp: bool,
     /// U-turn grid points on [0, 1).
     pub uturn_points: usize,
     /// U-turn pairs per grid point and curve.
@@ -108,7 +112,7 @@ impl Default for CurveConfig {
             seed: 1,
             share: 0.8,
             seeds: 8,
-            budgets: vec![25, 50, 100, 200, 400, 800, 1600],
+            budgets: vec![25, 50, 100, 200, 400, 800, 1600, 3200],
             reference_steps: 1600,
             generated: 1000,
             mechanism: Mechanism::Vp,
@@ -119,8 +123,10 @@ impl Default for CurveConfig {
             band: [0.2, 0.4],
             batch: 32,
             hidden: 128,
+            skip: true,
             optimiser: Optimiser::default(),
             scale: Scale::Unit,
+            clamp: true,
             uturn_points: 20,
             uturn_pairs: 200,
         }
@@ -317,6 +323,7 @@ fn steps_config(cfg: &CurveConfig, sampler: TimeSampler, steps: usize, replica: 
         steps,
         batch: cfg.batch,
         hidden: cfg.hidden,
+        skip: cfg.skip,
         optimiser: cfg.optimiser,
         seed: cfg.seed,
         replica,
@@ -438,7 +445,7 @@ pub fn run(
     let u = Unbalanced::build_scaled(&d, cfg.share, cfg.seed, cfg.scale)?;
     let q = u.share_zero();
     let clf = classifier(&d, cfg.seed);
-    let feature = DigitClass::new(clf.fitted.classifier.clone(), &u);
+    let feature = DigitClass::new(clf.fitted.classifier.clone(), &u).with_clamp(cfg.clamp);
     let (curves, _) = uturn_curves(&u, &feature, cfg)?;
     progress();
     let (arms, missing_arms) = arms(cfg, &curves)?;
@@ -460,10 +467,10 @@ pub fn run(
             let net = train_steps(&u, &sc)?;
             let key = (cfg.seed, r as u64);
             let g = generate(&net, &sampling, cfg.generated, key, Purpose::DigitsGenerate);
-            let first = share_zero(&g, &u, clf_ref);
+            let first = share_zero_with(&g, &u, clf_ref, cfg.clamp);
             let second = if a == 0 {
                 let g = generate(&net, &sampling, cfg.generated, key, Purpose::DigitsGenerateControl);
-                share_zero(&g, &u, clf_ref)
+                share_zero_with(&g, &u, clf_ref, cfg.clamp)
             } else {
                 f64::NAN
             };

@@ -172,7 +172,29 @@ impl Mlp {
         for (a, z) in ws.a2.iter_mut().zip(&ws.z2) {
             *a = z * sigmoid(*z);
         }
-        affine(&p[l.w3..l.b3], &p[l.b3..], &ws.a2, &mut ws.out);
+        affine(&p[l.w3..l.b3], &p[l.b3..l.len], &ws.a2, &mut ws.out);
+        if p.len() > l.len {
+            for (j, o) in ws.out.iter_mut().enumerate() {
+                *o += p[l.len + j] * x[j];
+            }
+        }
+    }
+
+    /// The same network with a diagonal linear skip out_j += s_j·x_j (s = 0 at the start,
+    /// so the initial function is unchanged; 64 extra parameters at the end of the
+    /// vector). The authors' U-Net passes its input to its output through skip
+    /// connections; without one a noise-predicting MLP must learn the near-identity
+    /// ε̂ ≈ x of high noise through its hidden layers.
+    pub fn with_skip(mut self) -> Self {
+        if !self.has_skip() {
+            self.params.extend(std::iter::repeat_n(0.0, PIXELS));
+        }
+        self
+    }
+
+    /// True when the network has the skip of [`Mlp::with_skip`].
+    pub fn has_skip(&self) -> bool {
+        self.params.len() > Layout::new(self.hidden).len
     }
 
     /// Add ∂/∂θ of `scale · |v_θ(t, x) − target|²` to `grad`; returns the squared error
@@ -195,6 +217,11 @@ impl Mlp {
             let r = ws.out[o] - target[o];
             sq += r * r;
             ws.d3[o] = 2.0 * scale * r;
+        }
+        if p.len() > l.len {
+            for o in 0..PIXELS {
+                grad[l.len + o] += ws.d3[o] * x[o];
+            }
         }
         // Layer 3: gW₃ += δ₃ h₂ᵀ, gb₃ += δ₃, δh₂ = W₃ᵀ δ₃.
         ws.d2.iter_mut().for_each(|v| *v = 0.0);
