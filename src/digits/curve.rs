@@ -299,6 +299,13 @@ pub struct CurveReport {
     pub seconds: f64,
 }
 
+impl Cell {
+    /// Mean q̂ over seeds (signed: below q means too few zeros).
+    pub fn mean_share(&self) -> f64 {
+        self.share.iter().sum::<f64>() / self.share.len() as f64
+    }
+}
+
 impl CurveReport {
     /// True when every check is as expected (findings do not count).
     pub fn as_expected(&self) -> bool {
@@ -741,8 +748,13 @@ pub fn print_table(r: &CurveReport) {
         println!("  arm missing: {m}");
     }
     println!(
-        "{:>14} {:>6}  {:>17}  {:>26}  {:>22}  sig",
-        "arm", "steps", "|q̂−q| [95 % CI]", "Δ = err_u − err [95 % CI]", "ratio ē_u/ē [95 % CI]"
+        "{:>14} {:>6}  {:>6}  {:>17}  {:>26}  {:>22}  sig",
+        "arm",
+        "steps",
+        "mean q̂",
+        "|q̂−q| [95 % CI]",
+        "Δ = err_u − err [95 % CI]",
+        "ratio ē_u/ē [95 % CI]"
     );
     for cell in &r.cells {
         let e = &cell.error;
@@ -753,9 +765,10 @@ pub fn print_table(r: &CurveReport) {
             format!("{:.2} [{:.2} {:.2}]", x.point, x.ci[0], x.ci[1])
         });
         println!(
-            "{:>14} {:>6}  {:.4} [{:.4} {:.4}]  {:>26}  {:>22}  {}",
+            "{:>14} {:>6}  {:.4}  {:.4} [{:.4} {:.4}]  {:>26}  {:>22}  {}",
             cell.arm,
             cell.budget,
+            cell.mean_share(),
             e.point,
             e.ci[0],
             e.ci[1],
@@ -847,6 +860,22 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
             );
         }
     }
+    let mut qp = Panel::new(
+        "generated share of zeros q̂ vs budget (mean over seeds)",
+        "optimiser steps",
+        "q̂",
+    )
+    .with_log_x()
+    .with_hline(r.true_share, format!("q = {:.3}", r.true_share));
+    for (i, a) in r.arms.iter().enumerate() {
+        let cells = r.arm_cells(&a.name);
+        qp = qp.with_series(Series::new(
+            a.name.clone(),
+            x.clone(),
+            cells.iter().map(|c| c.mean_share()).collect(),
+            Style::line_markers().with_color(Color::Palette(i)),
+        ));
+    }
     let mut ut = Panel::new(
         "U-turn per class: P(class(x̂) ≠ class(x₁)) from flow time t",
         "flow time t (diffusion time s = 1 − t)",
@@ -873,7 +902,8 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
         r.config.solver,
         r.config.seeds
     ))
-    .with_cols(3)
+    .with_cols(2)
+    .with_panel(qp)
     .with_panel(err)
     .with_panel(rat)
     .with_panel(ut);
