@@ -39,7 +39,10 @@ fn main() {
         let q: Vec<f64> = [100, 250, 1000]
             .iter()
             .map(|&steps| {
-                let s = Sampling { steps, ..cfg.sampling() };
+                let s = Sampling {
+                    steps,
+                    ..cfg.sampling()
+                };
                 let g = generate(&net, &s, n, (cfg.seed, r), Purpose::DigitsGenerate);
                 share_zero_with(&g, &u, &clf, cfg.clamp)
             })

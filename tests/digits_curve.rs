@@ -84,8 +84,16 @@ fn step_trainer_is_paired_and_seeded() {
     let a = in_pool(1, || net(band, TimeDraw::Stratified, 3));
     let b = in_pool(2, || net(band, TimeDraw::Stratified, 3));
     assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
-    assert_ne!(a, net(band, TimeDraw::Iid, 3), "stratified and iid draws differ");
-    assert_ne!(a, net(band, TimeDraw::Stratified, 4), "another seed, another net");
+    assert_ne!(
+        a,
+        net(band, TimeDraw::Iid, 3),
+        "stratified and iid draws differ"
+    );
+    assert_ne!(
+        a,
+        net(band, TimeDraw::Stratified, 4),
+        "another seed, another net"
+    );
     // With one piece, stratified is i.i.d. uniform.
     assert_eq!(
         net(TimeSampler::Uniform, TimeDraw::Stratified, 3),

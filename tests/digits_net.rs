@@ -106,6 +106,10 @@ fn skip_gradient_matches_finite_differences() {
         let fd = (lp - lm) / (2.0 * h);
         // Same declared tolerance as the MLP's gradient test.
         let tol = 0.02 * g[k].abs() + 1e-3 * gmax;
-        assert!((fd - g[k]).abs() <= tol, "skip param {k}: {} vs fd {fd}", g[k]);
+        assert!(
+            (fd - g[k]).abs() <= tol,
+            "skip param {k}: {} vs fd {fd}",
+            g[k]
+        );
     }
 }

@@ -40,9 +40,7 @@ use super::net::Mlp;
 use super::train::{Optimiser, StepsConfig, TimeDraw, TimeSampler, train_steps};
 use super::uturn::{self, UTurnConfig, UTurnCurve, Window};
 use crate::error::Error;
-use crate::harness::check::{
-    Allowance, CheckInput, CheckResult, Measured, Side, Source, evaluate,
-};
+use crate::harness::check::{Allowance, CheckInput, CheckResult, Measured, Side, Source, evaluate};
 use crate::plot::{Color, Figure, Panel, Series, Style};
 use crate::rng::Purpose;
 use crate::stats::{Estimate, t_quantile};
@@ -194,7 +192,7 @@ impl CurveConfig {
         let w = self.weight;
         ConfigError::check_range("weight", "in [0, 1)", w, (0.0..1.0).contains(&w))?;
         let [lo, hi] = self.band;
-        if !(0.0 <= lo && lo < hi && hi <= 1.0) || (lo == 0.0 && hi == 1.0) {
+        if !(0.0 <= lo && lo < hi && hi <= 1.0) || (lo <= 0.0 && hi >= 1.0) {
             return Err(ConfigError::Invalid {
                 field: "band",
                 rule: format!("need 0 ≤ LO < HI ≤ 1, not all of [0, 1]; got {lo},{hi}"),
@@ -322,7 +320,12 @@ pub fn flow_band(band: [f64; 2]) -> (f64, f64) {
     (1.0 - band[1], 1.0 - band[0])
 }
 
-fn steps_config(cfg: &CurveConfig, sampler: TimeSampler, steps: usize, replica: u64) -> StepsConfig {
+fn steps_config(
+    cfg: &CurveConfig,
+    sampler: TimeSampler,
+    steps: usize,
+    replica: u64,
+) -> StepsConfig {
     StepsConfig {
         mechanism: cfg.mechanism,
         sampler,
@@ -349,7 +352,12 @@ pub fn uturn_curves(
 ) -> Result<(Vec<ClassCurve>, Mlp), Error> {
     let net = train_steps(
         u,
-        &steps_config(cfg, TimeSampler::Uniform, cfg.reference_steps, REFERENCE_REPLICA),
+        &steps_config(
+            cfg,
+            TimeSampler::Uniform,
+            cfg.reference_steps,
+            REFERENCE_REPLICA,
+        ),
     )?;
     let q = u.share_zero();
     let sampling = cfg.sampling();
@@ -423,7 +431,12 @@ fn ratio(eu: &[f64], ea: &[f64]) -> Ratio {
     let r = eu.len() as f64;
     let (mu, ma) = (eu.iter().sum::<f64>() / r, ea.iter().sum::<f64>() / r);
     let cov = |x: &[f64], mx: f64, y: &[f64], my: f64| {
-        x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum::<f64>() / (r - 1.0) / r
+        x.iter()
+            .zip(y)
+            .map(|(a, b)| (a - mx) * (b - my))
+            .sum::<f64>()
+            / (r - 1.0)
+            / r
     };
     let v = cov(eu, mu, eu, mu) / (mu * mu) + cov(ea, ma, ea, ma) / (ma * ma)
         - 2.0 * cov(eu, mu, ea, ma) / (mu * ma);
@@ -476,7 +489,13 @@ pub fn run(
             let g = generate(&net, &sampling, cfg.generated, key, Purpose::DigitsGenerate);
             let first = share_zero_with(&g, &u, clf_ref, cfg.clamp);
             let second = if a == 0 {
-                let g = generate(&net, &sampling, cfg.generated, key, Purpose::DigitsGenerateControl);
+                let g = generate(
+                    &net,
+                    &sampling,
+                    cfg.generated,
+                    key,
+                    Purpose::DigitsGenerateControl,
+                );
                 share_zero_with(&g, &u, clf_ref, cfg.clamp)
             } else {
                 f64::NAN
@@ -540,8 +559,9 @@ pub fn run(
         seconds: 0.0,
     };
     let results = evaluate(&check_inputs(&report), ALPHA)?;
-    let (findings, checks): (Vec<_>, Vec<_>) =
-        results.into_iter().partition(|c| c.name.starts_with("gain."));
+    let (findings, checks): (Vec<_>, Vec<_>) = results
+        .into_iter()
+        .partition(|c| c.name.starts_with("gain."));
     for f in &findings {
         if let Some(cell) = report
             .cells
@@ -639,7 +659,7 @@ pub fn check_inputs(r: &CurveReport) -> Vec<CheckInput> {
                     CheckInput::new(
                         gain_name(&cell.arm, budget),
                         GAIN,
-                        Measured::from(d.clone()),
+                        Measured::from(*d),
                         0.0,
                         Source::Experiment,
                         null.clone(),
@@ -786,7 +806,11 @@ pub fn print_table(r: &CurveReport) {
     println!(
         "significantly better than uniform (Holm over {} gain tests, α = {ALPHA}): {}",
         r.findings.len(),
-        if sig.is_empty() { "none".into() } else { sig.join(", ") }
+        if sig.is_empty() {
+            "none".into()
+        } else {
+            sig.join(", ")
+        }
     );
     if let Some((arm, b, x)) = &r.largest_ratio {
         println!(
@@ -843,7 +867,12 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
                 cells.iter().map(|c| c.error.point).collect(),
                 Style::line_markers().with_color(color).with_band(),
             )
-            .with_err(cells.iter().map(|c| c.error.ci[1] - c.error.point).collect()),
+            .with_err(
+                cells
+                    .iter()
+                    .map(|c| c.error.ci[1] - c.error.point)
+                    .collect(),
+            ),
         );
         if i > 0 {
             let rs: Vec<Ratio> = cells.iter().filter_map(|c| c.ratio).collect();

@@ -34,7 +34,13 @@ pub fn generate_images(
     (seed, replica): (u64, u64),
     purpose: Purpose,
 ) -> Vec<f32> {
-    generate(net, &Sampling::linear_ode(steps), n, (seed, replica), purpose)
+    generate(
+        net,
+        &Sampling::linear_ode(steps),
+        n,
+        (seed, replica),
+        purpose,
+    )
 }
 
 /// `n` generated images with any [`Sampling`].

@@ -99,9 +99,7 @@ impl PathKind for DdpmSpec {
 }
 
 /// Path and training target (module doc).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Mechanism {
     /// Linear path, velocity target (issue 8).
@@ -180,9 +178,7 @@ impl Mechanism {
 }
 
 /// The sampler's solver.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
     /// Probability-flow ODE, explicit Euler.

@@ -78,7 +78,14 @@ pub fn curve<F: Feature>(
     cfg: &UTurnConfig,
 ) -> UTurnCurve {
     let all: Vec<usize> = (0..data.len()).collect();
-    curve_with(net, &Sampling::linear_ode(cfg.steps), data, &all, feature, cfg)
+    curve_with(
+        net,
+        &Sampling::linear_ode(cfg.steps),
+        data,
+        &all,
+        feature,
+        cfg,
+    )
 }
 
 /// The U-turn curve with any [`Sampling`] over the images `images` of `data` (all of them
