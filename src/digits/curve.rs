@@ -812,6 +812,16 @@ pub fn print_table(r: &CurveReport) {
             sig.join(", ")
         }
     );
+    let worse: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| !f.passed && f.measured < 0.0)
+        .map(|f| f.name.trim_start_matches("gain."))
+        .collect();
+    println!(
+        "significantly worse than uniform: {}",
+        if worse.is_empty() { "none".into() } else { worse.join(", ") }
+    );
     if let Some((arm, b, x)) = &r.largest_ratio {
         println!(
             "largest error ratio: {arm} at {b} steps, {:.2} [{:.2} {:.2}] (delta method; the \
