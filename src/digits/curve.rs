@@ -853,14 +853,14 @@ pub fn print_table(r: &CurveReport) {
 pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let x: Vec<f64> = r.config.budgets.iter().map(|&b| b as f64).collect();
     let mut err = Panel::new(
-        "class-ratio error |q̂ − q| vs budget (mean over seeds, 95 % CI)",
+        "error |q̂ − q|, mean over seeds (95 % CI)",
         "optimiser steps",
         "|q̂ − q|",
     )
     .with_log_x()
     .with_hline(r.error_floor, "binomial floor");
     let mut rat = Panel::new(
-        "error ratio ē_uniform/ē_arm (delta-method 95 % CI)",
+        "ratio ē_uniform/ē_arm (95 % CI)",
         "optimiser steps",
         "ratio",
     )
@@ -900,7 +900,7 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
         }
     }
     let mut qp = Panel::new(
-        "generated share of zeros q̂ vs budget (mean over seeds)",
+        "generated share of zeros q̂ (mean)",
         "optimiser steps",
         "q̂",
     )
@@ -916,7 +916,7 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
         ));
     }
     let mut ut = Panel::new(
-        "U-turn per class: P(class(x̂) ≠ class(x₁)) from flow time t",
+        "U-turn per class (windows shaded)",
         "flow time t (diffusion time s = 1 − t)",
         "mismatch share",
     );
