@@ -186,8 +186,15 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         return Ok(out);
     };
     let t_i = th.steps[i_mid].t;
-    let lim_q = lim.steps[i_mid].finite_n.and_then(|pr| q.predicted(&pr));
-    if let Some(limit) = lim_q {
+    // The d → ∞ value of the prediction the overlaps are checked against (the reduced
+    // theory at d = D_LIMIT, which equals §5.3's limit), else §5.3's.
+    let lim_pred = |q: Overlap| {
+        let st = &lim.steps[i_mid];
+        st.overlap
+            .and_then(|(pr, _)| q.predicted(&pr))
+            .or_else(|| st.finite_n.and_then(|pr| q.predicted(&pr)))
+    };
+    if let Some(limit) = lim_pred(q) {
         let name = format!("{}@t={t_i:.2}", q.name());
         if let Some((chk, fit)) = scaling::check(
             &name,
@@ -196,7 +203,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
             &cells,
             |t| overlap(&t.theory, i_mid, q),
             limit,
-            Delta::Fitted,
+            Delta::Residual,
         ) {
             let wrong = if phase1 {
                 theory_for(&lim_exp, p, s2, CONTROL_KAPPA_SCALE)?
@@ -212,8 +219,12 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
             } else {
                 format!("σ² scaled by {CONTROL_SIGMA2_SCALE}")
             };
-            out.checks
-                .extend(control_of(&chk, wrong.unwrap_or(f64::NAN), &what));
+            // the residual intercept against the wrong theory's limit, offset from this one's
+            out.checks.extend(control_of(
+                &chk,
+                wrong.map_or(f64::NAN, |w| w - limit),
+                &what,
+            ));
             out.checks.push(chk.primary());
             fits.push(fit);
         }
@@ -233,9 +244,10 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
                 fits.push(fit);
             }
         }
-    } else if let Some(limit) = lim.steps[i_mid].finite_n.and_then(|pr| pr.m) {
-        // m has a known discrepancy with the saturated phase-2 form (issue 11): a diagnostic
-        // whose δ the pilot measures.
+    } else if let Some(limit) = lim_pred(Overlap::M) {
+        // Phase-2 m: a diagnostic. Its finite-size correction is not a polynomial in 1/√d on
+        // the ladder (see Delta::Residual), so only the residual against the reduced theory
+        // is extrapolated; δ = 0.
         if let Some((chk, fit)) = scaling::check(
             &format!("m@t={t_i:.2}"),
             "fss",
@@ -243,7 +255,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
             &cells,
             |t| overlap(&t.theory, i_mid, Overlap::M),
             limit,
-            Delta::Pilot,
+            Delta::Residual,
         ) {
             out.checks.push(chk);
             fits.push(fit);

@@ -99,6 +99,25 @@ impl Xoshiro {
     }
 }
 
+/// AVX2 and FMA on this processor (run-time detection, cached by std).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// AVX-512 F, VL, DQ and BW (plus AVX2 and FMA) on this processor, and a compiler that
+/// builds for them (the cfg `phaseflow_avx512`, set by build.rs on Rust ≥ 1.89).
+#[cfg(all(target_arch = "x86_64", phaseflow_avx512))]
+#[inline]
+pub(crate) fn has_avx512() -> bool {
+    has_avx2()
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+}
+
 /// A floating-point type the normal draws are produced in (f32 or f64).
 pub trait NormalFloat: Copy + Default + Send + Sync + 'static {
     /// The Box–Muller pair of one 64-bit word x = hi·2^32 + lo (module doc).
@@ -345,15 +364,30 @@ impl<T: NormalFloat> Normals<T> {
         }
     }
 
-    /// Fill `out` with the next `out.len()` draws of the sequence, with the AVX2 build of
-    /// the loop where the processor has it (same bits either way).
+    /// Fill `out` with the next `out.len()` draws of the sequence, with the widest build of
+    /// the loop the processor runs (AVX-512, AVX2 + FMA or the baseline: same bits from each).
     pub fn fill(&mut self, out: &mut [T]) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
-            // SAFETY: AVX2 and FMA were detected on this processor just now.
-            return unsafe { self.fill_avx2(out) };
+            #[cfg(phaseflow_avx512)]
+            if has_avx512() {
+                // SAFETY: the processor has the features `fill_avx512` is compiled for.
+                return unsafe { self.fill_avx512(out) };
+            }
+            if has_avx2() {
+                // SAFETY: AVX2 and FMA were detected on this processor.
+                return unsafe { self.fill_avx2(out) };
+            }
         }
+        self.fill_inline(out);
+    }
+
+    /// The loop compiled for AVX-512 (F, VL, DQ, BW; 16 f32 lanes, 32 vector registers and
+    /// a 64-bit rotate for xoshiro): measured 1.25–1.5× cheaper than the AVX2 build on AMD
+    /// Zen 4. Compiled on Rust ≥ 1.89 only (cfg `phaseflow_avx512`, build.rs).
+    #[cfg(all(target_arch = "x86_64", phaseflow_avx512))]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq,avx512bw")]
+    unsafe fn fill_avx512(&mut self, out: &mut [T]) {
         self.fill_inline(out);
     }
 
@@ -461,16 +495,35 @@ mod tests {
         }
     }
 
-    /// The dispatched (AVX2 + FMA where present) and the baseline builds agree bitwise.
+    /// Every build this processor runs (dispatched, AVX-512, AVX2 + FMA) agrees bitwise with
+    /// the baseline build.
     #[test]
     fn instruction_sets_agree_bitwise() {
         fn check<T: NormalFloat + PartialEq + std::fmt::Debug>() {
-            let mut fast = Normals::<T>::new(2, 1, Purpose::Noise, 5);
-            let mut base = fast.clone();
-            let (mut x, mut y) = (vec![T::default(); 5000], vec![T::default(); 5000]);
-            fast.fill(&mut x);
-            base.fill_inline(&mut y);
-            assert_eq!(x, y);
+            let base = Normals::<T>::new(2, 1, Purpose::Noise, 5);
+            let run = |fill: &dyn Fn(&mut Normals<T>, &mut [T])| {
+                let mut g = base.clone();
+                let mut x = vec![T::default(); 5000];
+                // Uneven pieces, so that the carried-over buffer is used too.
+                for piece in x.chunks_mut(999) {
+                    fill(&mut g, piece);
+                }
+                x
+            };
+            let want = run(&|g, x| g.fill_inline(x));
+            assert_eq!(run(&|g, x| g.fill(x)), want);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx2() {
+                    // SAFETY: detected just now.
+                    assert_eq!(run(&|g, x| unsafe { g.fill_avx2(x) }), want);
+                }
+                #[cfg(phaseflow_avx512)]
+                if has_avx512() {
+                    // SAFETY: detected just now.
+                    assert_eq!(run(&|g, x| unsafe { g.fill_avx512(x) }), want);
+                }
+            }
         }
         check::<f64>();
         check::<f32>();
