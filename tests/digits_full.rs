@@ -29,3 +29,18 @@ fn digits_compare_defaults_full() {
     }
     assert!(r.seconds < 600.0, "full comparison took {} s", r.seconds);
 }
+
+/// Full tier: the issue-13 learning curve at its defaults (8 budgets 25…3 200 steps, R = 8
+/// paired seeds, up to 5 arms, N = 1 000, DDPM VP + reverse SDE of 100 steps). Every setup
+/// check, the true-null checks and every control must be as expected; the gain findings are
+/// printed (README "Real data: digits" reports them).
+#[test]
+#[ignore = "full tier: cargo test --release -- --ignored"]
+fn digits_learning_curve_defaults_full() {
+    let cfg = phaseflow::digits::curve::CurveConfig::default();
+    let r = phaseflow::digits::curve::run(&default_path(), &cfg, &|| {}).unwrap();
+    phaseflow::digits::curve::print_table(&r);
+    for c in &r.checks {
+        assert!(c.as_expected(), "{c:?}");
+    }
+}

@@ -75,3 +75,41 @@ fn rejects_bad_config() {
     cfg.lr = -1.0;
     assert!(train(&u, &cfg, |_, _, _| {}).is_err());
 }
+
+#[test]
+fn skip_gradient_matches_finite_differences() {
+    // The 64 skip parameters (after the MLP's) with a nonzero value so the forward uses them.
+    let mut net = Mlp::new(16, 4, 0).with_skip();
+    assert!(net.has_skip());
+    let base = net.len() - PIXELS;
+    for j in 0..PIXELS {
+        net.params[base + j] = 0.01 * j as f32;
+    }
+    let b = 4;
+    let mut rng = stream(4, 0, Purpose::Test, 0);
+    let t: Vec<f32> = (0..b).map(|_| rng.random()).collect();
+    let x: Vec<f32> = (0..b * PIXELS)
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    let y: Vec<f32> = (0..b * PIXELS)
+        .map(|_| rng.sample(StandardNormal))
+        .collect();
+    let (_, g) = net.batch_grad(&t, &x, &y);
+    let gmax = g.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let h = 1e-2f32;
+    for k in (base..net.len()).step_by(3) {
+        let mut p = net.clone();
+        p.params[k] += h;
+        let (lp, _) = p.batch_grad(&t, &x, &y);
+        p.params[k] -= 2.0 * h;
+        let (lm, _) = p.batch_grad(&t, &x, &y);
+        let fd = (lp - lm) / (2.0 * h);
+        // Same declared tolerance as the MLP's gradient test.
+        let tol = 0.02 * g[k].abs() + 1e-3 * gmax;
+        assert!(
+            (fd - g[k]).abs() <= tol,
+            "skip param {k}: {} vs fd {fd}",
+            g[k]
+        );
+    }
+}

@@ -106,7 +106,14 @@ fn degenerate_designs_exit_2() {
         (&["digits", "uturn", "--points", "0"], "points:"),
         (&["digits", "uturn", "--pairs", "0"], "pairs:"),
         (&["digits", "compare", "--generated", "0"], "generated:"),
-        (&["digits", "compare", "--checkpoints", "0"], "checkpoints:"),
+        (
+            &["digits", "compare-epochs", "--checkpoints", "0"],
+            "checkpoints:",
+        ),
+        (&["digits", "compare", "--budgets", "0,10"], "budgets:"),
+        (&["digits", "compare", "--mechanism", "linear"], "solver:"),
+        (&["digits", "compare", "--band", "0.4,0.2"], "band:"),
+        (&["digits", "compare", "--clip=-1"], "clip:"),
         (&["digits", "compare", "--weight", "1.5"], "weight:"),
         (&["digits", "compare", "--lr", "0"], "lr:"),
     ];

@@ -4,8 +4,10 @@
 use super::args::{OutputArgs, SeedArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use phaseflow::digits::compare::{self, CompareConfig};
-use phaseflow::digits::data;
-use phaseflow::digits::train::{DigitsTrainConfig, TimeSampler};
+use phaseflow::digits::curve::{self, CurveConfig};
+use phaseflow::digits::data::{self, Scale};
+use phaseflow::digits::mechanism::{Mechanism, Solver};
+use phaseflow::digits::train::{DigitsTrainConfig, Optimiser, TimeDraw, TimeSampler};
 use phaseflow::error::Error;
 use phaseflow::harness;
 use phaseflow::plot::Figure;
@@ -83,8 +85,77 @@ pub enum DigitsCommand {
         #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         checkpoints: usize,
     },
-    /// Uniform vs phase-aware time sampling over seeds, with checks and a plot.
+    /// The learning curve of issue 13: class-ratio error of uniform vs phase-aware time
+    /// sampling over budgets (optimiser steps) and paired seeds, with the authors'
+    /// mechanism (DDPM VP path, noise prediction, reverse SDE, AdamW warm-up + cosine +
+    /// clipping, stratified batches), checks and a figure.
     Compare {
+        #[command(flatten)]
+        common: Common,
+        /// Paired seeds R.
+        #[arg(long, default_value_t = 8, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        seeds: usize,
+        /// Budgets in optimiser steps, increasing.
+        #[arg(long, value_delimiter = ',', default_values_t = [25usize, 50, 100, 200, 400, 800, 1600, 3200])]
+        budgets: Vec<usize>,
+        /// Steps of the uniform reference model of the U-turn.
+        #[arg(long, default_value_t = 1600, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        reference_steps: usize,
+        /// Generated images per run.
+        #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        generated: usize,
+        /// Path and training target.
+        #[arg(long, value_enum, default_value_t = Mechanism::Vp)]
+        mechanism: Mechanism,
+        /// Sampler: reverse SDE (Euler–Maruyama) or probability-flow ODE (Euler).
+        #[arg(long, value_enum, default_value_t = Solver::Sde)]
+        solver: Solver,
+        /// Sampler steps over [0, 1].
+        #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        sde_steps: usize,
+        /// Batch times: stratified counts per batch or i.i.d. draws.
+        #[arg(long, value_enum, default_value_t = TimeDraw::Stratified)]
+        draw: TimeDraw,
+        /// Share of each batch in the phase-aware band.
+        #[arg(long, default_value_t = 0.5)]
+        weight: f64,
+        /// The authors' fixed band `LO,HI` in diffusion time s = 1 − t.
+        #[arg(long, value_delimiter = ',', default_values_t = [0.2, 0.4])]
+        band: Vec<f64>,
+        /// Peak learning rate (AdamW).
+        #[arg(long, default_value_t = 3e-3)]
+        lr: f32,
+        /// Warm-up share of the budget (the authors' 500/3480).
+        #[arg(long, default_value_t = phaseflow::digits::train::AUTHORS_WARMUP_SHARE)]
+        warmup: f64,
+        /// AdamW weight decay.
+        #[arg(long, default_value_t = 0.01)]
+        weight_decay: f32,
+        /// Gradient-norm clip (0 = none).
+        #[arg(long, default_value_t = 1.0)]
+        clip: f32,
+        /// Mini-batch size.
+        #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        batch: usize,
+        /// Pixel scaling.
+        #[arg(long, value_enum, default_value_t = Scale::Unit)]
+        scale: Scale,
+        /// Drop the network's diagonal input→output skip.
+        #[arg(long)]
+        no_skip: bool,
+        /// Classify generated images without clamping them to the data range.
+        #[arg(long)]
+        no_clamp: bool,
+        /// U-turn grid points on [0, 1).
+        #[arg(long, default_value_t = 20, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        points: usize,
+        /// U-turn pairs per grid point and curve.
+        #[arg(long, default_value_t = 200, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+        pairs: usize,
+    },
+    /// Issue 8's comparison: uniform vs phase-aware time sampling at one epoch budget
+    /// (linear path, velocity, Euler ODE, constant Adam), with checks and a plot.
+    CompareEpochs {
         #[command(flatten)]
         common: Common,
         /// Epoch budget of each compared run.
@@ -135,7 +206,8 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
     let common = match &a.command {
         DigitsCommand::Uturn { common, .. }
         | DigitsCommand::Train { common, .. }
-        | DigitsCommand::Compare { common, .. } => common,
+        | DigitsCommand::Compare { common, .. }
+        | DigitsCommand::CompareEpochs { common, .. } => common,
     };
     let _lock = common.output.lock(None)?;
     match &a.command {
@@ -259,6 +331,84 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             Ok(0)
         }
         DigitsCommand::Compare {
+            common,
+            seeds,
+            budgets,
+            reference_steps,
+            generated,
+            mechanism,
+            solver,
+            sde_steps,
+            draw,
+            weight,
+            band,
+            lr,
+            warmup,
+            weight_decay,
+            clip,
+            batch,
+            scale,
+            no_skip,
+            no_clamp,
+            points,
+            pairs,
+        } => {
+            let [lo, hi] = band[..] else {
+                return Err(ConfigError::TooFew {
+                    field: "band",
+                    min: 2,
+                    why: " values LO,HI",
+                    got: band.len(),
+                }
+                .into());
+            };
+            let cfg = CurveConfig {
+                seed: common.seed.seed,
+                seeds: *seeds,
+                budgets: budgets.clone(),
+                reference_steps: *reference_steps,
+                generated: *generated,
+                mechanism: *mechanism,
+                solver: *solver,
+                sde_steps: *sde_steps,
+                draw: *draw,
+                weight: *weight,
+                band: [lo, hi],
+                batch: *batch,
+                optimiser: Optimiser {
+                    lr: *lr,
+                    warmup_share: *warmup,
+                    weight_decay: *weight_decay,
+                    clip: *clip,
+                },
+                scale: *scale,
+                skip: !*no_skip,
+                clamp: !*no_clamp,
+                uturn_points: *points,
+                uturn_pairs: *pairs,
+                ..CurveConfig::default()
+            };
+            cfg.check()?;
+            let quiet = common.output.quiet || common.output.json;
+            let runs = 1 + 5 * seeds * budgets.len();
+            let pb = harness::progress(runs as u64, "digits runs", quiet);
+            let report = curve::run(&common.data_path(), &cfg, &|| pb.inc(1))?;
+            pb.finish_and_clear();
+            if common.output.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                curve::print_table(&report);
+            }
+            if let Some(dir) = &common.output.out {
+                written(|| {
+                    phaseflow::io::write_json(&dir.join("digits_curve.json"), &report)?;
+                    curve::save_figures(&report, dir)?;
+                    Ok(())
+                })?;
+            }
+            Ok(i32::from(!report.as_expected()))
+        }
+        DigitsCommand::CompareEpochs {
             common,
             epochs,
             seeds,

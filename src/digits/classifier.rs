@@ -124,6 +124,8 @@ pub struct DigitClass {
     pub mean: Vec<f32>,
     /// Per-pixel standard deviation of the normalisation.
     pub sd: Vec<f32>,
+    /// Clamp the denormalised pixels to [0, 16] before classifying.
+    pub clamp: bool,
 }
 
 impl DigitClass {
@@ -133,13 +135,22 @@ impl DigitClass {
             classifier,
             mean: data.mean.clone(),
             sd: data.sd.clone(),
+            clamp: false,
         }
+    }
+    /// The same feature, clamping pixels to the data range first.
+    pub fn with_clamp(mut self, clamp: bool) -> Self {
+        self.clamp = clamp;
+        self
     }
     /// The class of a normalised f32 image (denormalised in f32, as generated samples are).
     pub(crate) fn class_f32(&self, x: &[f32]) -> u8 {
         let mut raw = [0f32; PIXELS];
         for j in 0..PIXELS {
             raw[j] = x[j] * self.sd[j] + self.mean[j];
+            if self.clamp {
+                raw[j] = raw[j].clamp(0.0, MAX_INTENSITY);
+            }
         }
         self.classifier.class(&raw)
     }

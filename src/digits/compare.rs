@@ -302,12 +302,27 @@ pub fn load(path: &Path, share: f64, seed: u64) -> Result<(Digits, Unbalanced), 
 
 /// Share of generated samples (normalised space) that the classifier calls 0.
 pub fn share_zero(x: &[f32], data: &Unbalanced, clf: &super::classifier::Classifier) -> f64 {
+    share_zero_with(x, data, clf, false)
+}
+
+/// [`share_zero`], optionally clamping each denormalised pixel to the data range
+/// [0, 16] first (the authors clamp generated images to their range [−1, 1]).
+pub fn share_zero_with(
+    x: &[f32],
+    data: &Unbalanced,
+    clf: &super::classifier::Classifier,
+    clamp: bool,
+) -> f64 {
     let mut raw = [0f32; PIXELS];
     let n = x.len() / PIXELS;
     let zeros = x
         .chunks_exact(PIXELS)
         .filter(|s| {
             data.denormalise(s, &mut raw);
+            if clamp {
+                raw.iter_mut()
+                    .for_each(|v| *v = v.clamp(0.0, super::data::MAX_INTENSITY));
+            }
             clf.class(&raw) == 0
         })
         .count();

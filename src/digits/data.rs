@@ -140,6 +140,27 @@ impl Digits {
     }
 }
 
+/// How pixels are scaled for training.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Per pixel (x − mean)/sd over the set (issue 8).
+    ZScore,
+    /// To [−1, 1]: x/8 − 1 (the authors' `2(x − 0.5)` on [0, 1] intensities).
+    #[default]
+    Unit,
+}
+
 /// The unbalanced "0 vs 1" set, normalised per pixel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unbalanced {
@@ -160,6 +181,14 @@ impl Unbalanced {
     /// # Errors
     /// [`DigitsError::Share`] if `share` is not in (0.5, 1), [`DigitsError::TooFewOnes`].
     pub fn build(d: &Digits, share: f64, seed: u64) -> Result<Self, Error> {
+        Self::build_scaled(d, share, seed, Scale::ZScore)
+    }
+
+    /// [`Unbalanced::build`] with a choice of pixel scaling.
+    ///
+    /// # Errors
+    /// As [`Unbalanced::build`].
+    pub fn build_scaled(d: &Digits, share: f64, seed: u64, scale: Scale) -> Result<Self, Error> {
         if !(share > 0.5 && share < 1.0) {
             return Err(DigitsError::Share { share }.into());
         }
@@ -193,6 +222,11 @@ impl Unbalanced {
             mean[j] = m as f32;
             // A constant pixel keeps sd = 1 so it normalises to exactly 0, not NaN.
             sd[j] = if v > 1e-12 { v.sqrt() as f32 } else { 1.0 };
+        }
+        if scale == Scale::Unit {
+            // The authors' 2(x − ½) on intensities in [0, 1]: x/8 − 1 on 0..16.
+            mean.iter_mut().for_each(|m| *m = MAX_INTENSITY / 2.0);
+            sd.iter_mut().for_each(|s| *s = MAX_INTENSITY / 2.0);
         }
         let mut x = Vec::with_capacity(n * PIXELS);
         for &i in &keep {

@@ -1,9 +1,11 @@
-//! Sampling with the learned velocity: explicit Euler from t₀ to 1 on the uniform grid of K
-//! steps over [0, 1] (a start inside a cell takes ⌈(1 − t₀)K⌉ equal steps), and generation
-//! from x(0) ~ N(0, I₆₄) in fixed chunks, chunk c drawing from stream
-//! `(seed, replica, purpose, c)`.
+//! Sampling with the trained network ([`super::mechanism::Sampling`]: Euler ODE or
+//! Euler–Maruyama reverse SDE from t₀ to 1 on the uniform grid of K steps over [0, 1]; a
+//! start inside a cell takes ⌈(1 − t₀)K⌉ equal steps), and generation from x(0) ~ N(0, I₆₄)
+//! in fixed chunks, chunk c drawing its start points and then its Brownian increments, in
+//! sample order, from stream `(seed, replica, purpose, c)`.
 
 use super::data::PIXELS;
+use super::mechanism::Sampling;
 use super::net::{Mlp, Workspace};
 use crate::rng::{Purpose, stream};
 use rand::Rng;
@@ -13,30 +15,39 @@ use rayon::prelude::*;
 /// Generated samples per chunk (and per random stream).
 pub const GEN_CHUNK: usize = 64;
 
-/// Integrate dx/dt = v_θ(t, x) from `t0` to 1 in place with ⌈(1 − t0)·steps⌉ Euler steps.
+/// Integrate dx/dt = v_θ(t, x) (linear path, velocity network) from `t0` to 1 in place
+/// with ⌈(1 − t0)·steps⌉ Euler steps.
 pub fn integrate(net: &Mlp, x: &mut [f32], t0: f32, steps: usize, ws: &mut Workspace) {
-    let n = ((1.0 - t0) * steps as f32).ceil().max(0.0) as usize;
-    if n == 0 {
-        return;
-    }
-    let h = (1.0 - t0) / n as f32;
-    let mut v = [0f32; PIXELS];
-    for k in 0..n {
-        let t = t0 + k as f32 * h;
-        net.forward(t, x, ws, &mut v);
-        for (xi, vi) in x.iter_mut().zip(&v) {
-            *xi += h * vi;
-        }
-    }
+    // The ODE draws no random numbers; any generator will do.
+    let mut none = stream(0, 0, Purpose::DigitsGenerate, 0);
+    Sampling::linear_ode(steps).integrate(net, x, t0, &mut none, ws);
 }
 
-/// `n` generated images (`n × PIXELS`, normalised space). `purpose` names the stream
-/// namespace ([`Purpose::DigitsGenerate`], or [`Purpose::DigitsGenerateControl`] for an
-/// independent second set from the same (seed, replica)).
+/// `n` generated images (`n × PIXELS`, normalised space) with the linear/ODE sampler of
+/// `steps` steps. `purpose` names the stream namespace ([`Purpose::DigitsGenerate`], or
+/// [`Purpose::DigitsGenerateControl`] for an independent second set from the same
+/// (seed, replica)).
 pub fn generate_images(
     net: &Mlp,
     n: usize,
     steps: usize,
+    (seed, replica): (u64, u64),
+    purpose: Purpose,
+) -> Vec<f32> {
+    generate(
+        net,
+        &Sampling::linear_ode(steps),
+        n,
+        (seed, replica),
+        purpose,
+    )
+}
+
+/// `n` generated images with any [`Sampling`].
+pub fn generate(
+    net: &Mlp,
+    sampling: &Sampling,
+    n: usize,
     (seed, replica): (u64, u64),
     purpose: Purpose,
 ) -> Vec<f32> {
@@ -51,7 +62,7 @@ pub fn generate_images(
                 for xi in x.iter_mut() {
                     *xi = rng.sample(StandardNormal);
                 }
-                integrate(net, x, 0.0, steps, &mut ws);
+                sampling.integrate(net, x, 0.0, &mut rng, &mut ws);
             }
             out
         })

@@ -12,8 +12,10 @@
 
 pub mod classifier;
 pub mod compare;
+pub mod curve;
 pub mod data;
 pub mod flow;
+pub mod mechanism;
 pub mod net;
 pub mod train;
 pub mod uturn;

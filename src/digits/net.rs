@@ -172,7 +172,29 @@ impl Mlp {
         for (a, z) in ws.a2.iter_mut().zip(&ws.z2) {
             *a = z * sigmoid(*z);
         }
-        affine(&p[l.w3..l.b3], &p[l.b3..], &ws.a2, &mut ws.out);
+        affine(&p[l.w3..l.b3], &p[l.b3..l.len], &ws.a2, &mut ws.out);
+        if p.len() > l.len {
+            for (j, o) in ws.out.iter_mut().enumerate() {
+                *o += p[l.len + j] * x[j];
+            }
+        }
+    }
+
+    /// The same network with a diagonal linear skip out_j += s_j·x_j (s = 0 at the start,
+    /// so the initial function is unchanged; 64 extra parameters at the end of the
+    /// vector). The authors' U-Net passes its input to its output through skip
+    /// connections; without one a noise-predicting MLP must learn the near-identity
+    /// ε̂ ≈ x of high noise through its hidden layers.
+    pub fn with_skip(mut self) -> Self {
+        if !self.has_skip() {
+            self.params.extend(std::iter::repeat_n(0.0, PIXELS));
+        }
+        self
+    }
+
+    /// True when the network has the skip of [`Mlp::with_skip`].
+    pub fn has_skip(&self) -> bool {
+        self.params.len() > Layout::new(self.hidden).len
     }
 
     /// Add ∂/∂θ of `scale · |v_θ(t, x) − target|²` to `grad`; returns the squared error
@@ -195,6 +217,11 @@ impl Mlp {
             let r = ws.out[o] - target[o];
             sq += r * r;
             ws.d3[o] = 2.0 * scale * r;
+        }
+        if p.len() > l.len {
+            for o in 0..PIXELS {
+                grad[l.len + o] += ws.d3[o] * x[o];
+            }
         }
         // Layer 3: gW₃ += δ₃ h₂ᵀ, gb₃ += δ₃, δh₂ = W₃ᵀ δ₃.
         ws.d2.iter_mut().for_each(|v| *v = 0.0);
@@ -277,40 +304,69 @@ impl Mlp {
 }
 
 /// Adam (Kingma & Ba 2015, arXiv:1412.6980) with the usual defaults β₁ = 0.9, β₂ = 0.999,
-/// ε = 1e-8.
+/// ε = 1e-8, and optionally AdamW's decoupled weight decay (Loshchilov & Hutter 2019,
+/// arXiv:1711.05101: p ← p − lr·λ·p before the Adam step, as `torch.optim.AdamW`).
 #[derive(Debug, Clone)]
 pub struct Adam {
-    /// Learning rate.
+    /// Learning rate (of [`Adam::update`]; [`Adam::update_at`] takes the step's rate).
     pub lr: f32,
+    /// Decoupled weight decay λ (0: plain Adam).
+    pub weight_decay: f32,
     m: Vec<f32>,
     v: Vec<f32>,
     step: i32,
 }
 
 impl Adam {
-    /// State for `n` parameters.
+    /// State for `n` parameters, no weight decay.
     pub fn new(n: usize, lr: f32) -> Self {
         Adam {
             lr,
+            weight_decay: 0.0,
             m: vec![0.0; n],
             v: vec![0.0; n],
             step: 0,
         }
     }
 
-    /// One update of `params` with `grad`.
+    /// One update of `params` with `grad` at the constant rate [`Adam::lr`].
     pub fn update(&mut self, params: &mut [f32], grad: &[f32]) {
+        self.update_at(params, grad, self.lr);
+    }
+
+    /// One update with learning rate `lr` (a schedule's value for this step).
+    pub fn update_at(&mut self, params: &mut [f32], grad: &[f32], lr: f32) {
         const B1: f32 = 0.9;
         const B2: f32 = 0.999;
         self.step += 1;
         let c1 = 1.0 - B1.powi(self.step);
         let c2 = 1.0 - B2.powi(self.step);
+        let decay = 1.0 - lr * self.weight_decay;
         for i in 0..params.len() {
             self.m[i] = B1 * self.m[i] + (1.0 - B1) * grad[i];
             self.v[i] = B2 * self.v[i] + (1.0 - B2) * grad[i] * grad[i];
             let mh = self.m[i] / c1;
             let vh = self.v[i] / c2;
-            params[i] -= self.lr * mh / (vh.sqrt() + 1e-8);
+            if self.weight_decay != 0.0 {
+                params[i] *= decay;
+            }
+            params[i] -= lr * mh / (vh.sqrt() + 1e-8);
         }
     }
+}
+
+/// Scale `grad` so its Euclidean norm is at most `max_norm` (as `torch.nn.utils.
+/// clip_grad_norm_`: factor max_norm/(norm + 1e-6) when norm > max_norm); returns the norm
+/// before clipping (summed in f64, in index order).
+pub fn clip_grad_norm(grad: &mut [f32], max_norm: f32) -> f32 {
+    let norm = grad
+        .iter()
+        .map(|&g| (g as f64) * (g as f64))
+        .sum::<f64>()
+        .sqrt() as f32;
+    if norm > max_norm {
+        let c = max_norm / (norm + 1e-6);
+        grad.iter_mut().for_each(|g| *g *= c);
+    }
+    norm
 }

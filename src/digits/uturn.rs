@@ -14,7 +14,7 @@
 //! falls, by more than [`JUMP_Z`] bootstrap SEs.
 
 use super::data::{PIXELS, Unbalanced};
-use super::flow::integrate;
+use super::mechanism::Sampling;
 use super::net::{Mlp, Workspace};
 use crate::phase::Feature;
 use crate::rng::{Purpose, stream};
@@ -70,14 +70,40 @@ impl UTurnConfig {
 }
 
 /// The U-turn curve of `net` on `data` with any [`Feature`] of the normalised image (for the
-/// digits: [`super::classifier::DigitClass`]).
+/// digits: [`super::classifier::DigitClass`]), linear path and Euler ODE (issue 8).
 pub fn curve<F: Feature>(
     net: &Mlp,
     data: &Unbalanced,
     feature: &F,
     cfg: &UTurnConfig,
 ) -> UTurnCurve {
-    let n = data.len();
+    let all: Vec<usize> = (0..data.len()).collect();
+    curve_with(
+        net,
+        &Sampling::linear_ode(cfg.steps),
+        data,
+        &all,
+        feature,
+        cfg,
+    )
+}
+
+/// The U-turn curve with any [`Sampling`] over the images `images` of `data` (all of them
+/// for the pooled curve, one class for a per-class curve): pair m uses image
+/// `images[m mod len]`, noised to x_t = α(t)ε + β(t)x₁ (the exact forward marginal) and
+/// integrated back to t = 1. The stream of chunk c draws each pair's ε, then the
+/// sampler's Brownian increments grid point by grid point. `cfg.steps` is ignored (the
+/// sampling carries its steps). With `cfg.control` the partner is
+/// `images[(m + len/2) mod len]`.
+pub fn curve_with<F: Feature>(
+    net: &Mlp,
+    sampling: &Sampling,
+    data: &Unbalanced,
+    images: &[usize],
+    feature: &F,
+    cfg: &UTurnConfig,
+) -> UTurnCurve {
+    let n = images.len();
     let k = cfg.grid.len();
     let feature = |x: &[f32]| {
         let xd: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -91,20 +117,23 @@ pub fn curve<F: Feature>(
             let mut count = vec![0u32; k];
             let mut x0 = [0f32; PIXELS];
             let mut x = [0f32; PIXELS];
+            let mut y = [0f32; PIXELS];
             for m in c * PAIR_CHUNK..((c + 1) * PAIR_CHUNK).min(cfg.pairs) {
                 let i = m % n;
-                let x1 = data.image(i);
-                let partner = if cfg.control { (i + n / 2) % n } else { i };
+                let x1 = data.image(images[i]);
+                let partner = if cfg.control {
+                    images[(i + n / 2) % n]
+                } else {
+                    images[i]
+                };
                 let want = feature(data.image(partner));
                 for v in x0.iter_mut() {
                     *v = rng.sample(StandardNormal);
                 }
                 for (j, &t) in cfg.grid.iter().enumerate() {
                     let tf = t as f32;
-                    for p in 0..PIXELS {
-                        x[p] = (1.0 - tf) * x0[p] + tf * x1[p];
-                    }
-                    integrate(net, &mut x, tf, cfg.steps, &mut ws);
+                    sampling.mechanism.noised(tf, x1, &x0, &mut x, &mut y);
+                    sampling.integrate(net, &mut x, tf, &mut rng, &mut ws);
                     count[j] += u32::from(feature(&x) != want);
                 }
             }

@@ -58,6 +58,9 @@ pub enum Source {
     /// Exact Euler integration of the finite-n denoiser's linear part on the grid (§5.3 +
     /// §5.4: the generated within-mode variance).
     FiniteNEuler,
+    /// An experiment on data (the digits): a declared threshold or the null hypothesis of
+    /// no difference between two arms.
+    Experiment,
 }
 
 /// What kind of reason a δ has (issue 11: every δ is derived, measured on an independent
