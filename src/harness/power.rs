@@ -437,7 +437,8 @@ impl PowerReport {
                 c.any.ci[0],
                 c.any.ci[1],
                 c.primary.rate,
-                c.bound.map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
+                c.bound
+                    .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
             );
             for f in &fams {
                 let r = c
