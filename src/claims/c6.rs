@@ -167,9 +167,9 @@ fn claim_c6(ctx: &Context) -> Result<Outcome, Error> {
     // Trained models (averaged engine): paired replicas on the same data. Ten replicas give
     // the control power (df = 9); δ is measured on a paired pilot.
     let (dt, n, kt, reps, pilot) = if quick {
-        (8000, 128, 40, 10, 4)
+        (8000, 128, 40, 10, 10)
     } else {
-        (32_000, 512, 80, 16, 8)
+        (32_000, 512, 80, 16, 16)
     };
     let auto = auto_schedule(p, s2, dt, &AutoSpec::default())?;
     let cfg = |schedule: ScheduleSpec| TrainConfig {

@@ -74,7 +74,8 @@ pub(crate) struct Sizes {
     pub pilot: usize,
 }
 
-/// The tier's sizes (a replica override applies to every claim; the pilot keeps half).
+/// The tier's sizes (a replica override applies to every claim and its pilots: a pilot has
+/// the run's R, so that δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
 pub(crate) fn sizes(ctx: &Context) -> Sizes {
     let r = ctx.replicas(16, 16);
     match ctx.tier {
@@ -84,7 +85,7 @@ pub(crate) fn sizes(ctx: &Context) -> Sizes {
             n: 256,
             k: 20,
             r,
-            pilot: (r / 2).max(2),
+            pilot: r,
         },
         Tier::Full => Sizes {
             ds: vec![500, 2000, 8000, 32_000],
@@ -92,7 +93,7 @@ pub(crate) fn sizes(ctx: &Context) -> Sizes {
             n: 512,
             k: 80,
             r,
-            pilot: (r / 2).max(2),
+            pilot: r,
         },
     }
 }
@@ -116,7 +117,7 @@ pub(crate) fn experiment(
         alpha: ALPHA,
         families: Vec::new(),
         pilot: (pilot >= 2).then_some(PilotSpec {
-            replicas: pilot,
+            replicas: Some(pilot),
             seed: None,
         }),
     }

@@ -101,8 +101,8 @@ pub struct Experiment {
     #[serde(default = "default_families")]
     pub families: Vec<Family>,
     /// The independent pilot that measures each trained check's allowance δ
-    /// ([`pilot`]); default 8 replicas at master seed [`pilot::PILOT_SEED`]. `null`: no
-    /// pilot, every trained check has δ = 0.
+    /// ([`pilot`]); default as many replicas as the run, at master seed
+    /// [`pilot::PILOT_SEED`]. `null`: no pilot, every trained check has δ = 0.
     #[serde(default = "default_pilot")]
     pub pilot: Option<PilotSpec>,
 }
@@ -175,10 +175,7 @@ impl Preset {
                 replicas: 32,
                 alpha: default_alpha(),
                 families: default_families(),
-                pilot: Some(PilotSpec {
-                    replicas: 16,
-                    seed: None,
-                }),
+                pilot: default_pilot(),
             },
         }
     }
@@ -247,12 +244,12 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
-        if let Some(p) = self.pilot.filter(|p| p.replicas < 2) {
+        if let Some(got) = self.pilot.and_then(|p| p.replicas).filter(|&r| r < 2) {
             return Err(ConfigError::TooFew {
                 field: "pilot.replicas",
                 min: 2,
                 why: " (a bias estimate needs a spread)",
-                got: p.replicas,
+                got,
             }
             .into());
         }
@@ -350,7 +347,7 @@ impl Experiment {
         e.name = format!("{} (pilot)", self.name);
         e.train.seed = spec.seed_for(self.train.seed);
         e.train.perturbation = None;
-        e.replicas = spec.replicas;
+        e.replicas = spec.replicas_for(self.replicas);
         e.pilot = None;
         Some(e)
     }

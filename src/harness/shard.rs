@@ -312,10 +312,9 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutpu
         }
         let expected = f.shard.replicas(f.experiment.replicas);
         let got: Vec<u64> = f.replicas.iter().map(|o| o.replica).collect();
-        let expected_pilot = f
-            .experiment
-            .pilot
-            .map_or_else(Vec::new, |ps| f.shard.replicas(ps.replicas));
+        let expected_pilot = f.experiment.pilot.map_or_else(Vec::new, |ps| {
+            f.shard.replicas(ps.replicas_for(f.experiment.replicas))
+        });
         let got_pilot: Vec<u64> = f.pilot.iter().map(|o| o.replica).collect();
         for (expected, got) in [(expected, got), (expected_pilot, got_pilot)] {
             if expected != got {

@@ -287,7 +287,7 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         |ps| {
             format!(
                 "; pilot of {} replicas at master seed {} (the allowances)",
-                ps.replicas,
+                ps.replicas_for(c.replicas),
                 ps.seed_for(t.seed)
             )
         },
