@@ -93,14 +93,19 @@ fn bad_input_exits_2_naming_the_flag() {
 
 /// A knob of another engine would be ignored: it is rejected, naming the flag.
 #[test]
-fn a_knob_of_another_engine_is_rejected() {
+fn a_knob_of_another_engine_or_out_of_its_range_is_rejected() {
     for (args, name) in [
         (
             vec!["train", "--engine", "averaged", "--epochs", "5"],
             "epochs:",
         ),
         (vec!["train", "--tol-grad", "1e-6"], "tol-grad:"),
+        (vec!["train", "--max-newton", "3"], "max-newton:"),
         (vec!["train", "--noise", "fixed"], "noise:"),
+        (
+            vec!["train", "--engine", "averaged", "--tol-step", "-1"],
+            "tol-step:",
+        ),
     ] {
         common::assert_bad_input(&args, &phaseflow(&args, None), name);
     }

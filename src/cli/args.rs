@@ -220,6 +220,15 @@ pub struct EngineArgs {
     /// L-BFGS iterations per grid time of the averaged engine.
     #[arg(long, default_value_t = averaged().max_iters, allow_negative_numbers = true, value_parser = crate::cli::args::whole_u64)]
     pub max_iters: u64,
+    /// Newton certification of the averaged engine: a step counts as converged only when
+    /// the Newton step on the reduced variables (c, ω, b, …) is at most this long in max-norm
+    /// (the flat, saturating directions where a small gradient hides a long way to go).
+    #[arg(long, default_value_t = averaged().tol_step, allow_negative_numbers = true)]
+    pub tol_step: f64,
+    /// Newton steps the averaged engine may take after L-BFGS per grid time (0: none, no
+    /// certification).
+    #[arg(long, default_value_t = averaged().max_newton, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+    pub max_newton: usize,
 }
 
 impl EngineArgs {
@@ -251,6 +260,8 @@ impl EngineArgs {
                 let rule = "a knob of the averaged engine; add --engine averaged";
                 foreign(("tol_grad", "tol-grad"), rule)?;
                 foreign(("max_iters", "max-iters"), rule)?;
+                foreign(("tol_step", "tol-step"), rule)?;
+                foreign(("max_newton", "max-newton"), rule)?;
                 if g.has("epochs") {
                     s.epochs = self.epochs;
                 }
@@ -274,6 +285,12 @@ impl EngineArgs {
                 }
                 if g.has("max_iters") {
                     a.max_iters = self.max_iters;
+                }
+                if g.has("tol_step") {
+                    a.tol_step = self.tol_step;
+                }
+                if g.has("max_newton") {
+                    a.max_newton = self.max_newton;
                 }
             }
         }
