@@ -759,8 +759,9 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
 }
 
 /// The generated within-mode variance of exact Euler with the finite-n c_k of `exp` at
-/// within-mode variance `sigma2` (the phase-2 closed form at every grid time's α, β on the
-/// dilated schedule, §5.3; the Bayes c_k on others); `None` for d = 1.
+/// within-mode variance `sigma2` (the phase-2 closed form at every grid time's α, β, §5.3,
+/// on every schedule: on the linear one the Bayes c_k it replaced was 0.4 % high, 3–26 SE
+/// over d = 250…16 000, and the finite-n form is within 0.4–1.9 SE); `None` for d = 1.
 ///
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built.
@@ -778,18 +779,12 @@ pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<
         lambda_w: c.lambda_w,
         noise: exp.train.engine.noise(),
     };
-    let dilated = c.schedule.kappa().is_some();
     // The linear part learned at finite n: the phase-2 closed form at this step's (α, β) (in
-    // phase 1 too, where c is O(1/√d) and the same normal equation fixes it).
+    // phase 1 too, where c is O(1/√d) and the same normal equation fixes it), on every
+    // schedule.
     let cs: Option<Vec<f64>> = grid
         .iter()
-        .map(|&t| {
-            if dilated {
-                fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c
-            } else {
-                th.bayes(t).c
-            }
-        })
+        .map(|&t| fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c)
         .collect();
     Ok(cs.map(|cs| var_perp_linear(s, &grid, &cs)))
 }
