@@ -5,7 +5,7 @@
 use super::sweep::SweepReport;
 use super::{Aggregate, Experiment, RunReport, StepAggregate};
 use crate::error::Error;
-use crate::plot::{Figure, Panel, Series};
+use crate::plot::{Color, Figure, Panel, Series};
 use crate::theory::{FiniteN, Prediction, Theory};
 use rayon::prelude::*;
 
@@ -61,6 +61,10 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
     let mf = (FINITE_N_POINTS as f64 * t_end) as usize;
     let tf: Vec<f64> = (1..mf).map(|i| t_end * i as f64 / mf as f64).collect();
     let finite: Vec<Option<Prediction>> = tf.par_iter().map(|&t| th.finite_n_at_d(t)).collect();
+    // The reduced theory (the checks' prediction at every grid time, phase 2's ω and b
+    // included) at the grid times themselves.
+    let grid: Vec<f64> = aggregate.steps.iter().map(|s| s.t).collect();
+    let reduced = th.reduced_at(&grid);
     let steps = &aggregate.steps;
     let mut fig = Figure::new(format!(
         "learned overlaps, {} schedule, p = {}, σ² = {}, d = {}, n = {}, K = {}, R = {}",
@@ -95,6 +99,16 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
                 curve(&finite),
             ));
         }
+        if reduced.iter().any(Option::is_some) {
+            panel = panel.with_series(
+                Series::line(
+                    "reduced, this d and n (the checks)",
+                    grid.clone(),
+                    curve(&reduced),
+                )
+                .with_color(Color::Rgb(90, 90, 90)),
+            );
+        }
         let x: Vec<f64> = steps.iter().map(|s| s.t).collect();
         let y: Vec<f64> = steps.iter().map(|s| meas(s).point).collect();
         let e: Vec<f64> = steps
@@ -105,9 +119,28 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
             })
             .collect();
         panel = panel.with_series(
-            Series::markers(format!("trained ({})", exp.train.engine.kind()), x, y).with_err(e),
+            Series::markers(
+                format!("trained ({})", exp.train.engine.kind()),
+                x,
+                y.clone(),
+            )
+            .with_err(e.clone()),
         );
-        // ω and b diverge in phase 2: keep the axis on the measured range there.
+        // The Bayes ω, b and √r diverge in phase 2 while the trained ones stay small: keep
+        // the axis on the trained and reduced range there.
+        if matches!(name, "ω" | "b" | "√r") {
+            let vals = y
+                .iter()
+                .zip(&e)
+                .flat_map(|(v, h)| [v - h, v + h])
+                .chain(curve(&reduced))
+                .filter(|v| v.is_finite());
+            let (lo, hi) = vals.fold((0.0_f64, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
+            if hi > lo {
+                let pad = 0.08 * (hi - lo);
+                panel = panel.with_y_range(lo - pad, hi + pad);
+            }
+        }
         fig = fig.with_panel(panel);
     }
     Ok(fig)
