@@ -263,11 +263,10 @@ pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
 
 /// The linear ladder (the undilated baseline of C1 and C4) with the tier's replicas (the C4
 /// control, |p̂ − p| claimed flat in d, needs them to fail at the strictest primary level)
-/// and a pilot of half of them (its checks are diagnostics and controls: δ/SE ≈ 3.4 for an
-/// exact prediction, `harness::pilot`).
+/// and a pilot of as many (δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
 pub(crate) fn linear_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
-    ladder(ctx, &ScheduleSpec::linear(), sz.r, (sz.pilot / 2).max(2))
+    ladder(ctx, &ScheduleSpec::linear(), sz.r, sz.pilot)
 }
 
 /// The reference size of the ladder with one parameter of the mixture changed (C2's σ², C3's
