@@ -166,10 +166,10 @@ fn claim_c6(ctx: &Context) -> Result<Outcome, Error> {
 
     // Trained models (averaged engine): paired replicas on the same data. Ten replicas give
     // the control power (df = 9); δ is measured on a paired pilot.
-    let (dt, n, kt, reps, pilot) = if quick {
-        (8000, 128, 40, 10, 10)
+    let (dt, n, kt, reps) = if quick {
+        (8000, 128, 40, 10)
     } else {
-        (32_000, 512, 80, 16, 16)
+        (32_000, 512, 80, 16)
     };
     let auto = auto_schedule(p, s2, dt, &AutoSpec::default())?;
     let cfg = |schedule: ScheduleSpec| TrainConfig {
@@ -187,9 +187,8 @@ fn claim_c6(ctx: &Context) -> Result<Outcome, Error> {
         ..TrainConfig::default()
     };
     let dil_spec = ScheduleSpec::dilated(2.0);
-    let run = |name: &str, spec: ScheduleSpec| {
-        trained(ctx, experiment(ctx, name, cfg(spec), reps, pilot))
-    };
+    let run =
+        |name: &str, spec: ScheduleSpec| trained(ctx, experiment(ctx, name, cfg(spec), reps, true));
     let (ta, td, tl) = (
         run("C6 auto", auto.spec.clone())?,
         run("C6 dilated", dil_spec.clone())?,

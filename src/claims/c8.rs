@@ -351,7 +351,7 @@ fn trained(
                 &format!("C8 trained {} d={d}", case.label),
                 train,
                 r,
-                0,
+                false,
             );
             let outs = replicate(ctx, &exp)?;
             let agg = Aggregate::new(&outs, LEVEL);

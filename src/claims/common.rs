@@ -68,14 +68,12 @@ pub(crate) struct Sizes {
     pub n: usize,
     /// Grid points.
     pub k: usize,
-    /// Replicas per size.
+    /// Replicas per size (each experiment's pilot has as many, [`experiment`]).
     pub r: usize,
-    /// Pilot replicas per size.
-    pub pilot: usize,
 }
 
-/// The tier's sizes (a replica override applies to every claim and its pilots: a pilot has
-/// the run's R, so that δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
+/// The tier's sizes (a replica override applies to every claim and, through
+/// [`experiment`], to its pilots).
 pub(crate) fn sizes(ctx: &Context) -> Sizes {
     let r = ctx.replicas(16, 16);
     match ctx.tier {
@@ -85,7 +83,6 @@ pub(crate) fn sizes(ctx: &Context) -> Sizes {
             n: 256,
             k: 20,
             r,
-            pilot: r,
         },
         Tier::Full => Sizes {
             ds: vec![500, 2000, 8000, 32_000],
@@ -93,19 +90,19 @@ pub(crate) fn sizes(ctx: &Context) -> Sizes {
             n: 512,
             k: 80,
             r,
-            pilot: r,
         },
     }
 }
 
-/// An experiment of a claim: `train` with the context's master seed, no check families, a
-/// pilot of `pilot` replicas at the pilot seed (none for `pilot` < 2).
+/// An experiment of a claim: `train` with the context's master seed, no check families, and
+/// with `pilot` the default pilot (as many replicas as the run at the pilot seed, so that
+/// δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
 pub(crate) fn experiment(
     ctx: &Context,
     name: &str,
     train: TrainConfig,
     replicas: usize,
-    pilot: usize,
+    pilot: bool,
 ) -> Experiment {
     Experiment {
         name: name.into(),
@@ -116,10 +113,7 @@ pub(crate) fn experiment(
         replicas,
         alpha: ALPHA,
         families: Vec::new(),
-        pilot: (pilot >= 2).then_some(PilotSpec {
-            replicas: Some(pilot),
-            seed: None,
-        }),
+        pilot: pilot.then(PilotSpec::default),
     }
 }
 
@@ -236,12 +230,11 @@ pub(crate) fn trained(ctx: &Context, exp: Experiment) -> Result<Trained, Error> 
     })
 }
 
-/// The ladder of the tier on `schedule` (the base mixture), R and pilot replicas per size.
+/// The ladder of the tier on `schedule` (the base mixture), R replicas per size with pilots.
 pub(crate) fn ladder(
     ctx: &Context,
     schedule: &ScheduleSpec,
     r: usize,
-    pilot: usize,
 ) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
     sz.ds
@@ -250,7 +243,7 @@ pub(crate) fn ladder(
             let mut train = base().with_sizes(d, sz.n, sz.k);
             train.problem.schedule = schedule.clone();
             let name = format!("{} d={d}", schedule.name());
-            trained(ctx, experiment(ctx, &name, train, r, pilot))
+            trained(ctx, experiment(ctx, &name, train, r, true))
         })
         .collect()
 }
@@ -258,7 +251,7 @@ pub(crate) fn ladder(
 /// The dilated ladder (κ = 2) with the tier's replicas: shared by C1–C4.
 pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
-    ladder(ctx, &ScheduleSpec::dilated(2.0), sz.r, sz.pilot)
+    ladder(ctx, &ScheduleSpec::dilated(2.0), sz.r)
 }
 
 /// The linear ladder (the undilated baseline of C1 and C4) with the tier's replicas (the C4
@@ -266,7 +259,7 @@ pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
 /// and a pilot of as many (δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
 pub(crate) fn linear_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
-    ladder(ctx, &ScheduleSpec::linear(), sz.r, sz.pilot)
+    ladder(ctx, &ScheduleSpec::linear(), sz.r)
 }
 
 /// The reference size of the ladder with one parameter of the mixture changed (C2's σ², C3's
@@ -279,7 +272,7 @@ pub(crate) fn reference_variant(
     let sz = sizes(ctx);
     let mut train = base().with_sizes(sz.ds[sz.reference], sz.n, sz.k);
     edit(&mut train);
-    trained(ctx, experiment(ctx, name, train, sz.r, sz.pilot))
+    trained(ctx, experiment(ctx, name, train, sz.r, true))
 }
 
 /// A check input; `negative` describes the deliberate error of a negative control.

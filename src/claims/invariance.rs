@@ -378,7 +378,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         sz.n,
         sz.k,
         sz.r,
-        sz.pilot,
+        sz.r,
         a.exp.name,
         b.exp.name
     ));

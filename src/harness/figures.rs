@@ -109,7 +109,6 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
                 .with_color(Color::Rgb(90, 90, 90)),
             );
         }
-        let x: Vec<f64> = steps.iter().map(|s| s.t).collect();
         let y: Vec<f64> = steps.iter().map(|s| meas(s).point).collect();
         let e: Vec<f64> = steps
             .iter()
@@ -121,7 +120,7 @@ pub fn overlaps_of(config: &Experiment, aggregate: &Aggregate) -> Result<Figure,
         panel = panel.with_series(
             Series::markers(
                 format!("trained ({})", exp.train.engine.kind()),
-                x,
+                grid.clone(),
                 y.clone(),
             )
             .with_err(e.clone()),
