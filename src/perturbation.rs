@@ -1,14 +1,21 @@
-//! Deliberate perturbations of an experiment (issue 11): the training data, the training
-//! schedule, the ridges or the sampler deviate from the configuration, while every
-//! prediction keeps the configuration's nominal values. This is how the suite's power is
-//! measured (`phaseflow power`) and how the tests show that a check fails for the right
-//! reason: a careless change (data drawn at p + 0.02, a σ² off by 2 %, a κ off by 3 %, an
-//! Euler sampler that uses f_{k+1}) must make the family that watches it fail.
+//! Deliberate perturbations of an experiment (issues 11 and 22), of two sides (SPEC §6):
+//! * **experiment side**: the training data, the training schedule, the ridges or the sampler
+//!   deviate from the configuration, while every prediction keeps the configuration's nominal
+//!   values (a data or engine bug);
+//! * **theory side**: every prediction is computed at p + Δp, σ²·(1 + ε) or κ·(1 + η) while
+//!   the training stays nominal (a wrong theory).
+//!
+//! This is how the suite's power is measured (`phaseflow power`) and how the tests show that a
+//! check fails for the right reason: a careless change (data drawn at p + 0.02, a σ² off by
+//! 2 %, a κ off by 3 %, an Euler sampler that uses f_{k+1}, a theory at σ² × 1.02) must make
+//! the family that watches it fail. Allowances never come from replicas of the code, so a
+//! perturbation is caught whether or not anything else shares it.
 //!
 //! A perturbation is part of the training configuration ([`crate::experiment::TrainConfig`]
 //! field `perturbation`, JSON `{"kind": "data_p", "shift": 0.02}`), validated with it and
 //! named in every report that carries it. On the command line: `--perturb p+0.02`,
-//! `sigma2*1.02`, `kappa*1.03`, `lambda*10`, `euler-next`.
+//! `sigma2*1.02`, `kappa*1.03`, `lambda*10`, `euler-next`, and on the theory side
+//! `theory:p+0.02`, `theory:sigma2*1.02`, `theory:kappa*1.03`.
 //!
 //! ```
 //! use phaseflow::perturbation::Perturbation;
@@ -17,13 +24,16 @@
 //! assert_eq!(p.to_string(), "p+0.02");
 //! assert!(("kappa*1.03".parse::<Perturbation>().unwrap().magnitude() - 0.03).abs() < 1e-12);
 //! assert!("p*2".parse::<Perturbation>().is_err());
+//! let t: Perturbation = "theory:sigma2*1.02".parse().unwrap();
+//! assert_eq!(t, Perturbation::TheorySigma2 { scale: 1.02 });
+//! assert!(t.is_theory());
 //! ```
 
 use crate::problem::{ConfigError, ProblemSpec};
-use crate::schedule::ScheduleSpec;
 use serde::{Deserialize, Serialize};
 
-/// What is perturbed (module doc). The theory is never told.
+/// What is perturbed (module doc). An experiment-side perturbation is never told to the
+/// theory; a theory-side one is never told to the training.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Perturbation {
@@ -50,10 +60,35 @@ pub enum Perturbation {
     },
     /// The Euler sampler uses f_{k+1} at step k (f_{K−1} at the last): an off-by-one.
     EulerNext,
+    /// A wrong theory: every prediction is computed at p + `shift` (training nominal).
+    TheoryP {
+        /// Δp (0 < p + Δp < 1).
+        shift: f64,
+    },
+    /// A wrong theory: every prediction is computed at σ²·`scale` (training nominal).
+    TheorySigma2 {
+        /// 1 + ε (> 0).
+        scale: f64,
+    },
+    /// A wrong theory: every prediction is computed at κ·`scale` on the dilated schedule
+    /// (training and sampler nominal).
+    TheoryKappa {
+        /// 1 + η (> 0, κ·scale < √d).
+        scale: f64,
+    },
 }
 
 /// The kinds of perturbation, as named on the command line and in `phaseflow power`.
-pub const KINDS: [&str; 5] = ["p", "sigma2", "kappa", "lambda", "euler-next"];
+pub const KINDS: [&str; 8] = [
+    "p",
+    "sigma2",
+    "kappa",
+    "lambda",
+    "euler-next",
+    "theory:p",
+    "theory:sigma2",
+    "theory:kappa",
+];
 
 impl Perturbation {
     /// The kind's short name (one of [`KINDS`]).
@@ -64,16 +99,31 @@ impl Perturbation {
             Perturbation::TrainKappa { .. } => KINDS[2],
             Perturbation::Lambda { .. } => KINDS[3],
             Perturbation::EulerNext => KINDS[4],
+            Perturbation::TheoryP { .. } => KINDS[5],
+            Perturbation::TheorySigma2 { .. } => KINDS[6],
+            Perturbation::TheoryKappa { .. } => KINDS[7],
         }
+    }
+
+    /// Whether this perturbs the predictions (a wrong theory) rather than the experiment.
+    pub fn is_theory(&self) -> bool {
+        matches!(
+            self,
+            Perturbation::TheoryP { .. }
+                | Perturbation::TheorySigma2 { .. }
+                | Perturbation::TheoryKappa { .. }
+        )
     }
 
     /// The size of the perturbation: Δp, or scale − 1 (1 for the sampler off-by-one).
     pub fn magnitude(&self) -> f64 {
         match *self {
-            Perturbation::DataP { shift } => shift,
+            Perturbation::DataP { shift } | Perturbation::TheoryP { shift } => shift,
             Perturbation::DataSigma2 { scale }
             | Perturbation::TrainKappa { scale }
-            | Perturbation::Lambda { scale } => scale - 1.0,
+            | Perturbation::Lambda { scale }
+            | Perturbation::TheorySigma2 { scale }
+            | Perturbation::TheoryKappa { scale } => scale - 1.0,
             Perturbation::EulerNext => 1.0,
         }
     }
@@ -86,6 +136,9 @@ impl Perturbation {
             Perturbation::TrainKappa { .. } => Perturbation::TrainKappa { scale: 1.0 + m },
             Perturbation::Lambda { .. } => Perturbation::Lambda { scale: 1.0 + m },
             Perturbation::EulerNext => Perturbation::EulerNext,
+            Perturbation::TheoryP { .. } => Perturbation::TheoryP { shift: m },
+            Perturbation::TheorySigma2 { .. } => Perturbation::TheorySigma2 { scale: 1.0 + m },
+            Perturbation::TheoryKappa { .. } => Perturbation::TheoryKappa { scale: 1.0 + m },
         }
     }
 
@@ -93,7 +146,9 @@ impl Perturbation {
     /// schedule); [`Perturbation::check`] rejects it otherwise.
     pub fn applies_to(&self, p: &ProblemSpec) -> bool {
         match self {
-            Perturbation::TrainKappa { .. } => p.schedule.kappa().is_some(),
+            Perturbation::TrainKappa { .. } | Perturbation::TheoryKappa { .. } => {
+                p.schedule.kappa().is_some()
+            }
             _ => true,
         }
     }
@@ -109,13 +164,16 @@ impl Perturbation {
             value,
         };
         match *self {
-            Perturbation::DataP { shift } => {
+            Perturbation::DataP { shift } | Perturbation::TheoryP { shift } => {
                 let q = p.p + shift;
                 if !(q > 0.0 && q < 1.0 && shift.is_finite()) {
                     return Err(bad("a shift keeping 0 < p + shift < 1", shift));
                 }
             }
-            Perturbation::DataSigma2 { scale } | Perturbation::TrainKappa { scale } => {
+            Perturbation::DataSigma2 { scale }
+            | Perturbation::TrainKappa { scale }
+            | Perturbation::TheorySigma2 { scale }
+            | Perturbation::TheoryKappa { scale } => {
                 if !(scale > 0.0 && scale.is_finite()) {
                     return Err(bad("a positive finite scale", scale));
                 }
@@ -133,12 +191,25 @@ impl Perturbation {
                 rule: "kappa*… perturbs the dilated schedule only",
             });
         }
-        if let Perturbation::TrainKappa { scale } = *self {
-            if let Some(k) = p.schedule.kappa() {
-                ScheduleSpec::dilated(k * scale).build(p.d)?;
+        if let Perturbation::TrainKappa { scale } | Perturbation::TheoryKappa { scale } = *self {
+            if p.schedule.kappa().is_some() {
+                p.schedule.scale_kappa(scale).build(p.d)?;
             }
         }
         Ok(())
+    }
+
+    /// The problem the predictions are computed for: the nominal one, or for a theory-side
+    /// perturbation the nominal one with p, σ² or κ moved (module doc).
+    pub fn theory_problem(&self, p: &ProblemSpec) -> ProblemSpec {
+        let mut q = p.clone();
+        match *self {
+            Perturbation::TheoryP { shift } => q.p += shift,
+            Perturbation::TheorySigma2 { scale } => q.sigma2 *= scale,
+            Perturbation::TheoryKappa { scale } => q.schedule = p.schedule.scale_kappa(scale),
+            _ => {}
+        }
+        q
     }
 
     /// The problem the training data are drawn from and the engine minimises: the nominal
@@ -148,16 +219,15 @@ impl Perturbation {
         match *self {
             Perturbation::DataP { shift } => q.p += shift,
             Perturbation::DataSigma2 { scale } => q.sigma2 *= scale,
-            Perturbation::TrainKappa { scale } => {
-                if let Some(k) = p.schedule.kappa() {
-                    q.schedule = ScheduleSpec::dilated(k * scale);
-                }
-            }
+            Perturbation::TrainKappa { scale } => q.schedule = p.schedule.scale_kappa(scale),
             Perturbation::Lambda { scale } => {
                 q.lambda_u *= scale;
                 q.lambda_w *= scale;
             }
-            Perturbation::EulerNext => {}
+            Perturbation::EulerNext
+            | Perturbation::TheoryP { .. }
+            | Perturbation::TheorySigma2 { .. }
+            | Perturbation::TheoryKappa { .. } => {}
         }
         q
     }
@@ -191,6 +261,23 @@ impl Perturbation {
             Perturbation::EulerNext => {
                 "the Euler sampler uses f_{k+1} at step k (off by one); theory is for f_k".into()
             }
+            Perturbation::TheoryP { shift } => format!(
+                "a wrong theory: predictions at p = {} (p {shift:+}); training keeps p = {}",
+                fmt(p.p + shift),
+                p.p
+            ),
+            Perturbation::TheorySigma2 { scale } => format!(
+                "a wrong theory: predictions at σ² = {} (σ² × {scale}); training keeps σ² = {}",
+                fmt(p.sigma2 * scale),
+                p.sigma2
+            ),
+            Perturbation::TheoryKappa { scale } => format!(
+                "a wrong theory: predictions at κ = {} (κ × {scale}); training keeps κ = {}",
+                p.schedule
+                    .kappa()
+                    .map_or_else(String::new, |k| fmt(k * scale)),
+                p.schedule.kappa().unwrap_or(f64::NAN)
+            ),
         }
     }
 }
@@ -211,20 +298,37 @@ impl std::fmt::Display for Perturbation {
             Perturbation::TrainKappa { scale } => write!(f, "kappa*{}", fmt(scale)),
             Perturbation::Lambda { scale } => write!(f, "lambda*{}", fmt(scale)),
             Perturbation::EulerNext => f.write_str("euler-next"),
+            Perturbation::TheoryP { shift } => write!(
+                f,
+                "theory:p{}{}",
+                if shift < 0.0 { "" } else { "+" },
+                fmt(shift)
+            ),
+            Perturbation::TheorySigma2 { scale } => write!(f, "theory:sigma2*{}", fmt(scale)),
+            Perturbation::TheoryKappa { scale } => write!(f, "theory:kappa*{}", fmt(scale)),
         }
     }
 }
 
 impl std::str::FromStr for Perturbation {
     type Err = String;
-    /// `p+0.02` / `p-0.01`, `sigma2*1.02`, `kappa*1.03`, `lambda*10`, `euler-next`.
+    /// `p+0.02` / `p-0.01`, `sigma2*1.02`, `kappa*1.03`, `lambda*10`, `euler-next`; with the
+    /// prefix `theory:` (p, sigma2 and kappa only) the theory-side perturbation.
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || {
             format!(
-                "perturb: expected p+SHIFT, p-SHIFT, sigma2*SCALE, kappa*SCALE, lambda*SCALE or euler-next, got '{s}'"
+                "perturb: expected p+SHIFT, p-SHIFT, sigma2*SCALE, kappa*SCALE, lambda*SCALE, euler-next, or theory:p±SHIFT, theory:sigma2*SCALE, theory:kappa*SCALE, got '{s}'"
             )
         };
         let s = s.trim();
+        if let Some(rest) = s.strip_prefix("theory:") {
+            return match rest.trim().parse::<Perturbation>().map_err(|_| bad())? {
+                Perturbation::DataP { shift } => Ok(Perturbation::TheoryP { shift }),
+                Perturbation::DataSigma2 { scale } => Ok(Perturbation::TheorySigma2 { scale }),
+                Perturbation::TrainKappa { scale } => Ok(Perturbation::TheoryKappa { scale }),
+                _ => Err(bad()),
+            };
+        }
         if s == "euler-next" {
             return Ok(Perturbation::EulerNext);
         }
@@ -249,6 +353,7 @@ impl std::str::FromStr for Perturbation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::ScheduleSpec;
 
     #[test]
     fn parse_display_round_trip() {
@@ -259,6 +364,10 @@ mod tests {
             "kappa*1.03",
             "lambda*10",
             "euler-next",
+            "theory:p+0.02",
+            "theory:p-0.02",
+            "theory:sigma2*1.02",
+            "theory:kappa*1.03",
         ] {
             let p: Perturbation = s.parse().unwrap();
             assert_eq!(p.to_string(), s);
@@ -267,6 +376,8 @@ mod tests {
         }
         assert!("sigma2+1".parse::<Perturbation>().is_err());
         assert!("kappa*x".parse::<Perturbation>().is_err());
+        assert!("theory:lambda*10".parse::<Perturbation>().is_err());
+        assert!("theory:euler-next".parse::<Perturbation>().is_err());
     }
 
     #[test]
@@ -298,5 +409,17 @@ mod tests {
         let k = Perturbation::TrainKappa { scale: 1.5 }.train_problem(&p);
         assert_eq!(k.schedule.kappa(), Some(3.0));
         assert_eq!(Perturbation::EulerNext.train_problem(&p), p);
+        // a theory-side perturbation trains nominal and moves only the predictions
+        let t = Perturbation::TheorySigma2 { scale: 1.02 };
+        assert_eq!(t.train_problem(&p), p);
+        assert!((t.theory_problem(&p).sigma2 - 1.02).abs() < 1e-15);
+        assert_eq!(
+            Perturbation::TheoryKappa { scale: 1.5 }
+                .theory_problem(&p)
+                .schedule
+                .kappa(),
+            Some(3.0)
+        );
+        assert_eq!(Perturbation::DataP { shift: 0.02 }.theory_problem(&p), p);
     }
 }

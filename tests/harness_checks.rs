@@ -1,6 +1,6 @@
 //! The checks of the quick preset pass, their negative controls fail, each deliberate
 //! perturbation fails the family that watches it, and the report is identical whatever the
-//! thread count (SPEC §6, §7; issue 11 item 6).
+//! thread count (SPEC §6, §7; issue 11 item 6, issue 22).
 
 use phaseflow::harness::{self, Experiment, Preset, RunReport, evaluate, run_replicas};
 use phaseflow::perturbation::Perturbation;
@@ -27,22 +27,29 @@ fn failed_families(r: &RunReport) -> Vec<String> {
 }
 
 /// The quick preset passes and its controls fail; then, tests that can fail for the right
-/// reason (issue 11 item 6): one seeded run per deliberate perturbation at the quick size
-/// makes the family that watches it fail while the theory keeps the nominal values. Every
-/// run shares the preset's one nominal pilot (another master seed), as a user's runs would.
+/// reason (issue 22 item 6): one seeded run per deliberate error at the quick size makes the
+/// family that watches it fail. Nothing is measured on replicas of the code (no pilot), so
+/// an error is caught whether it is on the experiment side (training data, training κ, the
+/// sampler) or on the theory side (predictions at σ² × 1.02 or p + 0.02 against the nominal
+/// replicas: a wrong theory).
 ///
 /// The data-p perturbation is visible only through the training signs themselves (binomial
-/// SE √(p(1 − p)/(nR))), so its run uses R = 32 (8192 signs: Δp = 0.02 is ≈ 4.5 SE); the
-/// others move c, ω or var⊥ by tens of SE and use R = 8.
+/// SE √(p(1 − p)/(nR))), so its run keeps the preset's R = 48 (12 288 signs: Δp = 0.02 is
+/// ≈ 5.5 SE); the others move c, ω or var⊥ by tens of SE and use R = 8.
 #[test]
 fn quick_preset_passes_every_control_fails_and_each_perturbation_fails_its_family() {
     let exp = Preset::Quick.experiment();
-    let pilot = train(&exp.pilot_experiment().expect("the preset has a pilot"));
+    let nominal = train(&exp);
     let run = |pert: Option<Perturbation>, replicas: usize| {
         let mut e = exp.clone();
         e.replicas = replicas;
         e.train.perturbation = pert;
-        let r = evaluate(&e, &train(&e), Some(&pilot)).unwrap();
+        let outs = if pert.is_none_or(|p| p.is_theory()) && replicas == exp.replicas {
+            nominal.clone()
+        } else {
+            train(&e)
+        };
+        let r = evaluate(&e, &outs).unwrap();
         eprintln!("{}", run_table(&r));
         r
     };
@@ -56,10 +63,14 @@ fn quick_preset_passes_every_control_fails_and_each_perturbation_fails_its_famil
     );
     assert_eq!(s.passed, s.checks, "real checks failed\n{table}");
     assert!(s.ok);
-    let cases: [(Perturbation, usize, &[&str]); 4] = [
+    assert!(
+        r.checks.iter().all(|c| c.allowance == 0.0),
+        "every trained check of the preset is claimed exact (δ = 0)\n{table}"
+    );
+    let cases: [(Perturbation, usize, &[&str]); 6] = [
         (
             Perturbation::DataP { shift: 0.02 },
-            32,
+            exp.replicas,
             &["weight_estimates", "p_hat"],
         ),
         (
@@ -73,6 +84,16 @@ fn quick_preset_passes_every_control_fails_and_each_perturbation_fails_its_famil
             &["phase1_overlaps"],
         ),
         (Perturbation::EulerNext, 8, &["var_perp", "p_hat"]),
+        (
+            Perturbation::TheorySigma2 { scale: 1.02 },
+            exp.replicas,
+            &["phase2_overlaps", "weight_estimates", "var_perp"],
+        ),
+        (
+            Perturbation::TheoryP { shift: 0.02 },
+            exp.replicas,
+            &["weight_estimates", "p_hat"],
+        ),
     ];
     for (pert, replicas, watchers) in cases {
         let r = run(Some(pert), replicas);
@@ -82,7 +103,26 @@ fn quick_preset_passes_every_control_fails_and_each_perturbation_fails_its_famil
             failed.iter().any(|f| watchers.contains(&f.as_str())),
             "{pert}: none of {watchers:?} failed (failed: {failed:?})"
         );
+        assert!(!r.summary.ok && r.summary.exit_code() == 1);
     }
+}
+
+/// A model stopped at its iteration cap supports no verdict (issue 22 item 5): the run
+/// fails and names the unconverged (replica, step) pairs, whatever its checks say.
+#[test]
+fn an_unconverged_run_fails_and_names_its_steps() {
+    let mut exp = Preset::Quick.experiment();
+    exp.replicas = 2;
+    exp.train.problem.d = 200;
+    exp.train.problem.steps = 6;
+    if let phaseflow::train::EngineConfig::Averaged(a) = &mut exp.train.engine {
+        a.max_iters = 2;
+    }
+    let r = harness::run(&exp, true).unwrap();
+    assert!(r.summary.at_iteration_cap > 0);
+    assert!(!r.summary.ok, "an unconverged run passed");
+    assert!(r.summary.unconverged[0].starts_with("replica "));
+    assert!(run_table(&r).contains("NOT CONVERGED"));
 }
 
 #[test]

@@ -42,6 +42,7 @@ fn claim(id: &str, checks: Vec<CheckResult>, figures: Vec<String>) -> ClaimRepor
         checks,
         figures,
         fits: vec![],
+        unconverged: vec![],
     }
 }
 
@@ -73,7 +74,6 @@ fn reproduction() -> Reproduction {
             tier: Tier::Quick,
             seed: 0,
             alpha: 0.01,
-            pilot_seed: 1,
             perturbation: None,
             claims: vec![c1, c2],
         },

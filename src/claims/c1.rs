@@ -12,7 +12,7 @@ use super::common::{LEVEL, Trained, check, control, dilated_ladder, linear_ladde
 use super::scaling::{self, Delta};
 use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
-use crate::harness::check::{Allowance, AllowanceKind, CheckInput, Source};
+use crate::harness::check::{Allowance, CheckInput, Source};
 use crate::harness::families::{
     CONTROL_SIGMA2_SCALE, cell_check, control as control_of, finite_n_var_perp, p_hat,
     pooled_check, theory_for, var_perp, var_perp_rel, wrong_p,
@@ -129,14 +129,16 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             &cells,
             |t| p_hat(&t.theory),
             e.p_hat,
-            Delta::Pilot,
+            Delta::Residual,
         ) {
             let pw = wrong_p(p);
             let mut wl = lim_exp.clone();
             wl.train.problem.p = pw;
+            // The check fits residuals against exact Euler at each d (prediction 0): the control
+            // is the wrong p's limit as a residual from the right one.
             let wrong = theory_for(&wl, pw, s2, 1.0)?
                 .euler(wl.train.problem.steps)
-                .map_or(f64::NAN, |e| e.p_hat);
+                .map_or(f64::NAN, |w| w.p_hat - e.p_hat);
             out.checks
                 .extend(control_of(&chk, wrong, &format!("p = {pw} instead of {p}")));
             out.checks.push(chk.primary());
@@ -158,22 +160,21 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         }
     }
 
-    // The claim at the largest d: the dilated p̂ within the grid's own exact Euler gap and
-    // the p̂ check's pilot allowance of p; the linear one held to the same budget fails.
+    // The claim at the largest d: the dilated p̂ within the grid's own exact Euler gap of p;
+    // the linear one held to the same budget fails.
     let (dmax, lmax) = (dil.last().expect("ladder"), lin.last().expect("ladder"));
     if let (Some(s), Some(real)) = (
         p_hat(&dmax.theory),
         p_hat(&dmax.theory).and_then(|s| cell_check("x", "x", dmax.cell(), &s)),
     ) {
-        let budget = Allowance {
-            delta: (s.prediction - p).abs() + real.allowance.delta,
-            source: format!(
-                "|p̂_Euler − p| = {:.4} of the dilated grid (exact, §5.4) + the p̂ check's {}",
+        let budget = Allowance::derived(
+            (s.prediction - p).abs(),
+            format!(
+                "|p̂_Euler − p| = {:.4}: the dilated grid's own Euler gap at d = {} (exact, §5.4)",
                 (s.prediction - p).abs(),
-                real.allowance.source
+                dmax.d()
             ),
-            kind: AllowanceKind::Pilot,
-        };
+        );
         let d_max = dmax.d();
         out.checks.push(
             check(

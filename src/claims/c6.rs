@@ -187,8 +187,7 @@ fn claim_c6(ctx: &Context) -> Result<Outcome, Error> {
         ..TrainConfig::default()
     };
     let dil_spec = ScheduleSpec::dilated(2.0);
-    let run =
-        |name: &str, spec: ScheduleSpec| trained(ctx, experiment(ctx, name, cfg(spec), reps, true));
+    let run = |name: &str, spec: ScheduleSpec| trained(ctx, experiment(ctx, name, cfg(spec), reps));
     let (ta, td, tl) = (
         run("C6 auto", auto.spec.clone())?,
         run("C6 dilated", dil_spec.clone())?,

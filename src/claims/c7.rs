@@ -36,10 +36,7 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             ..train.problem
         };
         train.engine = EngineConfig::averaged(noise);
-        let t = trained(
-            ctx,
-            experiment(ctx, &format!("C7 {noise:?}"), train, r, true),
-        )?;
+        let t = trained(ctx, experiment(ctx, &format!("C7 {noise:?}"), train, r))?;
         let other = match noise {
             Noise::Fresh => Noise::Fixed,
             Noise::Fixed => Noise::Fresh,

@@ -346,13 +346,7 @@ fn trained(
             train.problem.p = P;
             train.problem.sigma2 = SIGMA2;
             train.sampler = Some(Sampler::Span);
-            let mut exp = experiment(
-                ctx,
-                &format!("C8 trained {} d={d}", case.label),
-                train,
-                r,
-                false,
-            );
+            let mut exp = experiment(ctx, &format!("C8 trained {} d={d}", case.label), train, r);
             let outs = replicate(ctx, &exp)?;
             let agg = Aggregate::new(&outs, LEVEL);
             exp.families = vec![Family::PHat, Family::VarPerp];
@@ -360,7 +354,6 @@ fn trained(
             let inputs = crate::harness::families::check_inputs(crate::harness::families::Cell {
                 exp: &exp,
                 outs: &outs,
-                pilot: None,
                 theory: &theory,
             })?;
             for mut c in inputs.clone() {

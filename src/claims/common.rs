@@ -1,6 +1,6 @@
 //! What the claims share: their base configuration, the ladder of sizes of the d → ∞
 //! claims, the trained runs and theories (computed once per reproduction and shared by every
-//! claim that uses the same configuration, [`Cache`]), their pilots, and the fine grids of the
+//! claim that uses the same configuration, [`Cache`]), and the fine grids of the
 //! phase-detection claims.
 //!
 //! # Remarks
@@ -13,7 +13,6 @@ use crate::error::Error;
 use crate::experiment::{TrainConfig, TrainOutput};
 use crate::harness::check::{Allowance, CheckInput, Measured, Source};
 use crate::harness::families::{Cell, ExpTheory};
-use crate::harness::pilot::{self, PilotSpec, PilotTag};
 use crate::harness::{Experiment, progress, run_replicas};
 use crate::phase::{BayesGrid, BayesMse, Curve, Detector, Profile, Window, detect, pilot_grid};
 use crate::schedule::{Linear, ScheduleSpec};
@@ -27,12 +26,15 @@ pub(crate) const LEVEL: f64 = 1.0 - ALPHA;
 
 /// Trained runs and theories of a reproduction, keyed by their configuration, so that a
 /// configuration several claims use is trained (and its theory computed) once. `phaseflow
-/// power` keeps one cache across master seeds: the pilots (a fixed seed, never perturbed)
-/// and the theories are computed once for every seed and perturbation.
+/// power` keeps one cache across master seeds: the theories are computed once for every
+/// seed and experiment-side perturbation.
 #[derive(Default)]
 pub struct Cache {
     runs: Mutex<HashMap<String, Arc<Vec<TrainOutput>>>>,
     theories: Mutex<HashMap<String, Arc<ExpTheory>>>,
+    /// The unconverged (replica, step) pairs of the runs the current claim used, by
+    /// experiment (`reproduce` takes them after each claim: any fails it).
+    unconverged: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -47,17 +49,35 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
-    /// Forget the trained runs of master seed `seed` (their pilots and every theory stay):
-    /// `phaseflow power` calls it after each seed so memory stays bounded.
+    /// Forget the trained runs of master seed `seed` (every theory stays): `phaseflow power`
+    /// calls it after each seed so memory stays bounded.
     pub fn forget_seed(&self, seed: u64) {
         if let Ok(mut runs) = self.runs.lock() {
             runs.retain(|k, _| !k.starts_with(&format!("{seed}|")));
         }
     }
+
+    /// The unconverged (replica, step) pairs recorded since the last call, and clear them.
+    pub fn take_unconverged(&self) -> Vec<String> {
+        self.unconverged
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    fn record_unconverged(&self, name: &str, outs: &[TrainOutput]) {
+        let bad = crate::harness::unconverged(outs);
+        if bad.is_empty() {
+            return;
+        }
+        if let Ok(mut v) = self.unconverged.lock() {
+            v.extend(bad.into_iter().map(|b| format!("{name}: {b}")));
+        }
+    }
 }
 
 /// The sizes of a tier: the ladder of d of the d → ∞ claims (at least 4 values over a
-/// factor ≥ 16, issue 11) at n, K, with R replicas per size and pilots of `pilot` replicas.
+/// factor ≥ 16, issue 11) at n, K, with R replicas per size.
 #[derive(Debug, Clone)]
 pub(crate) struct Sizes {
     /// The ladder of dimensions.
@@ -68,12 +88,11 @@ pub(crate) struct Sizes {
     pub n: usize,
     /// Grid points.
     pub k: usize,
-    /// Replicas per size (each experiment's pilot has as many, [`experiment`]).
+    /// Replicas per size.
     pub r: usize,
 }
 
-/// The tier's sizes (a replica override applies to every claim and, through
-/// [`experiment`], to its pilots).
+/// The tier's sizes (a replica override applies to every claim).
 pub(crate) fn sizes(ctx: &Context) -> Sizes {
     let r = ctx.replicas(16, 16);
     match ctx.tier {
@@ -94,15 +113,12 @@ pub(crate) fn sizes(ctx: &Context) -> Sizes {
     }
 }
 
-/// An experiment of a claim: `train` with the context's master seed, no check families, and
-/// with `pilot` the default pilot (as many replicas as the run at the pilot seed, so that
-/// δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
+/// An experiment of a claim: `train` with the context's master seed and no check families.
 pub(crate) fn experiment(
     ctx: &Context,
     name: &str,
     train: TrainConfig,
     replicas: usize,
-    pilot: bool,
 ) -> Experiment {
     Experiment {
         name: name.into(),
@@ -113,7 +129,6 @@ pub(crate) fn experiment(
         replicas,
         alpha: ALPHA,
         families: Vec::new(),
-        pilot: pilot.then(PilotSpec::default),
     }
 }
 
@@ -122,13 +137,14 @@ pub(crate) fn base() -> TrainConfig {
     crate::harness::averaged_base()
 }
 
-/// Train every replica of `exp` (through the cache), with the context's perturbation where
-/// it applies when `perturb`.
-fn train(ctx: &Context, exp: &Experiment, perturb: bool) -> Result<Arc<Vec<TrainOutput>>, Error> {
+/// Train every replica of `exp` (through the cache), with the context's experiment-side
+/// perturbation where it applies (a theory-side one leaves the training nominal,
+/// [`theory`]); its unconverged steps are recorded in the cache.
+fn train(ctx: &Context, exp: &Experiment) -> Result<Arc<Vec<TrainOutput>>, Error> {
     let mut e = exp.clone();
     e.train.perturbation = ctx
         .perturbation
-        .filter(|p| perturb && p.applies_to(&exp.train.problem));
+        .filter(|p| !p.is_theory() && p.applies_to(&exp.train.problem));
     let key = format!(
         "{}|{}|{}",
         e.train.seed,
@@ -142,12 +158,14 @@ fn train(ctx: &Context, exp: &Experiment, perturb: bool) -> Result<Arc<Vec<Train
         .ok()
         .and_then(|m| m.get(&key).cloned())
     {
+        ctx.cache.record_unconverged(&e.name, &hit);
         return Ok(hit);
     }
     let v = e.validate_training()?;
     let ids: Vec<u64> = (0..e.replicas as u64).collect();
     let pb = progress(ids.len() as u64, &e.name, ctx.quiet);
     let outs = Arc::new(run_replicas(&v, &ids, &pb)?);
+    ctx.cache.record_unconverged(&e.name, &outs);
     if let Ok(mut m) = ctx.cache.runs.lock() {
         m.insert(key, outs.clone());
     }
@@ -156,11 +174,20 @@ fn train(ctx: &Context, exp: &Experiment, perturb: bool) -> Result<Arc<Vec<Train
 
 /// Train every replica of `exp` (perturbed as the context says).
 pub(crate) fn replicate(ctx: &Context, exp: &Experiment) -> Result<Arc<Vec<TrainOutput>>, Error> {
-    train(ctx, exp, true)
+    train(ctx, exp)
 }
 
-/// The theory of `exp`, computed once per configuration.
+/// The theory of `exp`, computed once per configuration: at the nominal values, or, under a
+/// theory-side perturbation of the context where it applies, at the perturbed ones (a wrong
+/// theory, [`crate::perturbation`]).
 pub(crate) fn theory(ctx: &Context, exp: &Experiment) -> Result<Arc<ExpTheory>, Error> {
+    let mut exp = exp.clone();
+    if let Some(q) = ctx
+        .perturbation
+        .filter(|q| q.is_theory() && q.applies_to(&exp.train.problem))
+    {
+        exp.train.problem = q.theory_problem(&exp.train.problem);
+    }
     let key = format!(
         "{}|{:?}",
         serde_json::to_string(&exp.train.problem)?,
@@ -182,14 +209,12 @@ pub(crate) fn theory(ctx: &Context, exp: &Experiment) -> Result<Arc<ExpTheory>, 
     Ok(th)
 }
 
-/// An experiment trained, with its pilot and theory: what a claim's checks are built from.
+/// An experiment trained, with its theory: what a claim's checks are built from.
 pub(crate) struct Trained {
     /// The experiment (nominal: what the theory describes).
     pub exp: Experiment,
     /// Its replicas (perturbed as the context says).
     pub outs: Arc<Vec<TrainOutput>>,
-    /// Its pilot's replicas (never perturbed) and the pilot seed.
-    pub pilot: Option<(Arc<Vec<TrainOutput>>, u64)>,
     /// Its theory.
     pub theory: Arc<ExpTheory>,
 }
@@ -200,7 +225,6 @@ impl Trained {
         Cell {
             exp: &self.exp,
             outs: &self.outs,
-            pilot: self.pilot.as_ref().map(|(o, s)| (o.as_slice(), *s)),
             theory: &self.theory,
         }
     }
@@ -214,23 +238,14 @@ impl Trained {
     }
 }
 
-/// Train `exp`, its pilot (through the cache) and compute its theory.
+/// Train `exp` (through the cache) and compute its theory.
 pub(crate) fn trained(ctx: &Context, exp: Experiment) -> Result<Trained, Error> {
     let outs = replicate(ctx, &exp)?;
-    let pilot = match exp.pilot_experiment() {
-        Some(pe) => Some((train(ctx, &pe, false)?, pe.train.seed)),
-        None => None,
-    };
     let theory = theory(ctx, &exp)?;
-    Ok(Trained {
-        exp,
-        outs,
-        pilot,
-        theory,
-    })
+    Ok(Trained { exp, outs, theory })
 }
 
-/// The ladder of the tier on `schedule` (the base mixture), R replicas per size with pilots.
+/// The ladder of the tier on `schedule` (the base mixture), R replicas per size.
 pub(crate) fn ladder(
     ctx: &Context,
     schedule: &ScheduleSpec,
@@ -243,7 +258,7 @@ pub(crate) fn ladder(
             let mut train = base().with_sizes(d, sz.n, sz.k);
             train.problem.schedule = schedule.clone();
             let name = format!("{} d={d}", schedule.name());
-            trained(ctx, experiment(ctx, &name, train, r, true))
+            trained(ctx, experiment(ctx, &name, train, r))
         })
         .collect()
 }
@@ -255,8 +270,7 @@ pub(crate) fn dilated_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
 }
 
 /// The linear ladder (the undilated baseline of C1 and C4) with the tier's replicas (the C4
-/// control, |p̂ − p| claimed flat in d, needs them to fail at the strictest primary level)
-/// and a pilot of as many (δ/SE ≈ 2.4 for an exact prediction, `harness::pilot`).
+/// control, |p̂ − p| claimed flat in d, needs them to fail at the strictest primary level).
 pub(crate) fn linear_ladder(ctx: &Context) -> Result<Vec<Trained>, Error> {
     let sz = sizes(ctx);
     ladder(ctx, &ScheduleSpec::linear(), sz.r)
@@ -272,7 +286,7 @@ pub(crate) fn reference_variant(
     let sz = sizes(ctx);
     let mut train = base().with_sizes(sz.ds[sz.reference], sz.n, sz.k);
     edit(&mut train);
-    trained(ctx, experiment(ctx, name, train, sz.r, true))
+    trained(ctx, experiment(ctx, name, train, sz.r))
 }
 
 /// A check input; `negative` describes the deliberate error of a negative control.
@@ -335,7 +349,7 @@ pub(crate) fn paired(
 }
 
 /// A paired check between two trained experiments on the same seeds: the mean of
-/// f(a_r) − f(b_r) against `pred`, δ from the same paired difference on their pilots.
+/// f(a_r) − f(b_r) against `pred`, claimed exact (δ = 0, SPEC §6 (a)).
 pub(crate) fn paired_check(
     name: String,
     family: &str,
@@ -344,24 +358,7 @@ pub(crate) fn paired_check(
     (pred, source): (f64, Source),
 ) -> Option<CheckInput> {
     let m = paired(&a.outs, &b.outs, &f)?;
-    let allowance = match (&a.pilot, &b.pilot) {
-        (Some((pa, seed)), Some((pb, _))) => match paired(pa, pb, &f) {
-            Some(e) => {
-                let mut bias: Measured = e.into();
-                bias.point -= pred;
-                pilot::allowance(
-                    bias,
-                    PilotTag {
-                        seed: *seed,
-                        replicas: pa.len(),
-                    },
-                    false,
-                )
-            }
-            None => pilot::none(),
-        },
-        _ => pilot::none(),
-    };
+    let allowance = crate::harness::families::exact_allowance(source);
     Some(CheckInput::new(name, family, m, pred, source, allowance))
 }
 

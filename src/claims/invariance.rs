@@ -27,7 +27,6 @@ use crate::harness::families::{
     wrong_p,
 };
 use crate::harness::fss::Along;
-use crate::harness::pilot::{self, PilotTag};
 use crate::plot::Figure;
 use crate::stats::Estimate;
 use crate::theory::FiniteN;
@@ -315,19 +314,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
                 .map(|v| Estimate::from_samples(&v, LEVEL))
         };
         if let Some(meas) = diff(&a.outs, &b.outs) {
-            let allowance = match (&a.pilot, &b.pilot) {
-                (Some((pa, seed)), Some((pb, _))) => diff(pa, pb).map_or_else(pilot::none, |e| {
-                    pilot::allowance(
-                        e.into(),
-                        PilotTag {
-                            seed: *seed,
-                            replicas: pa.len(),
-                        },
-                        false,
-                    )
-                }),
-                _ => pilot::none(),
-            };
+            let allowance = crate::harness::families::exact_allowance(Source::FiniteN);
             out.checks.push(
                 CheckInput::new(name, "invariance", meas, 0.0, Source::FiniteN, allowance)
                     .primary(),
@@ -348,8 +335,8 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
             (Overlap::B, "phase-1 b claimed not to move with p")
         };
         let ct = th.steps[ci].t;
-        // δ is the real check's (the pilot's bias against the predicted difference), so the
-        // control's wrong prediction is not absorbed into its own allowance.
+        // δ = 0 (the difference is claimed exact); the control claims the overlap that does
+        // move with the other parameter does not.
         let predicted = th.steps[ci]
             .finite_n
             .and_then(|x| cq.predicted(&x))
@@ -368,7 +355,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         }
     }
     out.notes.push(format!(
-        "{}: ladder d = {:?}, n = {}, K = {}, R = {} (pilot R = {}); paired {} vs {} at d = {d_ref}",
+        "{}: ladder d = {:?}, n = {}, K = {}, R = {}; paired {} vs {} at d = {d_ref}",
         if phase1 {
             "phase 1 ignores σ²"
         } else {
@@ -377,7 +364,6 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         sz.ds,
         sz.n,
         sz.k,
-        sz.r,
         sz.r,
         a.exp.name,
         b.exp.name

@@ -89,8 +89,9 @@ impl Claim for ClaimDef {
 
 /// Version of the reproduce report schema (2: checks carry their degrees of freedom, role,
 /// level, δ kind and δ/SE; claims carry their finite-size-scaling fits; the report names its
-/// pilot seed and perturbation).
-pub const REPRODUCE_SCHEMA_VERSION: u32 = 2;
+/// pilot seed and perturbation; 3: no pilot, δ of SPEC §6's kinds only, claims name their
+/// unconverged trained steps).
+pub const REPRODUCE_SCHEMA_VERSION: u32 = 3;
 
 /// Which sizes to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +173,7 @@ pub struct ClaimReport {
     pub id: String,
     /// One line.
     pub title: String,
-    /// Every real check of the claim passed.
+    /// Every real check of the claim passed and every trained step it used converged.
     pub passed: bool,
     /// Every negative control of the claim failed (as it must).
     pub negative_control_failed: bool,
@@ -185,6 +186,10 @@ pub struct ClaimReport {
     /// The finite-size-scaling fits of the claim (empty for claims without a ladder).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fits: Vec<FssFit>,
+    /// The trained (replica, step) pairs of the claim that did not converge, by experiment
+    /// (the first [`crate::harness::UNCONVERGED_LISTED`]); any fails the claim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconverged: Vec<String>,
 }
 
 /// What `phaseflow reproduce --json` prints.
@@ -201,8 +206,6 @@ pub struct ReproduceReport {
     /// Family-wise α of the run (split between primary tests and diagnostics, Holm within
     /// each).
     pub alpha: f64,
-    /// The pilots' master seed (the allowances of trained checks are measured there).
-    pub pilot_seed: u64,
     /// The perturbation of every trained experiment, if any (the theory keeps the nominal
     /// values).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -298,11 +301,14 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         .filter(|c| ids.is_none_or(|ids| ids.iter().any(|i| c.id().eq_ignore_ascii_case(i))))
         .collect();
     let mut outcomes = Vec::new();
+    let mut unconverged = Vec::new();
     for c in &selected {
         if !ctx.quiet {
             eprintln!("[{}] {}", c.id(), c.title());
         }
+        let _ = ctx.cache.take_unconverged();
         outcomes.push(c.run(ctx)?);
+        unconverged.push(ctx.cache.take_unconverged());
     }
     // One evaluation over all checks of the run (two tiers, Holm within each).
     let mut inputs = Vec::new();
@@ -319,7 +325,7 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
     let results = evaluate(&inputs, ALPHA)?;
     let mut claims = Vec::new();
     let mut figures = Vec::new();
-    for (i, (c, o)) in selected.iter().zip(outcomes).enumerate() {
+    for (i, ((c, o), bad)) in selected.iter().zip(outcomes).zip(unconverged).enumerate() {
         let checks: Vec<CheckResult> = results
             .iter()
             .zip(&owner)
@@ -335,10 +341,11 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         claims.push(ClaimReport {
             id: c.id().to_string(),
             title: c.title().to_string(),
-            passed: checks
-                .iter()
-                .filter(|r| r.negative_control.is_none())
-                .all(|r| r.passed),
+            passed: bad.is_empty()
+                && checks
+                    .iter()
+                    .filter(|r| r.negative_control.is_none())
+                    .all(|r| r.passed),
             negative_control_failed: checks
                 .iter()
                 .filter(|r| r.negative_control.is_some())
@@ -348,6 +355,10 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             checks,
             figures: stems,
             fits: o.fits,
+            unconverged: bad
+                .into_iter()
+                .take(crate::harness::UNCONVERGED_LISTED)
+                .collect(),
         });
     }
     Ok(Reproduction {
@@ -357,7 +368,6 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             tier: ctx.tier,
             seed: ctx.seed,
             alpha: ALPHA,
-            pilot_seed: crate::harness::pilot::PilotSpec::default().seed_for(ctx.seed),
             perturbation: ctx.perturbation,
             claims,
         },

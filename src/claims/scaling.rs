@@ -3,10 +3,9 @@
 //! and its intercept tested against the limit the theory predicts.
 
 use super::common::{LEVEL, Trained};
-use crate::harness::check::{Allowance, CheckInput, Measured};
+use crate::harness::check::{Allowance, CheckInput};
 use crate::harness::families::Stat;
 use crate::harness::fss::{self, Along, FssFit, FssPoint};
-use crate::harness::pilot::{self, PilotTag};
 use crate::stats::Estimate;
 
 /// The size of a cell along the scaled axis.
@@ -41,9 +40,6 @@ pub(crate) enum Delta {
     /// the exponent drifts to ½ only slowly. The reduced theory's d → ∞ value equals the
     /// limit, so "the residual vanishes as d → ∞" is the same claim without that bias.
     Residual,
-    /// The bias of the same fit on the cells' pilots against the limit (for a limit that
-    /// leaves a term out, e.g. the finite-n gap of the generated p̂).
-    Pilot,
 }
 
 /// The scaling check of `stat` over `cells` along `along` against `limit`: the intercept
@@ -93,9 +89,6 @@ pub(crate) fn check<'a>(
             },
             fit.rule()
         )),
-        Delta::Pilot => {
-            pilot_allowance(name, along, cells, &stats, limit).unwrap_or_else(pilot::none)
-        }
     };
     let source = stats.first()?.source;
     let check = CheckInput::new(
@@ -111,44 +104,4 @@ pub(crate) fn check<'a>(
         allowance,
     );
     Some((check, fit))
-}
-
-/// The same fit on the pilots (control-variate values), its intercept's distance from the
-/// limit as the bias.
-fn pilot_allowance(
-    name: &str,
-    along: Along,
-    cells: &[&Trained],
-    stats: &[Stat<'_>],
-    limit: f64,
-) -> Option<Allowance> {
-    let mut tag = None;
-    let points: Option<Vec<FssPoint>> = cells
-        .iter()
-        .zip(stats)
-        .map(|(t, s)| {
-            let (outs, seed) = t.pilot.as_ref()?;
-            tag = Some(PilotTag {
-                seed: *seed,
-                replicas: outs.len(),
-            });
-            let v = s.pilot_values(outs, t.exp.train.problem.p)?;
-            Some(point(
-                size(t, along),
-                along,
-                &Estimate::from_samples(&v, LEVEL),
-            ))
-        })
-        .collect();
-    let fit = fss::fit(name, along, points?, limit)?;
-    let bias = Measured {
-        point: fit.intercept.point - limit,
-        se: fit.intercept.se,
-        dof: fit.intercept.dof,
-    };
-    Some(pilot::allowance(
-        bias,
-        tag?,
-        stats.iter().any(|s| s.slope_p != 0.0),
-    ))
 }

@@ -4,8 +4,9 @@
 //!
 //! with t the Student-t critical value at the level the Holm step-down procedure assigns the
 //! check within its tier, and δ a declared systematic allowance with its source and kind
-//! ([`AllowanceKind`]: a derived finite-size term, a bias measured on an independent pilot,
-//! zero because a size dependence is fitted, or zero because the value is exact).
+//! ([`AllowanceKind`], SPEC §6: zero for a prediction claimed exact, a numerical tolerance
+//! computed from the computation, a finite-size term computed by the theory, or the claim's
+//! own definitional bound; never a bias measured on replicas of the code under test).
 //! Equivalently, the check's p-value is that of t = max(dev − δ, 0)/SE (two-sided for
 //! [`Side::TwoSided`], one-sided for a bound) and Holm rejects at the tier's level.
 //!
@@ -63,26 +64,42 @@ pub enum Source {
     Experiment,
 }
 
-/// What kind of reason a δ has (issue 11: every δ is derived, measured on an independent
-/// pilot, or zero because the size dependence is fitted).
+impl Source {
+    /// A short description for allowance sources and reports.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Source::Bayes => "Bayes denoiser at this d (§5.1)",
+            Source::Limit => "d → ∞ limit (§5.2)",
+            Source::FiniteN => "finite-n theory at this d (§5.3)",
+            Source::Reduced => "reduced theory (minimiser of R_k at this d and n)",
+            Source::GeneratedEuler => "exact Euler with the Bayes denoiser (§5.4)",
+            Source::FiniteNEuler => "exact Euler with the finite-n c_k (§5.3 + §5.4)",
+            Source::Experiment => "experiment on data",
+        }
+    }
+}
+
+/// What kind of reason a δ has: SPEC §6's four sources and nothing else. δ never depends on
+/// the code under test (issue 22): no kind is measured on replicas of the same code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllowanceKind {
-    /// A stated finite-size term with its coefficient derived.
+    /// (a) Zero: the prediction is claimed exact at this (d, n, K, path, schedule), or the
+    /// measured value and the prediction are both closed forms.
     #[default]
-    Derived,
-    /// The bias of the prediction measured on an independent pilot (another master seed,
-    /// named in the source), plus its uncertainty.
-    Pilot,
-    /// Zero: the size dependence is fitted (finite-size scaling) and the intercept tested.
-    Fitted,
-    /// Zero (or a numerical floor): the measured value and the prediction are exact.
     Exact,
-    /// Part of the claim's statement (e.g. "flat" means a log-log slope ≤ 0.1), not a
-    /// systematic allowance.
+    /// (a) Zero, for an intercept of a finite-size-scaling fit tested against a d → ∞ or
+    /// n → ∞ limit (the size dependence is fitted, SPEC §6).
+    Fitted,
+    /// (b) A numerical tolerance computed from the computation itself (a solver's certified
+    /// distance to its minimiser, a quadrature or truncation bound).
+    Numerical,
+    /// (c) A finite-size term computed by the theory (e.g. the finite-d theory minus its
+    /// d → ∞ limit when a check compares with the limit).
+    FiniteSize,
+    /// (d) Part of the claim's statement (e.g. "flat" means a log-log slope ≤ 0.1, "kept"
+    /// means within a quarter of the way to the degenerate value), not a tolerance.
     Definition,
-    /// Zero because no source is available (an experiment run without a pilot).
-    Undeclared,
 }
 
 /// A declared systematic allowance δ ≥ 0, where it comes from and what kind of reason it is.
@@ -105,9 +122,13 @@ impl Allowance {
             kind,
         }
     }
-    /// A derived finite-size term.
+    /// (c) A finite-size term computed by the theory.
     pub fn derived(delta: f64, source: impl Into<String>) -> Self {
-        Self::new(delta, AllowanceKind::Derived, source)
+        Self::new(delta, AllowanceKind::FiniteSize, source)
+    }
+    /// (b) A numerical tolerance computed from the computation.
+    pub fn numerical(delta: f64, source: impl Into<String>) -> Self {
+        Self::new(delta, AllowanceKind::Numerical, source)
     }
     /// Zero: exact value against an exact prediction.
     pub fn exact(source: impl Into<String>) -> Self {

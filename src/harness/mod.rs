@@ -15,7 +15,6 @@ pub mod check;
 pub mod families;
 pub mod figures;
 pub mod fss;
-pub mod pilot;
 pub mod power;
 pub mod shard;
 pub mod sweep;
@@ -29,7 +28,6 @@ use crate::stats::Estimate;
 use crate::train::EngineConfig;
 use check::CheckResult;
 use indicatif::{ProgressBar, ProgressStyle};
-use pilot::PilotSpec;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
@@ -38,8 +36,10 @@ use std::path::Path;
 /// Version of the run report schema; bumped on any incompatible change (2: `config.train`
 /// is the nested [`TrainConfig`] of schema 2; 3: of schema 3 (interpolant `path`, sampler
 /// `endpoint`), checks carry their degrees of freedom, role, level, δ kind and δ/SE, the
-/// summary counts primary tests, the pilot is recorded).
-pub const REPORT_SCHEMA_VERSION: u32 = 3;
+/// summary counts primary tests, the pilot is recorded; 4: no pilot (δ kinds are SPEC §6's
+/// four: `exact`, `fitted`, `numerical`, `finite_size`, `definition`), the summary names the
+/// unconverged (replica, step) pairs, which fail the run).
+pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// A check family (SPEC §6); each has its own negative control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -77,10 +77,6 @@ fn default_families() -> Vec<Family> {
     Family::ALL.to_vec()
 }
 
-fn default_pilot() -> Option<PilotSpec> {
-    Some(PilotSpec::default())
-}
-
 /// An experiment as data: readable from JSON or TOML, or built from a preset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,11 +96,6 @@ pub struct Experiment {
     /// Check families to run. Default: all that apply to the schedule.
     #[serde(default = "default_families")]
     pub families: Vec<Family>,
-    /// The independent pilot that measures each trained check's allowance δ
-    /// ([`pilot`]); default as many replicas as the run, at master seed
-    /// [`pilot::PILOT_SEED`]. `null`: no pilot, every trained check has δ = 0.
-    #[serde(default = "default_pilot")]
-    pub pilot: Option<PilotSpec>,
 }
 
 /// Built-in experiments.
@@ -167,7 +158,6 @@ impl Preset {
                 replicas: 48,
                 alpha: default_alpha(),
                 families: default_families(),
-                pilot: default_pilot(),
             },
             Preset::Paper => Experiment {
                 name: "paper".into(),
@@ -175,7 +165,6 @@ impl Preset {
                 replicas: 32,
                 alpha: default_alpha(),
                 families: default_families(),
-                pilot: default_pilot(),
             },
         }
     }
@@ -244,15 +233,6 @@ impl Experiment {
             self.alpha,
             self.alpha > 0.0 && self.alpha < 1.0,
         )?;
-        if let Some(got) = self.pilot.and_then(|p| p.replicas).filter(|&r| r < 2) {
-            return Err(ConfigError::TooFew {
-                field: "pilot.replicas",
-                min: 2,
-                why: " (a bias estimate needs a spread)",
-                got,
-            }
-            .into());
-        }
         self.train.check()?;
         self.cost().check()?;
         let p = &self.train.problem;
@@ -338,18 +318,18 @@ impl Experiment {
         c
     }
 
-    /// The pilot experiment: the same configuration at the pilot's master seed with its
-    /// replica count, without a perturbation (what the theory describes) and without a pilot
-    /// of its own; `None` when the experiment has no pilot.
-    pub fn pilot_experiment(&self) -> Option<Experiment> {
-        let spec = self.pilot?;
-        let mut e = self.clone();
-        e.name = format!("{} (pilot)", self.name);
-        e.train.seed = spec.seed_for(self.train.seed);
-        e.train.perturbation = None;
-        e.replicas = spec.replicas_for(self.replicas);
-        e.pilot = None;
-        Some(e)
+    /// What the predictions describe: the resolved experiment, with a theory-side
+    /// perturbation ([`crate::perturbation`]) applied to its problem (the training keeps the
+    /// nominal one).
+    ///
+    /// # Errors
+    /// As [`Experiment::resolved`].
+    pub fn described(&self) -> Result<Experiment, Error> {
+        let mut e = self.resolved()?;
+        if let Some(q) = e.train.perturbation.filter(|q| q.is_theory()) {
+            e.train.problem = q.theory_problem(&e.train.problem);
+        }
+        Ok(e)
     }
 
     /// The experiment with an `auto` schedule resolved into its knots (the form theory and
@@ -539,7 +519,7 @@ impl Aggregate {
 }
 
 /// Counts for the verdict line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Real checks.
     pub checks: usize,
@@ -553,12 +533,33 @@ pub struct Summary {
     pub negative_controls: usize,
     /// Negative controls that failed (as they must).
     pub negative_controls_failed: usize,
-    /// Every real check passed and every negative control failed.
+    /// Every real check passed, every negative control failed and every trained step
+    /// converged.
     pub ok: bool,
-    /// (replica, step) pairs whose training stopped at the engine's iteration cap before
-    /// its convergence criterion (averaged engine); 0 for a fixed-budget engine.
+    /// (replica, step) pairs whose training stopped before its convergence criterion held
+    /// (at the engine's iteration cap, or short of its certified distance; averaged engine);
+    /// 0 for a fixed-budget engine. Any makes the run fail: an unconverged model cannot
+    /// support a passing check.
     #[serde(default)]
     pub at_iteration_cap: usize,
+    /// Those pairs by name (`replica 3 step t=1.900`), the first [`UNCONVERGED_LISTED`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconverged: Vec<String>,
+}
+
+/// How many unconverged (replica, step) pairs a summary names.
+pub const UNCONVERGED_LISTED: usize = 20;
+
+/// The (replica, step) pairs of `outs` whose training did not converge, by name.
+pub fn unconverged(outs: &[TrainOutput]) -> Vec<String> {
+    outs.iter()
+        .flat_map(|o| {
+            o.steps
+                .iter()
+                .filter(|s| s.converged == Some(false))
+                .map(move |s| format!("replica {} step t={:.3}", o.replica, s.t))
+        })
+        .collect()
 }
 
 impl Summary {
@@ -582,7 +583,16 @@ impl Summary {
             negative_controls_failed: neg_failed,
             ok: passed == checks_n && neg_failed == neg_n,
             at_iteration_cap: 0,
+            unconverged: Vec::new(),
         }
+    }
+
+    /// Record the unconverged (replica, step) pairs: any fails the run.
+    pub fn with_unconverged(mut self, names: Vec<String>) -> Self {
+        self.at_iteration_cap = names.len();
+        self.ok &= names.is_empty();
+        self.unconverged = names.into_iter().take(UNCONVERGED_LISTED).collect();
+        self
     }
     /// Process exit code: 0 when ok, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
@@ -605,36 +615,27 @@ pub struct RunReport {
     pub checks: Vec<CheckResult>,
     /// Counts and the overall verdict.
     pub summary: Summary,
-    /// The pilot the allowances were measured on (`null`: none).
-    pub pilot: Option<pilot::PilotTag>,
 }
 
-/// Aggregate replica outputs and evaluate the experiment's checks, with the allowances
-/// measured on the pilot's outputs (`pilot`, the replicas of [`Experiment::pilot_experiment`]).
+/// Aggregate replica outputs and evaluate the experiment's checks against the predictions
+/// of [`Experiment::described`] (δ of SPEC §6's kinds only, [`families`]).
 ///
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built for this configuration,
 /// [`Error::Check`] if a family has no negative control.
-pub fn evaluate(
-    exp: &Experiment,
-    outs: &[TrainOutput],
-    pilot: Option<&[TrainOutput]>,
-) -> Result<RunReport, Error> {
+pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Error> {
     let level = 1.0 - exp.alpha;
     let aggregate = Aggregate::new(outs, level);
-    let resolved = exp.resolved()?;
-    let theory = families::ExpTheory::new(&resolved)?;
-    let pilot_seed = exp.pilot.map(|p| p.seed_for(exp.train.seed));
+    let described = exp.described()?;
+    let theory = families::ExpTheory::new(&described)?;
     let cell = families::Cell {
-        exp: &resolved,
+        exp: &described,
         outs,
-        pilot: pilot.zip(pilot_seed),
         theory: &theory,
     };
     let inputs = families::check_inputs(cell)?;
     let checks = check::evaluate(&inputs, exp.alpha)?;
-    let mut summary = Summary::of(&checks);
-    summary.at_iteration_cap = aggregate.steps.iter().map(|s| s.not_converged).sum();
+    let summary = Summary::of(&checks).with_unconverged(unconverged(outs));
     if summary.checks == 0 && !exp.families.is_empty() {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either. (An experiment without
@@ -653,14 +654,10 @@ pub fn evaluate(
         aggregate,
         checks,
         summary,
-        pilot: pilot.zip(pilot_seed).map(|(p, seed)| pilot::PilotTag {
-            seed,
-            replicas: p.len(),
-        }),
     })
 }
 
-/// Train all replicas of `exp` and of its pilot, and evaluate them.
+/// Train all replicas of `exp` and evaluate them.
 ///
 /// # Errors
 /// Bad input or a training failure.
@@ -669,14 +666,5 @@ pub fn run(exp: &Experiment, quiet: bool) -> Result<RunReport, Error> {
     let ids: Vec<u64> = (0..exp.replicas as u64).collect();
     let pb = progress(ids.len() as u64, "replicas", quiet);
     let outs = run_replicas(&v, &ids, &pb)?;
-    let pilot = match exp.pilot_experiment() {
-        Some(pe) => {
-            let vp = pe.validate()?;
-            let ids: Vec<u64> = (0..pe.replicas as u64).collect();
-            let pb = progress(ids.len() as u64, "pilot replicas", quiet);
-            Some(run_replicas(&vp, &ids, &pb)?)
-        }
-        None => None,
-    };
-    evaluate(exp, &outs, pilot.as_deref())
+    evaluate(exp, &outs)
 }

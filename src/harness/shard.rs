@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// Version of the shard file format (2: the experiment's `train` is the nested
 /// [`crate::experiment::TrainConfig`] of schema 2; 3: of schema 3, with the interpolant
-/// `path` and the sampler's `endpoint`).
-pub const SHARD_SCHEMA_VERSION: u32 = 3;
+/// `path` and the sampler's `endpoint`; 4: no pilot replicas, the experiment has no `pilot`).
+pub const SHARD_SCHEMA_VERSION: u32 = 4;
 
 pub use crate::error::ShardError;
 
@@ -67,9 +67,6 @@ pub struct ShardFile {
     pub shard: ShardSpec,
     /// This shard's replica outputs, in replica order.
     pub replicas: Vec<TrainOutput>,
-    /// This shard's replicas of the experiment's pilot (r mod N = i), in replica order.
-    #[serde(default)]
-    pub pilot: Vec<TrainOutput>,
 }
 
 /// Write a shard's partial result atomically into `dir`; returns its path.
@@ -103,15 +100,6 @@ pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result
     let ids = spec.replicas(exp.replicas);
     let pb = super::progress(ids.len() as u64, "replicas (shard)", quiet);
     let replicas = super::run_replicas(&v, &ids, &pb)?;
-    let pilot = match exp.pilot_experiment() {
-        Some(pe) => {
-            let vp = pe.validate()?;
-            let ids = spec.replicas(pe.replicas);
-            let pb = super::progress(ids.len() as u64, "pilot replicas (shard)", quiet);
-            super::run_replicas(&vp, &ids, &pb)?
-        }
-        None => Vec::new(),
-    };
     write(
         dir,
         &ShardFile {
@@ -120,7 +108,6 @@ pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result
             experiment: exp.clone(),
             shard: spec,
             replicas,
-            pilot,
         },
     )
 }
@@ -131,9 +118,9 @@ pub fn run(exp: &Experiment, spec: ShardSpec, dir: &Path, quiet: bool) -> Result
 /// # Errors
 /// As [`merge`], or an experiment that does not validate.
 pub fn merge_report(dir: &Path) -> Result<super::RunReport, Error> {
-    let (exp, outs, pilot) = merge(dir)?;
+    let (exp, outs) = merge(dir)?;
     exp.validate()?;
-    super::evaluate(&exp, &outs, exp.pilot.is_some().then_some(pilot.as_slice()))
+    super::evaluate(&exp, &outs)
 }
 
 /// Check one shard file on its own before anything of the sizes it states is allocated:
@@ -256,13 +243,13 @@ pub fn check_file(path: &Path, f: &ShardFile) -> Result<(), Error> {
     Ok(())
 }
 
-/// Read every `shard-*.json` of `dir` and combine them: the experiment, its replicas and its
-/// pilot's replicas, each in replica order.
+/// Read every `shard-*.json` of `dir` and combine them: the experiment and its replicas, in
+/// replica order.
 ///
 /// # Errors
 /// [`ShardError`] naming the file for a truncated, mismatched, duplicate or missing shard,
 /// or an empty folder; [`Error::File`] for a corrupt one.
-pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutput>), Error> {
+pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| crate::io::IoError::File {
         path: dir.to_path_buf(),
         source,
@@ -312,19 +299,13 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutpu
         }
         let expected = f.shard.replicas(f.experiment.replicas);
         let got: Vec<u64> = f.replicas.iter().map(|o| o.replica).collect();
-        let expected_pilot = f.experiment.pilot.map_or_else(Vec::new, |ps| {
-            f.shard.replicas(ps.replicas_for(f.experiment.replicas))
-        });
-        let got_pilot: Vec<u64> = f.pilot.iter().map(|o| o.replica).collect();
-        for (expected, got) in [(expected, got), (expected_pilot, got_pilot)] {
-            if expected != got {
-                return Err(ShardError::Replicas {
-                    path: p.clone(),
-                    got,
-                    expected,
-                }
-                .into());
+        if expected != got {
+            return Err(ShardError::Replicas {
+                path: p.clone(),
+                got,
+                expected,
             }
+            .into());
         }
         seen[i] = Some(p.clone());
     }
@@ -341,11 +322,9 @@ pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>, Vec<TrainOutpu
         }
         .into());
     }
-    let mut pilot: Vec<TrainOutput> = files.iter().flat_map(|(_, f)| f.pilot.clone()).collect();
-    pilot.sort_by_key(|o| o.replica);
     let mut outs: Vec<TrainOutput> = files.into_iter().flat_map(|(_, f)| f.replicas).collect();
     outs.sort_by_key(|o| o.replica);
-    Ok((first.experiment, outs, pilot))
+    Ok((first.experiment, outs))
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! the figures linked as PNG).
 
 use super::{
-    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, role, source, verdict,
+    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, perturbation_side,
+    role, source, verdict,
 };
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
@@ -74,9 +75,8 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
     let _ = writeln!(s, "# phaseflow reproduce ({:?} tier)\n", r.tier);
     let _ = writeln!(
         s,
-        "Seed {}, pilots at master seed {}, family-wise α = {} over all {} checks (primary tests and diagnostics, Holm within each tier). {}\n",
+        "Seed {}, family-wise α = {} over all {} checks (primary tests and diagnostics, Holm within each tier); every δ is of SPEC §6's kinds (exact, numerical, finite-size, definition), none measured on replicas of the code. {}\n",
         r.seed,
-        r.pilot_seed,
         r.alpha,
         r.claims.iter().map(|c| c.checks.len()).sum::<usize>(),
         if r.ok() {
@@ -86,10 +86,7 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
         }
     );
     if let Some(p) = &r.perturbation {
-        let _ = writeln!(
-            s,
-            "**Perturbed run:** `{p}` in every trained experiment (pilots and theory nominal).\n"
-        );
+        let _ = writeln!(s, "**Perturbed run:** `{p}` ({}).\n", perturbation_side(p));
     }
     if let Some((med, mx, name)) = delta_over_se_summary(r.claims.iter().flat_map(|c| &c.checks)) {
         let _ = writeln!(

@@ -279,19 +279,18 @@ pub(crate) fn describe(c: &crate::harness::Experiment) -> String {
         c.replicas,
         t.seed,
         c.alpha
-    ) + &match (&t.perturbation, &c.pilot) {
-        (Some(pert), _) => format!("; PERTURBED ({pert}): {}", pert.describe(p)),
-        _ => String::new(),
-    } + &c.pilot.map_or_else(
-        || "; no pilot (allowances of trained checks undeclared)".to_string(),
-        |ps| {
-            format!(
-                "; pilot of {} replicas at master seed {} (the allowances)",
-                ps.replicas_for(c.replicas),
-                ps.seed_for(t.seed)
-            )
-        },
-    )
+    ) + &t.perturbation.map_or_else(String::new, |pert| {
+        format!("; PERTURBED ({pert}): {}", pert.describe(p))
+    })
+}
+
+/// What a perturbation of a reproduce run touched, for its headline.
+pub(crate) fn perturbation_side(p: &crate::perturbation::Perturbation) -> &'static str {
+    if p.is_theory() {
+        "a wrong theory: every prediction perturbed, every training nominal"
+    } else {
+        "in every trained experiment it applies to; the theory keeps the nominal values"
+    }
 }
 
 /// `s` with every control character escaped (`\n`, `\u{1b}`, …), so that text read from a

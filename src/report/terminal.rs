@@ -77,15 +77,14 @@ pub(crate) fn summary_line(m: &crate::harness::Summary, sep: &str) -> String {
     )
 }
 
-/// `3 of 40 steps stopped at the iteration cap (--max-iters 2000) before the gradient
-/// criterion: their values may be off`.
+/// `3 of 40 trained steps stopped before their convergence criterion (…)`.
 pub(crate) fn cap_line(capped: usize, of: usize, e: &crate::train::EngineConfig) -> String {
     let cap = match e {
         crate::train::EngineConfig::Averaged(a) => format!(" (--max-iters {})", a.max_iters),
         _ => String::new(),
     };
     format!(
-        "{capped} of {of} steps stopped at the iteration cap{cap} before the gradient criterion: their values may be off"
+        "{capped} of {of} trained steps stopped before their convergence criterion (iteration cap{cap}, or short of the certified distance)"
     )
 }
 
@@ -367,8 +366,14 @@ pub fn run_table(r: &RunReport) -> String {
         let of = a.replicas * a.steps.len();
         let _ = writeln!(
             s,
-            "{}",
-            cap_line(r.summary.at_iteration_cap, of, &c.train.engine)
+            "NOT CONVERGED: {}; an unconverged model supports no verdict, so the run fails: {}{}",
+            cap_line(r.summary.at_iteration_cap, of, &c.train.engine),
+            r.summary.unconverged.join(", "),
+            if r.summary.unconverged.len() < r.summary.at_iteration_cap {
+                ", …"
+            } else {
+                ""
+            }
         );
     }
     let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
@@ -380,14 +385,11 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "phaseflow reproduce ({:?} tier, seed {}, pilots at seed {}, α = {} over all checks: primary tests and diagnostics, Holm within each)",
-        r.tier, r.seed, r.pilot_seed, r.alpha
+        "phaseflow reproduce ({:?} tier, seed {}, α = {} over all checks: primary tests and diagnostics, Holm within each)",
+        r.tier, r.seed, r.alpha
     );
     if let Some(p) = &r.perturbation {
-        let _ = writeln!(
-            s,
-            "PERTURBED: `{p}` in every trained experiment (pilots and theory keep the nominal values)"
-        );
+        let _ = writeln!(s, "PERTURBED: `{p}` ({})", super::perturbation_side(p));
     }
     let w = r
         .claims
@@ -431,6 +433,13 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
                 (true, false) => "UNTESTED (a control passed)",
             }
         );
+        if !c.unconverged.is_empty() {
+            let _ = writeln!(
+                s,
+                "       ✗ NOT CONVERGED (no verdict can pass): {}",
+                c.unconverged.join(", ")
+            );
+        }
         for ch in c.checks.iter().filter(|x| !x.as_expected()) {
             let _ = writeln!(
                 s,
