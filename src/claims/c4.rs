@@ -70,12 +70,28 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     // and intercepts need no pilot: their allowances are definitions or fitted).
     for &d in &sz.ds {
         let train = base().with_sizes(d, n_small, sz.k);
-        cells.push(trained(ctx, experiment(ctx, "C4", train, sz.r))?);
+        cells.push(trained(
+            ctx,
+            experiment(
+                ctx,
+                &format!("C4 d={} n={}", train.problem.d, train.problem.n),
+                train,
+                sz.r,
+            ),
+        )?);
     }
     for &n in &n_ladder(ctx) {
         if n != n_small && n != sz.n {
             let train = base().with_sizes(d_ref, n, sz.k);
-            cells.push(trained(ctx, experiment(ctx, "C4", train, sz.r))?);
+            cells.push(trained(
+                ctx,
+                experiment(
+                    ctx,
+                    &format!("C4 d={} n={}", train.problem.d, train.problem.n),
+                    train,
+                    sz.r,
+                ),
+            )?);
         }
     }
     let all: Vec<&Trained> = dil.iter().chain(cells.iter()).collect();

@@ -103,6 +103,10 @@ pub const TOL_GRAD: f64 = 1e-7;
 pub const MAX_ITERS: u64 = 2000;
 /// L-BFGS memory.
 pub const LBFGS_MEMORY: usize = 10;
+/// A gradient norm of R_k/n at most this times (1 + |R_k/n|) carries no first-order
+/// information at working precision ([`Averaged`]'s Newton certification stops there).
+pub const GRAD_FLOOR: f64 = 1e-13;
+
 /// Default distance tolerance: a step is converged when the Newton step −H⁻¹∇ of R_k/n in
 /// θ = (s₀·ŵ, b), the distance to the minimiser of the local quadratic model, is at most this
 /// in every coordinate (ω, √r and b then sit within this of the minimiser, times 1/s₀ for ŵ).
@@ -300,12 +304,13 @@ impl Averaged {
                 break;
             }
         }
-        let (mut newton_iterations, mut distance) = (0, None);
+        let (mut newton_iterations, mut distance, mut at_floor) = (0, None, false);
         if self.max_newton > 0 {
-            let (th, it, dist) = self.newton_polish(&prob, theta);
+            let (th, it, dist, floor) = self.newton_polish(&prob, theta);
             theta = th;
             newton_iterations = it;
             distance = Some(dist);
+            at_floor = floor;
             let g = prob.eval(&theta).1;
             grad_norm = dot(&g, &g).sqrt();
         }
@@ -323,7 +328,7 @@ impl Averaged {
             newton_iterations,
             evaluations: prob.evals.get(),
             converged: grad_norm <= self.tol_grad
-                && distance.is_none_or(|dist| dist <= self.tol_step),
+                && (at_floor || distance.is_none_or(|dist| dist <= self.tol_step)),
             distance,
         }
     }
@@ -385,15 +390,39 @@ impl Averaged {
     /// Newton certification after L-BFGS (module doc): the Newton step −H⁻¹∇ is the distance
     /// to the minimiser of the local quadratic model, whatever the gradient's size (a flat
     /// direction gives a small gradient but a long step). While it exceeds `tol_step`, take
-    /// it (Armijo backtracking). Returns (θ, Newton iterations, last distance).
-    fn newton_polish(&self, prob: &Reduced<'_>, mut theta: Vec<f64>) -> (Vec<f64>, usize, f64) {
+    /// it (Armijo backtracking). Returns (θ, Newton iterations, last distance, whether the
+    /// last Newton decrement was at the objective's floating-point floor).
+    ///
+    /// **The floor.** Where the minimiser lies at infinity or the Hessian is singular to
+    /// working precision (e.g. a phase-1 step whose n training signs are all +: the tanh
+    /// saturates, |b| grows without bound and R_k changes by < 1e-15 relative along it), the
+    /// Newton step is long (measured: 1.4e35 at d = 1000, n = 16, t = 0.1) although the
+    /// quadratic model predicts no decrease that R_k can represent. The Newton decrement
+    /// λ² = −∇·p (the model's predicted decrease is λ²/2) then certifies the point instead:
+    /// with λ²/2 ≤ 1e-15·(1 + |R|) no direction lowers R_k by a resolvable amount, which is
+    /// the saturated limit the `no_signal` case states in closed form at t = 0. So does a
+    /// gradient at the floor of working precision, |∇| ≤ [`GRAD_FLOOR`]·(1 + |R|) (the same
+    /// step ends with |∇| = 5.7e-16 and a Hessian whose curvature along b is below the
+    /// resolution of its finite differences, so CG reports it non-positive): no first-order
+    /// information is left. (The symmetric saddle w = 0, b = 0, where |∇| = 0 exactly, is
+    /// probed afterwards by `escape_symmetric_saddle`; the L-BFGS saddle of the module doc
+    /// had |∇| = 2e-11, far above the floor.)
+    fn newton_polish(
+        &self,
+        prob: &Reduced<'_>,
+        mut theta: Vec<f64>,
+    ) -> (Vec<f64>, usize, f64, bool) {
         let mut dist = f64::INFINITY;
+        let mut floor_hit = false;
         let mut taken = 0;
         for _ in 0..=self.max_newton {
             let (f0, g) = prob.eval(&theta);
             let st = Self::newton_step(prob, &theta, &g);
             dist = st.p.iter().map(|v| v.abs()).fold(0.0, f64::max);
-            if !st.negative && dist <= self.tol_step {
+            let floor = 1e-15 * (1.0 + f0.abs());
+            floor_hit = (!st.negative && -0.5 * dot(&g, &st.p) <= floor)
+                || dot(&g, &g).sqrt() <= GRAD_FLOOR * (1.0 + f0.abs());
+            if (!st.negative && dist <= self.tol_step) || floor_hit {
                 break;
             }
             if taken == self.max_newton {
@@ -406,7 +435,6 @@ impl Averaged {
                 let cand: Vec<f64> = theta.iter().zip(&st.p).map(|(a, b)| a + t * b).collect();
                 let f = prob.eval(&cand).0;
                 // Armijo, or (near the minimiser, below rounding) no increase at a full step.
-                let floor = 1e-15 * (1.0 + f0.abs());
                 if f.is_finite()
                     && (f <= f0 + 1e-4 * t * slope
                         || (tries == 0 && !st.negative && f <= f0 + floor))
@@ -420,7 +448,7 @@ impl Averaged {
             theta = next;
             taken += 1;
         }
-        (theta, taken, dist)
+        (theta, taken, dist, floor_hit)
     }
 
     /// β = 0 with fresh noise (t = 0): x_t = x0 carries no information about x1, so w only
