@@ -404,7 +404,9 @@ impl Averaged {
     /// gradient at the floor of working precision, |∇| ≤ [`GRAD_FLOOR`]·(1 + |R|) (the same
     /// step ends with |∇| = 5.7e-16 and a Hessian whose curvature along b is below the
     /// resolution of its finite differences, so CG reports it non-positive): no first-order
-    /// information is left. (The symmetric saddle w = 0, b = 0, where |∇| = 0 exactly, is
+    /// information is left. The floor is judged at the last iterate, after the Newton steps
+    /// (it never stops them early), so a step that can reach the distance criterion does.
+    /// (The symmetric saddle w = 0, b = 0, where |∇| = 0 exactly, is
     /// probed afterwards by `escape_symmetric_saddle`; the L-BFGS saddle of the module doc
     /// had |∇| = 2e-11, far above the floor.)
     fn newton_polish(
@@ -422,7 +424,7 @@ impl Averaged {
             let floor = 1e-15 * (1.0 + f0.abs());
             floor_hit = (!st.negative && -0.5 * dot(&g, &st.p) <= floor)
                 || dot(&g, &g).sqrt() <= GRAD_FLOOR * (1.0 + f0.abs());
-            if (!st.negative && dist <= self.tol_step) || floor_hit {
+            if !st.negative && dist <= self.tol_step {
                 break;
             }
             if taken == self.max_newton {
