@@ -66,8 +66,8 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let d_ref = sz.ds[sz.reference];
     let n_small = n_ladder(ctx)[2];
     let mut cells: Vec<Trained> = Vec::new();
-    // The small-n row over the ladder of d, and the ladder of n at the reference d (slopes
-    // and intercepts need no pilot: their allowances are definitions or fitted).
+    // The small-n row over the ladder of d, and the ladder of n at the reference d (the
+    // slopes' allowances are definitions, the intercepts' fitted).
     for &d in &sz.ds {
         let train = base().with_sizes(d, n_small, sz.k);
         cells.push(trained(

@@ -165,7 +165,7 @@ fn claim_c6(ctx: &Context) -> Result<Outcome, Error> {
     ));
 
     // Trained models (averaged engine): paired replicas on the same data. Ten replicas give
-    // the control power (df = 9); δ is measured on a paired pilot.
+    // the control power (df = 9); the paired difference is claimed exact (δ = 0).
     let (dt, n, kt, reps) = if quick {
         (8000, 128, 40, 10)
     } else {

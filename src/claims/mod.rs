@@ -114,8 +114,10 @@ pub struct Context {
     pub seed: u64,
     /// No progress bars.
     pub quiet: bool,
-    /// A perturbation applied to every trained experiment it applies to (never to the
-    /// pilots); the theory keeps the nominal values ([`crate::perturbation`]).
+    /// A perturbation: on the experiment side, applied to every trained experiment it
+    /// applies to while the theory keeps the nominal values; on the theory side, applied to
+    /// every experiment's predictions while the training stays nominal
+    /// ([`crate::perturbation`]).
     pub perturbation: Option<Perturbation>,
     /// Trained runs and theories shared by the claims (and by the seeds of `phaseflow
     /// power`).

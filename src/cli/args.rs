@@ -420,9 +420,11 @@ pub struct TrainGroups {
     pub problem: ProblemArgs,
     #[command(flatten)]
     pub run: RunGroups,
-    /// Train under a deliberate perturbation while every prediction keeps the configured
-    /// values: p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training schedule),
-    /// lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}); named in the report.
+    /// A deliberate error, named in the report. Experiment side (every prediction keeps the
+    /// configured values): p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training
+    /// schedule), lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}). Theory side
+    /// (training nominal, a wrong theory): theory:p+SHIFT, theory:sigma2*SCALE,
+    /// theory:kappa*SCALE.
     #[arg(long, value_name = "PERTURBATION")]
     pub perturb: Option<phaseflow::perturbation::Perturbation>,
 }

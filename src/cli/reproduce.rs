@@ -16,9 +16,11 @@ pub struct ReproduceArgs {
     /// Only these claims, comma-separated (e.g. C1,C3).
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
-    /// Train every experiment under a deliberate perturbation while the theory keeps the
-    /// nominal values: p+SHIFT, sigma2*SCALE, kappa*SCALE, lambda*SCALE or euler-next (named
-    /// in the report). The pilots stay nominal.
+    /// A deliberate error, named in the report: on the experiment side every trained
+    /// experiment is perturbed while the theory keeps the nominal values (p+SHIFT,
+    /// sigma2*SCALE, kappa*SCALE, lambda*SCALE, euler-next); on the theory side every
+    /// prediction is computed at the perturbed value while training stays nominal
+    /// (theory:p+SHIFT, theory:sigma2*SCALE, theory:kappa*SCALE).
     #[arg(long, value_name = "PERTURBATION")]
     pub perturb: Option<phaseflow::perturbation::Perturbation>,
     /// Override the replica count of every claim (≥ 2).
