@@ -30,6 +30,7 @@ mod c8;
 mod c9;
 mod common;
 mod invariance;
+pub mod power;
 mod scaling;
 
 pub use common::Cache;

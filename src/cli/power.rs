@@ -3,6 +3,8 @@
 
 use super::args::{Given, OutputArgs, TrainGroups};
 use clap::Args;
+use phaseflow::claims::power::{ClaimsPowerSpec, claims_power};
+use phaseflow::claims::{Context, Tier};
 use phaseflow::error::Error;
 use phaseflow::harness::Preset;
 use phaseflow::harness::power::{PowerSpec, power};
@@ -17,6 +19,14 @@ pub struct PowerArgs {
     /// A built-in experiment (used when no file is given; default quick).
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
+    /// Measure the power of these claims of `reproduce` instead of one experiment,
+    /// comma-separated (e.g. C1,C2,C3,C4; quick tier unless --full). The training flags do
+    /// not apply: each claim trains its own experiments.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["experiment", "preset"])]
+    pub claims: Option<Vec<String>>,
+    /// With --claims: the full tier's sizes.
+    #[arg(long, requires = "claims")]
+    pub full: bool,
     /// Override the number of replicas R (≥ 2).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
@@ -26,11 +36,13 @@ pub struct PowerArgs {
     /// The first master seed (seeds are first, first + 1, …).
     #[arg(long, default_value_t = 0)]
     pub first_seed: u64,
-    /// The perturbations at their base magnitude, comma-separated.
+    /// The perturbations at their base magnitude, comma-separated: experiment side (p+0.02,
+    /// sigma2*1.02, kappa*1.03, lambda*10, euler-next) and theory side (theory:p+0.02,
+    /// theory:sigma2*1.02, theory:kappa*1.03: the predictions wrong, the training nominal).
     #[arg(
         long = "perturbations",
         value_delimiter = ',',
-        default_value = "p+0.02,sigma2*1.02,kappa*1.03,euler-next"
+        default_value = "p+0.02,sigma2*1.02,kappa*1.03,euler-next,theory:p+0.02,theory:sigma2*1.02,theory:kappa*1.03"
     )]
     pub perturbations: Vec<Perturbation>,
     /// Multipliers of each base magnitude: the ladder of the power curve and the MDE.
@@ -45,11 +57,6 @@ pub struct PowerArgs {
 
 /// Run `phaseflow power`; exit code 1 if the false-alarm rate exceeds α beyond its interval.
 pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
-    let mut exp = super::run::experiment(a.experiment.as_ref(), a.preset)?;
-    a.train.apply(&mut exp.train, g)?;
-    if let Some(r) = a.replicas {
-        exp.replicas = r;
-    }
     if let Some(m) = a.multipliers.iter().find(|m| !(m.is_finite() && **m > 0.0)) {
         return Err(phaseflow::problem::ConfigError::OutOfRange {
             field: "multipliers",
@@ -58,14 +65,47 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
         }
         .into());
     }
-    let _lock = a.output.lock(None)?;
-    let spec = PowerSpec {
-        experiment: exp,
-        seeds: (0..a.seeds as u64).map(|i| a.first_seed + i).collect(),
-        perturbations: a.perturbations.clone(),
-        multipliers: a.multipliers.clone(),
+    let seeds: Vec<u64> = (0..a.seeds as u64).map(|i| a.first_seed + i).collect();
+    let quiet = a.output.quiet || a.output.json;
+    let r = if let Some(ids) = &a.claims {
+        let mut probe = phaseflow::experiment::TrainConfig::default();
+        a.train.apply(&mut probe, g)?;
+        if probe != phaseflow::experiment::TrainConfig::default() {
+            return Err(phaseflow::problem::ConfigError::Invalid {
+                field: "claims",
+                rule: "training flags do not apply to --claims (each claim trains its own experiments); give --replicas, --full or --seeds instead".into(),
+            }
+            .into());
+        }
+        let spec = ClaimsPowerSpec {
+            context: Context {
+                tier: if a.full { Tier::Full } else { Tier::Quick },
+                replicas: a.replicas,
+                quiet,
+                ..Context::default()
+            },
+            claims: ids.clone(),
+            seeds,
+            perturbations: a.perturbations.clone(),
+            multipliers: a.multipliers.clone(),
+        };
+        let _lock = a.output.lock(None)?;
+        claims_power(&spec)?
+    } else {
+        let mut exp = super::run::experiment(a.experiment.as_ref(), a.preset)?;
+        a.train.apply(&mut exp.train, g)?;
+        if let Some(r) = a.replicas {
+            exp.replicas = r;
+        }
+        let _lock = a.output.lock(None)?;
+        let spec = PowerSpec {
+            experiment: exp,
+            seeds,
+            perturbations: a.perturbations.clone(),
+            multipliers: a.multipliers.clone(),
+        };
+        power(&spec, quiet)?
     };
-    let r = power(&spec, a.output.quiet || a.output.json)?;
     if a.output.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {

@@ -13,6 +13,9 @@
 //! run *detects* when one of its real checks fails or a trained step did not converge; a
 //! family detects when one of its own real checks fails.
 //!
+//! The same counting serves the claims of `phaseflow reproduce` ([`crate::claims::power`]):
+//! a [`Tally`] per configuration, a [`PowerReport`] whose [`Subject`] says what was run.
+//!
 //! Reported: per perturbation and magnitude, the detection rate over the seeds with its
 //! Clopper–Pearson interval, overall, per family and for the primary tests alone; the
 //! minimum detectable effect (MDE) at [`POWER_TARGET`] power of each kind, read off the
@@ -37,7 +40,8 @@ pub const POWER_TARGET: f64 = 0.9;
 pub const RATE_LEVEL: f64 = 0.95;
 
 /// Version of the power report schema (2: cells carry the information bound `bound`; 3: no
-/// pilot; theory-side perturbations, whose `kind` starts with `theory:`).
+/// pilot; theory-side perturbations, whose `kind` starts with `theory:`; `config` became
+/// `subject` (an experiment or the claims of reproduce) and `alpha`).
 pub const POWER_SCHEMA_VERSION: u32 = 3;
 
 /// The information bound of a data-p perturbation: the detection probability of the
@@ -85,7 +89,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    fn of(k: usize, n: usize) -> Self {
+    pub(crate) fn of(k: usize, n: usize) -> Self {
         Self {
             k,
             n,
@@ -136,8 +140,10 @@ pub struct PowerReport {
     pub schema_version: u32,
     /// The crate version.
     pub crate_version: String,
-    /// The experiment (nominal; its seed is replaced by each of `seeds`).
-    pub config: Experiment,
+    /// What was run at every seed.
+    pub subject: Subject,
+    /// The family-wise level of each run.
+    pub alpha: f64,
     /// The master seeds.
     pub seeds: Vec<u64>,
     /// The false-alarm cell (nominal configuration).
@@ -148,6 +154,115 @@ pub struct PowerReport {
     pub cells: Vec<PowerCell>,
     /// The MDE of each kind, overall and per family.
     pub mde: Vec<Mde>,
+}
+
+/// What a power report measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Subject {
+    /// One experiment, as `phaseflow run` checks it (nominal; its seed is replaced by each
+    /// master seed).
+    Experiment {
+        /// The experiment.
+        config: Experiment,
+    },
+    /// The claims of `phaseflow reproduce`, all their checks evaluated together.
+    Claims {
+        /// `quick` or `full`.
+        tier: String,
+        /// The claim ids.
+        claims: Vec<String>,
+        /// The replica override, if any.
+        replicas: Option<usize>,
+    },
+}
+
+impl Subject {
+    /// A name for headlines.
+    pub fn name(&self) -> String {
+        match self {
+            Subject::Experiment { config } => format!("'{}'", config.name),
+            Subject::Claims { tier, claims, .. } => {
+                format!("reproduce {} ({tier} tier)", claims.join(","))
+            }
+        }
+    }
+}
+
+/// Counts of one configuration over master seeds (module doc): a run *detects* when one of
+/// its real checks fails or a trained step did not converge.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    n: usize,
+    any: usize,
+    primary: usize,
+    families: Vec<(String, usize)>,
+}
+
+impl Tally {
+    /// Count one run's results; `family` names the family of a check (its own, or its claim).
+    pub fn add(
+        &mut self,
+        checks: &[super::check::CheckResult],
+        unconverged: bool,
+        family: impl Fn(&super::check::CheckResult) -> String,
+    ) {
+        let failed = |c: &&super::check::CheckResult| c.negative_control.is_none() && !c.passed;
+        self.n += 1;
+        self.any += usize::from(checks.iter().any(|c| failed(&c)) || unconverged);
+        self.primary += usize::from(checks.iter().any(|c| failed(&c) && c.role == Role::Primary));
+        // One count per family and run: the family detects when any of its checks fails.
+        let mut this: Vec<(String, bool)> = Vec::new();
+        for c in checks {
+            let f = family(c);
+            let hit = failed(&c);
+            match this.iter_mut().find(|(g, _)| *g == f) {
+                Some((_, h)) => *h |= hit,
+                None => this.push((f, hit)),
+            }
+        }
+        for (f, hit) in this {
+            match self.families.iter_mut().find(|(g, _)| *g == f) {
+                Some((_, k)) => *k += usize::from(hit),
+                None => self.families.push((f, usize::from(hit))),
+            }
+        }
+    }
+
+    /// The cell of `pert` (`None`: nominal), with an information bound if one applies.
+    pub fn cell(self, pert: Option<Perturbation>, bound: Option<f64>) -> PowerCell {
+        let n = self.n;
+        PowerCell {
+            perturbation: pert,
+            kind: pert.map_or("nominal", |p| p.kind()).to_string(),
+            magnitude: pert.map_or(0.0, |p| p.magnitude()),
+            any: Rate::of(self.any, n),
+            primary: Rate::of(self.primary, n),
+            families: self
+                .families
+                .into_iter()
+                .map(|(f, k)| (f, Rate::of(k, n)))
+                .collect(),
+            bound,
+        }
+    }
+}
+
+/// Every perturbation at every multiple of its base magnitude (the sampler off-by-one once).
+pub fn ladder(perturbations: &[Perturbation], multipliers: &[f64]) -> Vec<Perturbation> {
+    perturbations
+        .iter()
+        .flat_map(|p| -> Vec<Perturbation> {
+            if *p == Perturbation::EulerNext {
+                vec![*p]
+            } else {
+                multipliers
+                    .iter()
+                    .map(|m| p.with_magnitude(p.magnitude() * m))
+                    .collect()
+            }
+        })
+        .collect()
 }
 
 /// What to measure.
@@ -164,17 +279,6 @@ pub struct PowerSpec {
     pub multipliers: Vec<f64>,
 }
 
-/// The families of an experiment's results, in order of first appearance.
-fn families_of(checks: &[super::check::CheckResult]) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for c in checks {
-        if !v.contains(&c.family) {
-            v.push(c.family.clone());
-        }
-    }
-    v
-}
-
 /// The nominal replicas of each master seed, trained once and reused by the theory-side
 /// cells (their training is nominal).
 type NominalRuns = std::collections::HashMap<u64, Vec<TrainOutput>>;
@@ -187,9 +291,7 @@ fn cell(
     quiet: bool,
 ) -> Result<PowerCell, Error> {
     let exp = &spec.experiment;
-    let mut any = 0;
-    let mut primary = 0;
-    let mut fam: Vec<(String, usize)> = Vec::new();
+    let mut tally = Tally::default();
     let label = pert.map_or_else(|| "nominal".to_string(), |p| p.to_string());
     let pb = progress(spec.seeds.len() as u64, &format!("seeds ({label})"), quiet);
     for &seed in &spec.seeds {
@@ -210,41 +312,22 @@ fn cell(
             }
         };
         let r = evaluate(&e, &outs)?;
-        let failed = |c: &&super::check::CheckResult| c.negative_control.is_none() && !c.passed;
-        any += usize::from(r.checks.iter().any(|c| failed(&c)) || r.summary.at_iteration_cap > 0);
-        primary += usize::from(
-            r.checks
-                .iter()
-                .any(|c| failed(&c) && c.role == Role::Primary),
-        );
-        for f in families_of(&r.checks) {
-            let hit = r.checks.iter().any(|c| c.family == f && failed(&c));
-            match fam.iter_mut().find(|(g, _)| *g == f) {
-                Some((_, k)) => *k += usize::from(hit),
-                None => fam.push((f, usize::from(hit))),
-            }
-        }
+        tally.add(&r.checks, r.summary.at_iteration_cap > 0, |c| {
+            c.family.clone()
+        });
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let n = spec.seeds.len();
-    Ok(PowerCell {
-        perturbation: pert,
-        kind: pert.map_or("nominal", |p| p.kind()).to_string(),
-        magnitude: pert.map_or(0.0, |p| p.magnitude()),
-        any: Rate::of(any, n),
-        primary: Rate::of(primary, n),
-        families: fam.into_iter().map(|(f, k)| (f, Rate::of(k, n))).collect(),
-        bound: match pert {
-            Some(Perturbation::DataP { shift }) => Some(p_detection_bound(
-                exp.train.problem.p,
-                shift,
-                (exp.replicas * exp.train.problem.n) as f64,
-                exp.alpha,
-            )),
-            _ => None,
-        },
-    })
+    let bound = match pert {
+        Some(Perturbation::DataP { shift }) => Some(p_detection_bound(
+            exp.train.problem.p,
+            shift,
+            (exp.replicas * exp.train.problem.n) as f64,
+            exp.alpha,
+        )),
+        _ => None,
+    };
+    Ok(tally.cell(pert, bound))
 }
 
 /// The smallest magnitude with detection ≥ [`POWER_TARGET`], interpolated linearly between
@@ -281,22 +364,11 @@ pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
         .into());
     }
     // Every perturbation checked up front, at every magnitude.
-    let mut perts: Vec<Perturbation> = Vec::new();
-    for p in &spec.perturbations {
-        let ladder: Vec<Perturbation> = if *p == Perturbation::EulerNext {
-            vec![*p]
-        } else {
-            spec.multipliers
-                .iter()
-                .map(|m| p.with_magnitude(p.magnitude() * m))
-                .collect()
-        };
-        for q in ladder {
-            let mut e = exp.clone();
-            e.train.perturbation = Some(q);
-            e.validate()?;
-            perts.push(q);
-        }
+    let perts = ladder(&spec.perturbations, &spec.multipliers);
+    for q in &perts {
+        let mut e = exp.clone();
+        e.train.perturbation = Some(*q);
+        e.validate()?;
     }
     let mut runs = NominalRuns::new();
     let nominal = cell(spec, None, &mut runs, quiet)?;
@@ -304,55 +376,77 @@ pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
     for q in perts {
         cells.push(cell(spec, Some(q), &mut runs, quiet)?);
     }
-    let mut mde = Vec::new();
-    let mut kinds: Vec<String> = Vec::new();
-    for c in &cells {
-        if !kinds.contains(&c.kind) {
-            kinds.push(c.kind.clone());
-        }
-    }
-    for k in &kinds {
-        let of: Vec<&PowerCell> = cells.iter().filter(|c| &c.kind == k).collect();
-        let max_tried = of.iter().map(|c| c.magnitude.abs()).fold(0.0, f64::max);
-        let pts = |get: &dyn Fn(&PowerCell) -> f64| -> Vec<(f64, f64)> {
-            let mut v: Vec<(f64, f64)> = of.iter().map(|c| (c.magnitude.abs(), get(c))).collect();
-            v.sort_by(|a, b| a.0.total_cmp(&b.0));
-            v
-        };
-        mde.push(Mde {
-            kind: k.clone(),
-            by: "any".into(),
-            mde: mde_of(&pts(&|c| c.any.rate), nominal.any.rate),
-            max_tried,
-        });
-        for (f, nr) in &nominal.families {
-            let get = |c: &PowerCell| {
-                c.families
-                    .iter()
-                    .find(|(g, _)| g == f)
-                    .map_or(0.0, |(_, r)| r.rate)
-            };
-            mde.push(Mde {
-                kind: k.clone(),
-                by: f.clone(),
-                mde: mde_of(&pts(&get), nr.rate),
-                max_tried,
-            });
-        }
-    }
-    Ok(PowerReport {
-        schema_version: POWER_SCHEMA_VERSION,
-        crate_version: env!("CARGO_PKG_VERSION").to_string(),
-        config: exp.clone(),
-        seeds: spec.seeds.clone(),
-        false_alarm_ok: nominal.any.ci[0] <= exp.alpha,
+    Ok(PowerReport::new(
+        Subject::Experiment {
+            config: exp.clone(),
+        },
+        exp.alpha,
+        spec.seeds.clone(),
         nominal,
         cells,
-        mde,
-    })
+    ))
 }
 
 impl PowerReport {
+    /// Assemble a report from its cells: the MDE of each kind (overall and per family) and
+    /// whether the false-alarm rate is within α.
+    pub fn new(
+        subject: Subject,
+        alpha: f64,
+        seeds: Vec<u64>,
+        nominal: PowerCell,
+        cells: Vec<PowerCell>,
+    ) -> Self {
+        let mut mde = Vec::new();
+        let mut kinds: Vec<String> = Vec::new();
+        for c in &cells {
+            if !kinds.contains(&c.kind) {
+                kinds.push(c.kind.clone());
+            }
+        }
+        for k in &kinds {
+            let of: Vec<&PowerCell> = cells.iter().filter(|c| &c.kind == k).collect();
+            let max_tried = of.iter().map(|c| c.magnitude.abs()).fold(0.0, f64::max);
+            let pts = |get: &dyn Fn(&PowerCell) -> f64| -> Vec<(f64, f64)> {
+                let mut v: Vec<(f64, f64)> =
+                    of.iter().map(|c| (c.magnitude.abs(), get(c))).collect();
+                v.sort_by(|a, b| a.0.total_cmp(&b.0));
+                v
+            };
+            mde.push(Mde {
+                kind: k.clone(),
+                by: "any".into(),
+                mde: mde_of(&pts(&|c| c.any.rate), nominal.any.rate),
+                max_tried,
+            });
+            for (f, nr) in &nominal.families {
+                let get = |c: &PowerCell| {
+                    c.families
+                        .iter()
+                        .find(|(g, _)| g == f)
+                        .map_or(0.0, |(_, r)| r.rate)
+                };
+                mde.push(Mde {
+                    kind: k.clone(),
+                    by: f.clone(),
+                    mde: mde_of(&pts(&get), nr.rate),
+                    max_tried,
+                });
+            }
+        }
+        Self {
+            schema_version: POWER_SCHEMA_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            subject,
+            alpha,
+            seeds,
+            false_alarm_ok: nominal.any.ci[0] <= alpha,
+            nominal,
+            cells,
+            mde,
+        }
+    }
+
     /// The power curves: per kind, the detection rate (overall and per family) against the
     /// magnitude, with the nominal false-alarm rate at 0 and the 90 % line.
     pub fn figure(&self) -> Figure {
@@ -363,7 +457,8 @@ impl PowerReport {
             }
         }
         let mut fig = Figure::new(format!(
-            "power over {} master seeds: detection rate vs perturbation (theory nominal)",
+            "power of {} over {} master seeds: detection rate vs perturbation",
+            self.subject.name(),
             self.seeds.len()
         ))
         .with_cols(kinds.len().clamp(1, 3));
@@ -407,12 +502,12 @@ impl PowerReport {
             .collect();
         let _ = writeln!(
             s,
-            "phaseflow power '{}': {} master seeds ({}…{}), α = {}; δ of SPEC §6's kinds only (no pilot)",
-            self.config.name,
+            "phaseflow power {}: {} master seeds ({}…{}), α = {}; δ of SPEC §6's kinds only (no pilot)",
+            self.subject.name(),
             self.seeds.len(),
             self.seeds.first().copied().unwrap_or(0),
             self.seeds.last().copied().unwrap_or(0),
-            self.config.alpha,
+            self.alpha,
         );
         let _ = write!(
             s,
@@ -458,7 +553,7 @@ impl PowerReport {
             self.nominal.any.rate,
             self.nominal.any.ci[0],
             self.nominal.any.ci[1],
-            self.config.alpha,
+            self.alpha,
             if self.false_alarm_ok {
                 "within α"
             } else {
@@ -492,6 +587,35 @@ mod tests {
         assert!((m - 0.018).abs() < 1e-12, "{m}");
         assert_eq!(mde_of(&[(0.01, 0.5), (0.02, 0.6)], 0.0), None);
         assert_eq!(mde_of(&[(0.01, 0.95)], 0.95), Some(0.01));
+    }
+
+    #[test]
+    fn a_family_counts_once_per_run_and_unconverged_runs_detect() {
+        use crate::harness::check::{Allowance, CheckInput, Measured, Source, evaluate};
+        let input = |name: &str, fam: &str, m: f64| {
+            CheckInput::new(
+                name,
+                fam,
+                Measured::exact(m),
+                0.0,
+                Source::Bayes,
+                Allowance::exact("test"),
+            )
+        };
+        let ctl = input("c", "f", 1.0).control(Some("wrong".into()));
+        let bad = evaluate(
+            &[input("a", "f", 1.0), input("b", "f", 1.0), ctl.clone()],
+            0.01,
+        )
+        .unwrap();
+        let good = evaluate(&[input("a", "f", 0.0), ctl], 0.01).unwrap();
+        let mut t = Tally::default();
+        t.add(&bad, false, |c| c.family.clone());
+        t.add(&good, false, |c| c.family.clone());
+        t.add(&good, true, |c| c.family.clone());
+        let cell = t.cell(None, None);
+        assert_eq!((cell.any.k, cell.any.n), (2, 3));
+        assert_eq!(cell.families, vec![("f".to_string(), Rate::of(1, 3))]);
     }
 
     #[test]
