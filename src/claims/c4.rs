@@ -68,30 +68,19 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let mut cells: Vec<Trained> = Vec::new();
     // The small-n row over the ladder of d, and the ladder of n at the reference d (the
     // slopes' allowances are definitions, the intercepts' fitted).
-    for &d in &sz.ds {
-        let train = base().with_sizes(d, n_small, sz.k);
-        cells.push(trained(
+    let sized = |d: usize, n: usize| {
+        let name = format!("C4 d={d} n={n}");
+        trained(
             ctx,
-            experiment(
-                ctx,
-                &format!("C4 d={} n={}", train.problem.d, train.problem.n),
-                train,
-                sz.r,
-            ),
-        )?);
+            experiment(ctx, &name, base().with_sizes(d, n, sz.k), sz.r),
+        )
+    };
+    for &d in &sz.ds {
+        cells.push(sized(d, n_small)?);
     }
     for &n in &n_ladder(ctx) {
         if n != n_small && n != sz.n {
-            let train = base().with_sizes(d_ref, n, sz.k);
-            cells.push(trained(
-                ctx,
-                experiment(
-                    ctx,
-                    &format!("C4 d={} n={}", train.problem.d, train.problem.n),
-                    train,
-                    sz.r,
-                ),
-            )?);
+            cells.push(sized(d_ref, n)?);
         }
     }
     let all: Vec<&Trained> = dil.iter().chain(cells.iter()).collect();

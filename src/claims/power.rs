@@ -12,7 +12,7 @@
 use super::common::Cache;
 use super::{Context, ReproduceConfig, Tier, reproduce};
 use crate::error::Error;
-use crate::harness::power::{PowerReport, Subject, Tally, ladder};
+use crate::harness::power::{PowerReport, Subject, Tally, check_seeds, ladder};
 use crate::harness::progress;
 use crate::perturbation::Perturbation;
 use std::sync::Arc;
@@ -42,15 +42,7 @@ pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
         claims: Some(spec.claims.clone()),
     };
     base.check()?;
-    if spec.seeds.len() < 2 {
-        return Err(crate::problem::ConfigError::TooFew {
-            field: "seeds",
-            min: 2,
-            why: " (a rate needs several master seeds)",
-            got: spec.seeds.len(),
-        }
-        .into());
-    }
+    check_seeds(&spec.seeds)?;
     let perts = ladder(&spec.perturbations, &spec.multipliers);
     let configs: Vec<Option<Perturbation>> = std::iter::once(None)
         .chain(perts.iter().map(|q| Some(*q)))

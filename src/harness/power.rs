@@ -347,6 +347,22 @@ fn mde_of(points: &[(f64, f64)], nominal: f64) -> Option<f64> {
     None
 }
 
+/// At least two master seeds (a rate needs several).
+///
+/// # Errors
+/// [`crate::problem::ConfigError::TooFew`] naming `seeds`.
+pub fn check_seeds(seeds: &[u64]) -> Result<(), crate::problem::ConfigError> {
+    if seeds.len() < 2 {
+        return Err(crate::problem::ConfigError::TooFew {
+            field: "seeds",
+            min: 2,
+            why: " (a rate needs several master seeds)",
+            got: seeds.len(),
+        });
+    }
+    Ok(())
+}
+
 /// Measure the power (module doc).
 ///
 /// # Errors
@@ -354,15 +370,7 @@ fn mde_of(points: &[(f64, f64)], nominal: f64) -> Option<f64> {
 pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
     let exp = &spec.experiment;
     exp.validate()?;
-    if spec.seeds.len() < 2 {
-        return Err(crate::problem::ConfigError::TooFew {
-            field: "seeds",
-            min: 2,
-            why: " (a rate needs several master seeds)",
-            got: spec.seeds.len(),
-        }
-        .into());
-    }
+    check_seeds(&spec.seeds)?;
     // Every perturbation checked up front, at every magnitude.
     let perts = ladder(&spec.perturbations, &spec.multipliers);
     for q in &perts {
