@@ -28,9 +28,18 @@ use crate::theory::Theory;
 /// factor-64 sweep the error may grow by at most 64^0.1 ≈ 1.5× (the claim's definition).
 pub(crate) const FLAT_SLOPE: f64 = 0.1;
 
-/// The ladder of n at the reference d.
+/// The ladder of n at the reference d (a factor 16 on both tiers). It starts at n = 32: at
+/// n = 16 a training set with one sign only (probability 2·0.8¹⁶ ≈ 2.8 % per replica, so in
+/// 60 % of the 32-replica cells) has no finite minimiser at some grid times (b → ∞ in the
+/// saturated direction, measured at t = 0.1 and t = 1.9), which the averaged engine cannot
+/// certify and reports unconverged, failing the claim (issue 22; 0.08 % per replica at 32).
 fn n_ladder(ctx: &Context) -> Vec<usize> {
-    ctx.pick(vec![16, 32, 64, 128, 256], vec![32, 64, 128, 256, 512])
+    ctx.pick(vec![32, 64, 128, 256, 512], vec![32, 64, 128, 256, 512])
+}
+
+/// The small n of the row over the ladder of d.
+fn n_small(ctx: &Context) -> usize {
+    ctx.pick(64, 128)
 }
 
 /// A check on a fitted slope (SE propagated from the cells, Welch–Satterthwaite df).
@@ -64,7 +73,7 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let dil = dilated_ladder(ctx)?;
     let lin = linear_ladder(ctx)?;
     let d_ref = sz.ds[sz.reference];
-    let n_small = n_ladder(ctx)[2];
+    let n_small = n_small(ctx);
     let mut cells: Vec<Trained> = Vec::new();
     // The small-n row over the ladder of d, and the ladder of n at the reference d (the
     // slopes' allowances are definitions, the intercepts' fitted).
