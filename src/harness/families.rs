@@ -413,7 +413,7 @@ pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
         .collect();
     let preds: Option<Vec<f64>> = win
         .iter()
-        .map(|(_, s)| sigma2_from_c(s.finite_n?.c?, s.alpha, s.beta))
+        .map(|(_, s)| sigma2_from_c(step_c(s)?, s.alpha, s.beta))
         .collect();
     let preds = preds.filter(|v| !v.is_empty())?;
     let idx: Vec<usize> = win.iter().map(|(i, _)| *i).collect();
@@ -424,8 +424,64 @@ pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
             v.map(|v| v.iter().sum::<f64>() / k)
         },
         preds.iter().sum::<f64>() / k,
-        Source::FiniteN,
+        overlap_source(th),
     ))
+}
+
+/// The c a trained step is predicted to learn: the reduced theory's (the minimiser of R_k at
+/// this d and n) where it exists, else §5.3's closed form. Issue 22: σ̂²_w and var⊥ used the
+/// closed form, whose tanh is saturated (d → ∞), while the c checks used the reduced theory;
+/// at finite d the two differ and σ̂²_w pooled over the ladder was −3.9 and −5.1 SE off at
+/// master seeds 2 and 5, var⊥ −4.8 SE at seed 5 (quick tier, R = 32).
+fn step_c(s: &StepTheory) -> Option<f64> {
+    s.overlap.and_then(|(p, _)| p.c).or(s.finite_n?.c)
+}
+
+/// The σ̂²_w average over the weight window of a theory at within-mode variance `sigma2`
+/// (the control's wrong prediction).
+fn sigma2_w_at(exp: &Experiment, sigma2: f64) -> Result<Option<f64>, Error> {
+    let th = theory_for(exp, exp.train.problem.p, sigma2, 1.0)?;
+    let s = th.schedule();
+    let Some(ph) = th.phases() else {
+        return Ok(None);
+    };
+    let grid: Vec<f64> = s
+        .grid(exp.train.problem.steps)
+        .into_iter()
+        .filter(|&t| super::in_weight_window(&ph, t, false))
+        .collect();
+    let _ = th.reduced_at(&grid);
+    let fin = exp_finite_n(exp);
+    let v: Option<Vec<f64>> = grid
+        .iter()
+        .map(|&t| {
+            let (a, b) = (s.alpha(t), s.beta(t));
+            let c = learned_c(&th, &fin, sigma2, t)?;
+            sigma2_from_c(c, a, b)
+        })
+        .collect();
+    Ok(v.filter(|v| !v.is_empty())
+        .map(|v| v.iter().sum::<f64>() / v.len() as f64))
+}
+
+/// The finite-n configuration of `exp`.
+fn exp_finite_n(exp: &Experiment) -> FiniteN {
+    let c = &exp.train.problem;
+    FiniteN {
+        n: c.n,
+        lambda_u: c.lambda_u,
+        lambda_w: c.lambda_w,
+        noise: exp.train.engine.noise(),
+    }
+}
+
+/// The c learned at time t under theory `th` (within-mode variance `sigma2`): the reduced
+/// theory's where it exists, else §5.3's phase-2 closed form at this (α, β).
+fn learned_c(th: &Theory, fin: &FiniteN, sigma2: f64, t: f64) -> Option<f64> {
+    let s = th.schedule();
+    overlap_prediction(th, t)
+        .and_then(|(p, _)| p.c)
+        .or_else(|| fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c)
 }
 
 /// Which overlap.
@@ -591,25 +647,8 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                 if let Some(s) = sigma2_w(th) {
                     let real = cell_check("sigma2_w", "weight_estimates", cell, &s)
                         .map(CheckInput::primary);
-                    let fin = FiniteN {
-                        n: c.n,
-                        lambda_u: c.lambda_u,
-                        lambda_w: c.lambda_w,
-                        noise: exp.train.engine.noise(),
-                    };
-                    let s2 = c.sigma2 * CONTROL_SIGMA2_SCALE;
-                    let Some(ph) = th.theory.phases() else {
-                        continue;
-                    };
-                    let w: Option<Vec<f64>> = th
-                        .steps
-                        .iter()
-                        .filter(|s| super::in_weight_window(&ph, s.t, false))
-                        .map(|s| {
-                            sigma2_from_c(fin.phase2_ab(s2, s.alpha, s.beta).c?, s.alpha, s.beta)
-                        })
-                        .collect();
-                    let wrong = w.map_or(f64::NAN, |w| w.iter().sum::<f64>() / w.len() as f64);
+                    let wrong =
+                        sigma2_w_at(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?.unwrap_or(f64::NAN);
                     out.push(real.as_ref().and_then(|r| {
                         control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
                     }));
@@ -631,9 +670,9 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                         let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
                         let real = cell_check(&name, family, cell, &s);
                         if Some(i) == mid && q == Overlap::Omega {
-                            let wrong = theory_for(exp, c.p, c.sigma2, CONTROL_KAPPA_SCALE)?
-                                .finite_n_at_d(st.t)
-                                .and_then(|w| w.omega)
+                            let wrong_th = theory_for(exp, c.p, c.sigma2, CONTROL_KAPPA_SCALE)?;
+                            let wrong = overlap_prediction(&wrong_th, st.t)
+                                .and_then(|(w, _)| w.omega)
                                 .unwrap_or(f64::NAN);
                             out.push(real.as_ref().and_then(|r| {
                                 control(r, wrong, &format!("κ scaled by {CONTROL_KAPPA_SCALE}"))
@@ -659,9 +698,8 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                         let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
                         let real = cell_check(&name, family, cell, &s);
                         if Some(i) == mid && q == Overlap::C {
-                            let wrong = wrong_th
-                                .finite_n_at_d(st.t)
-                                .and_then(|w| w.c)
+                            let wrong = overlap_prediction(&wrong_th, st.t)
+                                .and_then(|(w, _)| w.c)
                                 .unwrap_or(f64::NAN);
                             out.push(real.as_ref().and_then(|r| {
                                 control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
@@ -696,18 +734,14 @@ pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<
     let th = theory_for(exp, c.p, sigma2, 1.0)?;
     let s = th.schedule();
     let grid = s.grid(c.steps);
-    let fin = FiniteN {
-        n: c.n,
-        lambda_u: c.lambda_u,
-        lambda_w: c.lambda_w,
-        noise: exp.train.engine.noise(),
-    };
-    // The linear part learned at finite n: the phase-2 closed form at this step's (α, β) (in
-    // phase 1 too, where c is O(1/√d) and the same normal equation fixes it), on every
-    // schedule.
+    let fin = exp_finite_n(exp);
+    // The linear part learned at finite n: the reduced theory's c at this d and n where it
+    // exists (two-phase schedules), else the phase-2 closed form at this step's (α, β) (in
+    // phase 1 too, where c is O(1/√d) and the same normal equation fixes it).
+    let _ = th.reduced_at(&grid);
     let cs: Option<Vec<f64>> = grid
         .iter()
-        .map(|&t| fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c)
+        .map(|&t| learned_c(&th, &fin, sigma2, t))
         .collect();
     Ok(cs.map(|cs| var_perp_linear(s, &grid, &cs)))
 }
