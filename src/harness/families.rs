@@ -195,7 +195,7 @@ impl ExpTheory {
             })
             .collect();
         let euler = theory.euler(c.steps);
-        let var_perp = finite_n_var_perp(exp, s2)?;
+        let var_perp = var_perp_of(exp, &theory, s2);
         Ok(Self {
             theory,
             steps,
@@ -720,18 +720,27 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
 }
 
 /// The generated within-mode variance of exact Euler with the finite-n c_k of `exp` at
-/// within-mode variance `sigma2` (the phase-2 closed form at every grid time's α, β, §5.3,
-/// on every schedule: on the linear one the Bayes c_k it replaced was 0.4 % high, 3–26 SE
-/// over d = 250…16 000, and the finite-n form is within 0.4–1.9 SE); `None` for d = 1.
+/// within-mode variance `sigma2` (the c each step learns at this d and n, [`learned_c`], on
+/// every schedule: on the linear one the Bayes c_k it once used was 0.4 % high, 3–26 SE
+/// over d = 250…16 000); `None` for d = 1.
 ///
 /// # Errors
 /// [`Error::Config`] if the theory cannot be built.
 pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<f64>, Error> {
-    let c = &exp.train.problem;
-    if c.d < 2 {
+    if exp.train.problem.d < 2 {
         return Ok(None);
     }
-    let th = theory_for(exp, c.p, sigma2, 1.0)?;
+    let th = theory_for(exp, exp.train.problem.p, sigma2, 1.0)?;
+    Ok(var_perp_of(exp, &th, sigma2))
+}
+
+/// [`finite_n_var_perp`] under an already built theory `th` of `exp` at `sigma2` (its reduced
+/// theory is solved once and shared with the overlap predictions).
+fn var_perp_of(exp: &Experiment, th: &Theory, sigma2: f64) -> Option<f64> {
+    let c = &exp.train.problem;
+    if c.d < 2 {
+        return None;
+    }
     let s = th.schedule();
     let grid = s.grid(c.steps);
     let fin = exp_finite_n(exp);
@@ -741,7 +750,7 @@ pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<
     let _ = th.reduced_at(&grid);
     let cs: Option<Vec<f64>> = grid
         .iter()
-        .map(|&t| learned_c(&th, &fin, sigma2, t))
+        .map(|&t| learned_c(th, &fin, sigma2, t))
         .collect();
-    Ok(cs.map(|cs| var_perp_linear(s, &grid, &cs)))
+    cs.map(|cs| var_perp_linear(s, &grid, &cs))
 }

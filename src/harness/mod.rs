@@ -106,7 +106,7 @@ pub enum Preset {
     /// is only visible in the R·n training signs, and 90 % detection at α = 0.01 needs
     /// R·n ≳ 5 950 even for a test on the signs themselves
     /// ([`power::signs_needed`]); R = 16 (4 096 signs) capped it at 0.73
-    /// ([`power::p_detection_bound`]) and measured 0.40; R = 48 measures 0.95 (README).
+    /// ([`power::p_detection_bound`]) and measured 0.40; R = 48 measures 20/20 (README).
     Quick,
     /// The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32,
     /// averaged engine.
