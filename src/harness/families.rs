@@ -17,8 +17,8 @@
 //! schedule) — the reduced theory is the minimiser of R_k at this d and n, exact Euler is the
 //! sampler's own recursion — so δ = 0 (SPEC §6 (a)): a systematic error in the data, the
 //! engine, the sampler or the theory is not tolerated but detected. The engine's part of the
-//! bargain is convergence: a replica with a step at its iteration cap or diverged makes the
-//! run's `convergence` check fail ([`convergence_check`]).
+//! bargain is convergence: a replica with a step short of its convergence criterion makes
+//! the run fail and is named in its summary ([`super::unconverged`]).
 //!
 //! Per family, for one experiment (`phaseflow run`):
 //! * `p_hat`: primary, generated p̂ against exact Euler with the Bayes denoiser (§5.4);
