@@ -41,6 +41,7 @@ use super::{Experiment, Family};
 use crate::error::Error;
 use crate::experiment::{StepOutput, TrainOutput};
 use crate::stats::Estimate;
+use crate::flow::Integrator;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::euler::var_perp_linear;
 use crate::theory::{EulerPrediction, FiniteN, Prediction, Theory};
@@ -194,7 +195,7 @@ impl ExpTheory {
                 st
             })
             .collect();
-        let euler = theory.euler(c.steps);
+        let euler = euler_of(exp, &theory);
         let var_perp = var_perp_of(exp, &theory, s2);
         Ok(Self {
             theory,
@@ -611,8 +612,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
             Family::PHat => {
                 if let Some(s) = p_hat(th) {
                     let real = cell_check("p_hat", "p_hat", cell, &s).map(CheckInput::primary);
-                    let wrong = theory_for(exp, wrong_p(c.p), c.sigma2, 1.0)?
-                        .euler(c.steps)
+                    let wrong = euler_of(exp, &theory_for(exp, wrong_p(c.p), c.sigma2, 1.0)?)
                         .map_or(f64::NAN, |e| e.p_hat);
                     let what = format!("p = {} instead of {}", wrong_p(c.p), c.p);
                     out.push(real.as_ref().and_then(|r| control(r, wrong, &what)));
@@ -719,6 +719,14 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
     Ok(all)
 }
 
+/// Exact Euler with the Bayes denoiser (§5.4) on the grid of `exp`, to its endpoint; `None`
+/// when `exp` generates with another integrator (§5.4 is about explicit Euler).
+fn euler_of(exp: &Experiment, th: &Theory) -> Option<EulerPrediction> {
+    (exp.train.integrator == Integrator::Euler)
+        .then(|| th.euler_to(exp.train.problem.steps, exp.train.endpoint))
+        .flatten()
+}
+
 /// The generated within-mode variance of exact Euler with the finite-n c_k of `exp` at
 /// within-mode variance `sigma2` (the c each step learns at this d and n, [`learned_c`], on
 /// every schedule: on the linear one the Bayes c_k it once used was 0.4 % high, 3–26 SE
@@ -738,7 +746,7 @@ pub(crate) fn finite_n_var_perp(exp: &Experiment, sigma2: f64) -> Result<Option<
 /// theory is solved once and shared with the overlap predictions).
 fn var_perp_of(exp: &Experiment, th: &Theory, sigma2: f64) -> Option<f64> {
     let c = &exp.train.problem;
-    if c.d < 2 {
+    if c.d < 2 || exp.train.integrator != Integrator::Euler {
         return None;
     }
     let s = th.schedule();
@@ -752,5 +760,5 @@ fn var_perp_of(exp: &Experiment, th: &Theory, sigma2: f64) -> Option<f64> {
         .iter()
         .map(|&t| learned_c(th, &fin, sigma2, t))
         .collect();
-    cs.map(|cs| var_perp_linear(s, &grid, &cs))
+    cs.map(|cs| var_perp_linear(s, &grid, &cs, exp.train.endpoint))
 }

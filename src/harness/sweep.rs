@@ -172,7 +172,7 @@ pub fn cell_of(
     let c = &config.problem;
     let d = c.d;
     let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, d)?;
-    let eu = th.euler(c.steps).ok_or(Error::NoPrediction {
+    let eu = th.euler_to(c.steps, config.endpoint).ok_or(Error::NoPrediction {
         what: "exact Euler p̂ (an Euler map folds)",
         d,
     })?;

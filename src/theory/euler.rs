@@ -190,33 +190,60 @@ pub fn euler_bayes_to(
 }
 
 /// The generated orthogonal variance of explicit Euler with a denoiser whose linear part
-/// is c_k at grid step k: Π_k A_k², A_k = 1 + Δt_k(a_k + g_k c_k) (module doc). With the
-/// Bayes c_k this is [`euler_bayes`]'s `var_perp`; with the finite-n c_k (SPEC §5.3) it is
-/// the prediction for a trained network, whose u_k tanh(·) term moves the orthogonal
-/// coordinates only along the n-dimensional span of its data (O(1/d) of the variance per
-/// coordinate) and only through the within-mode fluctuation of tanh, which saturates in
-/// phase 2.
+/// is c_k at grid step k, run to `endpoint`: s₀²·Π_k A_k², A_k = 1 + Δt_k(a_k + g_k c_k),
+/// s₀ = α(t_0) the path's starting noise scale (1, or √d on the ve path), the product over
+/// the steps taken (module doc). With the Bayes c_k this is [`euler_bayes_to`]'s `var_perp`;
+/// with the finite-n c_k (SPEC §5.3) it is the prediction for a trained network, whose
+/// u_k tanh(·) term moves the orthogonal coordinates only along the n-dimensional span of
+/// its data (O(1/d) of the variance per coordinate) and only through the within-mode
+/// fluctuation of tanh, which saturates in phase 2.
 ///
 /// ```
-/// use phaseflow::schedule::{Linear, Schedule};
-/// use phaseflow::theory::euler::{euler_bayes, var_perp_linear};
+/// use phaseflow::flow::Endpoint;
+/// use phaseflow::path::PathSpec;
+/// use phaseflow::schedule::{Linear, Schedule, ScheduleSpec};
 /// use phaseflow::theory::bayes::bayes;
+/// use phaseflow::theory::euler::{euler_bayes, euler_bayes_to, var_perp_linear};
 /// let grid = Linear.grid(40);
 /// let cs: Vec<f64> = grid.iter().map(|&t| bayes(1.0 - t, t, 0.8, 1.0, 500).c).collect();
 /// let e = euler_bayes(&Linear, &grid, 0.8, 1.0, 500).unwrap();
-/// assert!((var_perp_linear(&Linear, &grid, &cs) - e.var_perp.unwrap()).abs() < 1e-12);
+/// let v = var_perp_linear(&Linear, &grid, &cs, Endpoint::End);
+/// assert!((v - e.var_perp.unwrap()).abs() < 1e-12);
+/// // On the ve path x(0) ~ N(0, d·I): the starting variance α(t_0)² = d is part of it.
+/// let d = 1000;
+/// let s = ScheduleSpec::linear().build_on(&PathSpec::ve(), d).unwrap();
+/// let grid = s.grid(50);
+/// let cs: Vec<f64> = grid
+///     .iter()
+///     .map(|&t| bayes(s.alpha(t), s.beta(t), 0.8, 0.25, d).c)
+///     .collect();
+/// let e = euler_bayes_to(s.as_ref(), &grid, (0.8, 0.25, d), Endpoint::End).unwrap();
+/// let v = var_perp_linear(s.as_ref(), &grid, &cs, Endpoint::End);
+/// assert!((v / e.var_perp.unwrap() - 1.0).abs() < 1e-12);
 /// ```
-pub fn var_perp_linear(schedule: &dyn Schedule, grid: &[f64], cs: &[f64]) -> f64 {
+pub fn var_perp_linear(
+    schedule: &dyn Schedule,
+    grid: &[f64],
+    cs: &[f64],
+    endpoint: Endpoint,
+) -> f64 {
+    let Some(&t0) = grid.first() else {
+        return 1.0;
+    };
+    let s0 = schedule.alpha(t0);
     let dts = step_sizes(schedule, grid);
-    grid.iter()
+    let prod: f64 = grid
+        .iter()
         .zip(&dts)
         .zip(cs)
+        .take(endpoint.steps(grid.len()))
         .map(|((&t, &dt), &c)| {
             let vc = VelocityCoef::at(schedule, t);
             let a = 1.0 + dt * (vc.a + vc.g * c);
             a * a
         })
-        .product()
+        .product();
+    s0 * s0 * prod
 }
 
 /// The maps of the steps taken to `endpoint` and the starting scale s₀ = α(t_0).
