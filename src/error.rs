@@ -199,6 +199,12 @@ pub enum ShardError {
         /// The file name it should have.
         file: String,
     },
+    /// A merge needs a trained run that no shard file holds.
+    #[error("no shard file holds {what}; were the shards run with other flags or another version?")]
+    MissingRun {
+        /// The run, named.
+        what: String,
+    },
 }
 
 /// Why the digits experiment could not run.

@@ -31,6 +31,9 @@ pub(crate) const LEVEL: f64 = 1.0 - ALPHA;
 #[derive(Default)]
 pub struct Cache {
     runs: Mutex<HashMap<String, Arc<Vec<TrainOutput>>>>,
+    /// Replay only: a run missing from `runs` is an error instead of being trained (the
+    /// merge of a sharded reproduction, [`super::shard`]).
+    sealed: std::sync::atomic::AtomicBool,
     theories: Mutex<HashMap<String, Arc<ExpTheory>>>,
     /// The unconverged (replica, step) pairs of the runs the current claim used, by
     /// experiment (`reproduce` takes them after each claim: any fails it).
@@ -49,6 +52,28 @@ impl std::fmt::Debug for Cache {
 }
 
 impl Cache {
+    /// A sealed cache holding `runs` (key → replica outputs): claims that use it train
+    /// nothing, and a run it does not hold is an error naming the experiment.
+    pub(crate) fn replay(runs: impl IntoIterator<Item = (String, Vec<TrainOutput>)>) -> Self {
+        let c = Self::default();
+        if let Ok(mut m) = c.runs.lock() {
+            m.extend(runs.into_iter().map(|(k, v)| (k, Arc::new(v))));
+        }
+        c.sealed.store(true, std::sync::atomic::Ordering::Relaxed);
+        c
+    }
+
+    /// Every trained run, sorted by key (what a reproduce shard file stores).
+    pub(crate) fn runs_sorted(&self) -> Vec<(String, Arc<Vec<TrainOutput>>)> {
+        let mut v: Vec<_> = self
+            .runs
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
     /// Forget the trained runs of master seed `seed` (every theory stays): `phaseflow power`
     /// calls it after each seed so memory stays bounded.
     pub fn forget_seed(&self, seed: u64) {
@@ -163,6 +188,15 @@ fn train(ctx: &Context, exp: &Experiment) -> Result<Arc<Vec<TrainOutput>>, Error
     {
         ctx.cache.record_unconverged(&e.name, &hit);
         return Ok(hit);
+    }
+    if ctx.cache.sealed.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(crate::error::ShardError::MissingRun {
+            what: format!(
+                "the trained runs of experiment '{}' (seed {}, {} replicas)",
+                e.name, e.train.seed, e.replicas
+            ),
+        }
+        .into());
     }
     let v = e.validate_training()?;
     let ids: Vec<u64> = (0..e.replicas as u64).collect();

@@ -32,6 +32,7 @@ mod common;
 mod invariance;
 pub mod power;
 mod scaling;
+pub mod shard;
 
 pub use common::Cache;
 mod noise;
@@ -309,9 +310,18 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         if !ctx.quiet {
             eprintln!("[{}] {}", c.id(), c.title());
         }
+        let start = std::time::Instant::now();
         let _ = ctx.cache.take_unconverged();
         outcomes.push(c.run(ctx)?);
         unconverged.push(ctx.cache.take_unconverged());
+        if !ctx.quiet {
+            // Wall time on stderr only: the report stays deterministic.
+            eprintln!(
+                "[{}] done in {:.1} s",
+                c.id(),
+                start.elapsed().as_secs_f64()
+            );
+        }
     }
     // One evaluation over all checks of the run (two tiers, Holm within each).
     let mut inputs = Vec::new();

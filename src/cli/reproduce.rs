@@ -4,6 +4,7 @@ use super::args::{Given, OutputArgs, SeedArgs};
 use clap::Args;
 use phaseflow::claims::{self, Context, ReproduceConfig, Tier};
 use phaseflow::error::Error;
+use phaseflow::problem::ConfigError;
 use phaseflow::report::Reports;
 use std::path::PathBuf;
 
@@ -31,6 +32,11 @@ pub struct ReproduceArgs {
     /// Output folder (reproduce default: phaseflow-out/reproduce-quick or -full) and stdout.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Run only shard i of N (0 ≤ i < N): this shard's claims, writing their trained runs to
+    /// reproduce-shard-i-of-N.json in --out; `phaseflow merge DIR` then gives the report of
+    /// the unsharded run, byte for byte.
+    #[arg(long, value_name = "i/N")]
+    pub shard: Option<phaseflow::harness::shard::ShardSpec>,
     /// Also write one fixture per claim into this folder (used by
     /// scripts/regenerate-fixtures.sh).
     #[arg(long, hide = true)]
@@ -46,6 +52,7 @@ impl Default for ReproduceArgs {
             replicas: None,
             seed: SeedArgs { seed: 0 },
             output: OutputArgs::default(),
+            shard: None,
             fixtures: None,
         }
     }
@@ -65,6 +72,31 @@ pub fn run(a: &ReproduceArgs, _g: &Given<'_>) -> Result<i32, Error> {
         },
         claims: a.claims.clone(),
     };
+    if let Some(spec) = a.shard {
+        let out = a.output.out.as_deref().ok_or(ConfigError::Needs {
+            field: "shard",
+            needs: "--out DIR for the shard file",
+        })?;
+        if a.fixtures.is_some() {
+            return Err(ConfigError::Invalid {
+                field: "shard",
+                rule: "fixtures are written by an unsharded reproduction".into(),
+            }
+            .into());
+        }
+        cfg.check()?;
+        // Shards of one reproduction write into one folder at once (each its own file,
+        // atomically): checked, not locked.
+        phaseflow::io::prepare_dir(out)?;
+        let path = claims::shard::run_shard(&cfg, spec, out)?;
+        eprintln!(
+            "reproduce shard {}/{} written to {}",
+            spec.index,
+            spec.count,
+            path.display()
+        );
+        return Ok(0);
+    }
     let out = a.output.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "phaseflow-out/reproduce-{}",

@@ -33,7 +33,8 @@ pub struct RunArgs {
 /// Flags of `phaseflow merge`.
 #[derive(Debug, Clone, Args)]
 pub struct MergeArgs {
-    /// Folder holding shard-i-of-N.json files.
+    /// Folder holding the shard files of `run --shard` (shard-i-of-N.json) or of
+    /// `reproduce --shard` (reproduce-shard-i-of-N.json).
     pub dir: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -97,6 +98,12 @@ pub fn run(a: &RunArgs, g: &Given<'_>) -> Result<i32, Error> {
 pub fn merge(a: &MergeArgs) -> Result<i32, Error> {
     let dir = a.output.out.clone().unwrap_or_else(|| a.dir.clone());
     let _lock = a.output.lock(Some(&dir))?;
+    if phaseflow::claims::shard::holds_shards(&a.dir) {
+        let quiet = a.output.quiet || a.output.json;
+        let r = phaseflow::claims::shard::merge(&a.dir, quiet)?;
+        Reports::new(&a.output.output(Some(dir))).reproduce(&r)?;
+        return Ok(if r.report.ok() { 0 } else { 1 });
+    }
     let report = shard::merge_report(&a.dir)?;
     Reports::new(&a.output.output(Some(dir))).run(&report)?;
     Ok(report.summary.exit_code())

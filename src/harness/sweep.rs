@@ -172,10 +172,12 @@ pub fn cell_of(
     let c = &config.problem;
     let d = c.d;
     let th = Theory::new(&c.path, &c.schedule, c.p, c.sigma2, d)?;
-    let eu = th.euler_to(c.steps, config.endpoint).ok_or(Error::NoPrediction {
-        what: "exact Euler p̂ (an Euler map folds)",
-        d,
-    })?;
+    let eu = th
+        .euler_to(c.steps, config.endpoint)
+        .ok_or(Error::NoPrediction {
+            what: "exact Euler p̂ (an Euler map folds)",
+            d,
+        })?;
     let per: Vec<Vec<(String, f64)>> = outs
         .iter()
         .map(|o| replica_errors(&th, (eu.p_hat, eu.var_perp), o))
