@@ -350,7 +350,8 @@ pub struct SeedArgs {
 /// Where the results go.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OutputArgs {
-    /// Folder for the report files (JSON, Markdown, HTML, figures); omit: stdout only.
+    /// Folder for the report files (JSON, Markdown, HTML, figures). Default: none, results
+    /// on stdout only; `reproduce` alone defaults to phaseflow-out/reproduce-quick (or -full).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print one JSON document on stdout instead of the table.
@@ -424,7 +425,7 @@ pub struct TrainGroups {
     /// configured values): p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training
     /// schedule), lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}). Theory side
     /// (training nominal, a wrong theory): theory:p+SHIFT, theory:sigma2*SCALE,
-    /// theory:kappa*SCALE.
+    /// theory:kappa*SCALE. Default: none.
     #[arg(long, value_name = "PERTURBATION")]
     pub perturb: Option<phaseflow::perturbation::Perturbation>,
 }
