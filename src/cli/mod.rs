@@ -55,8 +55,8 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
     Sweep(sweep::SweepArgs),
-    /// The nine claims C1–C9 (C1–C7 from arXiv:2412.07972, C8–C9 from arXiv:2501.00988) as
-    /// checks with negative controls, a table and a report.
+    /// The nine claims C1–C9 of arXiv:2412.07972 and arXiv:2501.00988 as checks with negative
+    /// controls, a table and a report.
     Reproduce(reproduce::ReproduceArgs),
     /// The suite's power: detection rates under deliberate errors on the experiment side
     /// (data p, σ², training κ, λ, the Euler sampler) and the theory side (predictions at a
