@@ -139,7 +139,8 @@ pub struct ProblemArgs {
     /// Training samples n ≥ 1 (the objective; also the finite-n theory's n).
     #[arg(long, default_value_t = problem().n, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n: usize,
-    /// Ridge λ_u ≥ 0 on u (see `train::sgd` for the map from the reference weight decay).
+    /// Ridge λ_u ≥ 0 on u (the reference code's weight decay maps onto it as the sgd
+    /// engine's documentation explains).
     #[arg(long, default_value_t = problem().lambda_u, allow_negative_numbers = true)]
     pub lambda_u: f64,
     /// Ridge λ_w ≥ 0 on w.

@@ -104,7 +104,7 @@ pub enum Preset {
     /// CPU-quick: d = 1000, n = 256, K = 20, R = 48, averaged engine (about 0.3 s of CPU
     /// per replica). R is set by the power the preset must have: a data p off by 0.02 is
     /// visible only in the R·n training signs, and 90 % detection at α = 0.01 needs
-    /// R·n of about 5 950 even for a test on the signs themselves (`power::signs_needed`);
+    /// R·n of about 5 950 even for a test on the signs themselves;
     /// R = 48 (12 288 signs) detects it in 20 of 20 seeds (docs/verdicts.md).
     Quick,
     /// The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32,
