@@ -2,7 +2,7 @@
 //!
 //! * `converge`: one full model at d = 1000, n = 128, K = 40 (averaged engine, to convergence),
 //!   and the sgd engine's cost per epoch of one grid time on the same data; the sgd time to
-//!   its noise floor is epochs × K × (time per epoch) / cores (printed; see README).
+//!   its noise floor is epochs × K × (time per epoch) / cores (printed; see docs/performance.md).
 //! * `iteration`: one reduced objective + gradient evaluation (≈ one L-BFGS iteration) after
 //!   the Gram matrix, n = 128, d = 1e3, 1e4, 1e5: flat in d.
 //! * `full_model`: d = 100 000, n = 256, K = 40, including the Gram matrix.

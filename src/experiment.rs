@@ -289,7 +289,7 @@ impl TrainConfig {
     /// The theory document of this configuration (`phaseflow theory`): its resolved
     /// schedule, mixture and objective, with the finite-n block (SPEC §5.3) if `finite_n`.
     /// Nothing of size d is allocated (the theory is closed-form in d); its own cost is
-    /// checked ([`TheoryConfig::cost`]).
+    /// checked ([`budget::check_theory_time`](crate::budget::check_theory_time)).
     ///
     /// # Errors
     /// As [`TrainConfig::check`], the theory's cost above the limits, or the `auto` pilot's

@@ -2,10 +2,10 @@
 //! 40 epochs, N = 2 000 generated per checkpoint), about 3 minutes on 2 cores.
 //!
 //! The classifier and U-turn checks must pass and every negative control must fail. The
-//! comparison check records the measured outcome reported in README.md ("Real data:
+//! comparison check records the measured outcome reported in docs/digits.md ("Real data:
 //! digits"): at this budget the phase-aware sampler is NOT better than uniform (the paired
 //! interval does not exclude 0 in its favour). If a change flips that outcome, this test
-//! fails so the README is updated with the new numbers rather than silently contradicted.
+//! fails so docs/digits.md is updated with the new numbers rather than silently contradicted.
 
 use phaseflow::digits::compare::{CompareConfig, run};
 use phaseflow::digits::data::default_path;
@@ -20,7 +20,7 @@ fn digits_compare_defaults_full() {
         if c.name.starts_with("ratio_error.uniform_minus_aware") {
             assert!(
                 !c.passed,
-                "phase-aware now beats uniform ({} [{} {}]): update README numbers",
+                "phase-aware now beats uniform ({} [{} {}]): update the numbers in docs/digits.md",
                 c.measured, c.ci[0], c.ci[1]
             );
         } else {
@@ -33,7 +33,7 @@ fn digits_compare_defaults_full() {
 /// Full tier: the issue-13 learning curve at its defaults (8 budgets 25…3 200 steps, R = 8
 /// paired seeds, up to 5 arms, N = 1 000, DDPM VP + reverse SDE of 100 steps). Every setup
 /// check, the true-null checks and every control must be as expected; the gain findings are
-/// printed (README "Real data: digits" reports them).
+/// printed (docs/digits.md reports them).
 #[test]
 #[ignore = "full tier: cargo test --release -- --ignored"]
 fn digits_learning_curve_defaults_full() {

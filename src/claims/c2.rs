@@ -1,6 +1,6 @@
-//! C2 — phase 1 learns only p (SPEC §5.1–§5.3): phase-1 ω, b, m against the finite-n theory
-//! at this d; paired replicas at σ² = 1 and 0.5 show ω and m do not move with σ². Controls:
-//! κ × 1.25, and phase-2 c claimed σ²-invariant.
+//! C2 — phase 1 learns only p (SPEC §5.1–§5.3): phase-1 ω, b, m against the reduced theory
+//! at this d and n; paired replicas at σ² = 1 and 0.5 show ω and m do not move with σ².
+//! Controls: κ × 1.03, and phase-2 c claimed σ²-invariant.
 
 use super::ClaimDef;
 use super::invariance::invariance_claim;

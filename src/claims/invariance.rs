@@ -8,7 +8,7 @@
 //! ω(t = ½) and p̂_w, and the pooled paired Δω. (C3, phase 2): c's mean residual over phase 2
 //! and σ̂²_w pooled over the ladder (what σ² moves), the scaling intercept of c(t = 1.5), and
 //! the pooled paired Δc. Diagnostics: every grid time at the reference d. Controls: the
-//! theory with κ × 1.25 (C2) or σ² × 1.5 (C3), p + 0.1 for p̂_w, and the other phase's
+//! theory with κ × 1.03 (C2) or σ² × 1.02 (C3), p + 0.02 for p̂_w, and the other phase's
 //! quantity claimed invariant.
 
 use super::c1::D_LIMIT;

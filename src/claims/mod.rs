@@ -14,8 +14,8 @@
 //! | C9 | Θ_d(1) ODE steps: at fixed K errors flat in d for the phase-aware schedules, growing for constant speed | §2, §5.4 |
 //!
 //! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c9.rs`; C2 and C3
-//! share [`invariance`], the phase-detection claims share [`common`]'s fine grids, the noise
-//! schedule claims share [`noise`]). A new claim
+//! share `invariance.rs`, the phase-detection claims share `common.rs`'s fine grids, the noise
+//! schedule claims share `noise.rs`). A new claim
 //! is a new file plus one line in [`all_claims`]. Quick sizes run in `cargo test --release`;
 //! `--full` uses the paper's.
 

@@ -139,7 +139,8 @@ pub struct ProblemArgs {
     /// Training samples n ≥ 1 (the objective; also the finite-n theory's n).
     #[arg(long, default_value_t = problem().n, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n: usize,
-    /// Ridge λ_u ≥ 0 on u (see `train::sgd` for the map from the reference weight decay).
+    /// Ridge λ_u ≥ 0 on u (the reference code's weight decay maps onto it as the sgd
+    /// engine's documentation explains).
     #[arg(long, default_value_t = problem().lambda_u, allow_negative_numbers = true)]
     pub lambda_u: f64,
     /// Ridge λ_w ≥ 0 on w.
@@ -350,7 +351,8 @@ pub struct SeedArgs {
 /// Where the results go.
 #[derive(Debug, Clone, Default, Args)]
 pub struct OutputArgs {
-    /// Folder for the report files (JSON, Markdown, HTML, figures); omit: stdout only.
+    /// Folder for the report files (JSON, Markdown, HTML, figures). Default: none, results
+    /// on stdout only; `reproduce` alone defaults to phaseflow-out/reproduce-quick (or -full).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Print one JSON document on stdout instead of the table.
@@ -424,7 +426,7 @@ pub struct TrainGroups {
     /// configured values): p+SHIFT (data), sigma2*SCALE (data), kappa*SCALE (training
     /// schedule), lambda*SCALE (ridges) or euler-next (the sampler uses f_{k+1}). Theory side
     /// (training nominal, a wrong theory): theory:p+SHIFT, theory:sigma2*SCALE,
-    /// theory:kappa*SCALE.
+    /// theory:kappa*SCALE. Default: none.
     #[arg(long, value_name = "PERTURBATION")]
     pub perturb: Option<phaseflow::perturbation::Perturbation>,
 }

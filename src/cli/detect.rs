@@ -30,7 +30,7 @@ pub struct DetectArgs {
     /// Extent rule (default: slope for mse, whole for uturn).
     #[arg(long, value_enum)]
     pub extent: Option<ExtentKind>,
-    /// Slope fraction of the `slope` extent, in (0, 1).
+    /// Slope fraction of the slope extent (--extent slope), in (0, 1).
     #[arg(long, default_value_t = defaults().fraction, allow_negative_numbers = true)]
     pub fraction: f64,
     /// Parametric bootstrap replicates for the window's uncertainty.

@@ -17,15 +17,15 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use phaseflow::error::Error;
 
 /// Check the theory of phase-aware training of flow-based generative models against
-/// experiment. With no subcommand, runs the quick tier of `reproduce` (every claim of the
-/// paper, a table, a report folder).
+/// experiment. With no subcommand, runs the quick tier of `reproduce` (the nine claims
+/// C1–C9, a table, a report folder).
 #[derive(Debug, Parser)]
 #[command(
     name = "phaseflow",
     version,
     about,
     long_about = None,
-    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce` (the quick tier of every claim: a table, and a report folder phaseflow-out/reproduce-quick).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
+    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce`: the quick tier of the nine claims C1–C9, a table, and a report folder phaseflow-out/reproduce-quick (about 1.5 min on 2 cores).\n\nSection numbers such as §5.3 refer to the theory as the project states it (docs/theory.md in the source repository).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
 )]
 pub struct Cli {
     /// What to do (default: `reproduce`, quick tier).
@@ -55,12 +55,15 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
     Sweep(sweep::SweepArgs),
-    /// The paper's claims C1–C7 as checks with negative controls, a table and a report.
+    /// The nine claims C1–C9 of arXiv:2412.07972 and arXiv:2501.00988 as checks with negative
+    /// controls, a table and a report.
     Reproduce(reproduce::ReproduceArgs),
-    /// The suite's power: detection rates under deliberate perturbations (data p, σ²,
-    /// training κ, λ, the Euler sampler), the MDE at 90 % power, and the false-alarm rate.
+    /// The suite's power: detection rates under deliberate errors on the experiment side
+    /// (data p, σ², training κ, λ, the Euler sampler) and the theory side (predictions at a
+    /// wrong p, σ², κ), the MDE at 90 % power, and the false-alarm rate.
     Power(power::PowerArgs),
-    /// Every SPEC §5 prediction on the grid (Bayes, d → ∞, finite n, Euler), table or JSON.
+    /// Every §5 prediction on the grid (Bayes, d → ∞, finite n, reduced theory, exact Euler),
+    /// as a table or JSON.
     Theory(theory::TheoryArgs),
     /// Phase detection: an MSE or U-turn profile, its fastest-change window and the
     /// phase-aware schedule built from it (SPEC §8).

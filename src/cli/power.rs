@@ -21,13 +21,13 @@ pub struct PowerArgs {
     pub preset: Option<Preset>,
     /// Measure the power of these claims of `reproduce` instead of one experiment,
     /// comma-separated (e.g. C1,C2,C3,C4; quick tier unless --full). The training flags do
-    /// not apply: each claim trains its own experiments.
+    /// not apply: each claim trains its own experiments. Default: none, the experiment's power.
     #[arg(long, value_delimiter = ',', conflicts_with_all = ["experiment", "preset"])]
     pub claims: Option<Vec<String>>,
     /// With --claims: the full tier's sizes.
     #[arg(long, requires = "claims")]
     pub full: bool,
-    /// Override the number of replicas R (≥ 2).
+    /// Override the number of replicas R (≥ 2; default: the experiment's or each claim's own).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     /// Number of master seeds (≥ 2; the false-alarm rate needs ≥ 20 for a useful interval).

@@ -14,17 +14,18 @@ pub struct ReproduceArgs {
     /// The paper's sizes (d = 5000, K = 80, wide sweeps; tens of minutes here).
     #[arg(long)]
     pub full: bool,
-    /// Only these claims, comma-separated (e.g. C1,C3).
+    /// Only these claims, comma-separated, out of C1–C9 (e.g. C1,C3; default: all nine).
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
     /// A deliberate error, named in the report: on the experiment side every trained
     /// experiment is perturbed while the theory keeps the nominal values (p+SHIFT,
     /// sigma2*SCALE, kappa*SCALE, lambda*SCALE, euler-next); on the theory side every
     /// prediction is computed at the perturbed value while training stays nominal
-    /// (theory:p+SHIFT, theory:sigma2*SCALE, theory:kappa*SCALE).
+    /// (theory:p+SHIFT, theory:sigma2*SCALE, theory:kappa*SCALE). Default: none.
     #[arg(long, value_name = "PERTURBATION")]
     pub perturb: Option<phaseflow::perturbation::Perturbation>,
-    /// Override the replica count of every claim (≥ 2).
+    /// Override the replica count of every claim (≥ 2; default: each claim's own, e.g. 32
+    /// per ladder size in the quick tier).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
     #[command(flatten)]

@@ -18,10 +18,12 @@ pub struct RunArgs {
     /// A built-in experiment (used when no file is given; default quick).
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
-    /// Override the number of replicas R (≥ 2).
+    /// Override the number of replicas R (≥ 2; default: the experiment's own, 48 for the
+    /// quick preset, 32 for paper).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub replicas: Option<usize>,
-    /// Run only shard i of N (0 ≤ i < N) and write a partial file into --out.
+    /// Run only shard i of N (0 ≤ i < N) and write a partial file into --out (default: all
+    /// replicas in this process).
     #[arg(long)]
     pub shard: Option<ShardSpec>,
     #[command(flatten)]

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub struct SweepArgs {
     /// Base experiment file (.json or .toml); default the quick preset.
     pub experiment: Option<PathBuf>,
-    /// A built-in base experiment.
+    /// A built-in base experiment (default quick when no file is given).
     #[arg(long, value_enum, conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Dimensions, comma-separated.

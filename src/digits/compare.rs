@@ -103,7 +103,7 @@ impl CompareConfig {
     /// range, and the memory of the generated images ([`crate::budget`]).
     ///
     /// # Errors
-    /// [`ConfigError`] naming the flag.
+    /// [`ConfigError`](crate::problem::ConfigError) naming the flag.
     pub fn check(&self) -> Result<(), crate::problem::ConfigError> {
         use crate::problem::{ConfigError, at_least_one, in_range};
         let too_few = |field, min, why, got| {

@@ -107,7 +107,7 @@ pub struct CurveConfig {
 impl Default for CurveConfig {
     fn default() -> Self {
         CurveConfig {
-            // The command line's default master seed (README numbers).
+            // The command line's default master seed (the numbers of docs/digits.md).
             seed: 0,
             share: 0.8,
             seeds: 8,

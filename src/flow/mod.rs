@@ -66,10 +66,10 @@ impl Endpoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampler {
-    /// Integrate every sample on ℝ^d ([`generate_full`]): O(K·d) per sample.
+    /// Integrate every sample in all d dimensions: O(K·d) per sample.
     Full,
     /// Integrate in the span of μ and the denoiser's u_k, w_k plus one chi-square draw for the
-    /// rest ([`generate_in_span`]): O(K·r) per sample after a Gram matrix.
+    /// rest: O(K·r) per sample after a Gram matrix, the same law.
     Span,
 }
 

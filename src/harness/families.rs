@@ -100,7 +100,7 @@ pub struct StepTheory {
     /// §5.3 at this d (binomial average over n₊ in phase 1, the closed form in phase 2);
     /// `None` off the dilated schedule.
     pub finite_n: Option<Prediction>,
-    /// The prediction the trained overlaps are checked against ([`overlap_prediction`]: the
+    /// The prediction the trained overlaps are checked against (`overlap_prediction`: the
     /// reduced theory where it exists, else `finite_n`) and its source.
     pub overlap: Option<(Prediction, Source)>,
     /// Phase 1: E[(1 + tanh b)/2] over n₊ (the p̂_w of this step, SPEC §5.7).
@@ -402,7 +402,7 @@ pub fn p_hat_w(th: &ExpTheory) -> Option<Stat<'_>> {
     ))
 }
 
-/// σ̂²_w averaged over t ∈ [`super::SIGMA2_W_WINDOW`] against the same average of the
+/// σ̂²_w averaged over the mid-phase-2 steps of [`super::SIGMA2_W_PHASE2`] against the same average of the
 /// finite-n c inverted (§5.3, §5.7).
 pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
     let ph = th.theory.phases()?;
@@ -529,7 +529,7 @@ impl Overlap {
     }
 }
 
-/// An overlap at grid step `i` against [`overlap_prediction`] (the reduced theory at this d
+/// An overlap at grid step `i` against `overlap_prediction` (the reduced theory at this d
 /// and n where it exists, else §5.3 at this d).
 pub fn overlap(th: &ExpTheory, i: usize, q: Overlap) -> Option<Stat<'static>> {
     let st = th.steps.get(i)?;

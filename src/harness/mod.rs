@@ -102,11 +102,10 @@ pub struct Experiment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Preset {
     /// CPU-quick: d = 1000, n = 256, K = 20, R = 48, averaged engine (about 0.3 s of CPU
-    /// per replica here). R is set by the power the preset must have: a data p off by 0.02
-    /// is only visible in the R·n training signs, and 90 % detection at α = 0.01 needs
-    /// R·n ≳ 5 950 even for a test on the signs themselves
-    /// ([`power::signs_needed`]); R = 16 (4 096 signs) capped it at 0.73
-    /// ([`power::p_detection_bound`]) and measured 0.40; R = 48 measures 20/20 (README).
+    /// per replica). R is set by the power the preset must have: a data p off by 0.02 is
+    /// visible only in the R·n training signs, and 90 % detection at α = 0.01 needs
+    /// R·n of about 5 950 even for a test on the signs themselves;
+    /// R = 48 (12 288 signs) detects it in 20 of 20 seeds (docs/verdicts.md).
     Quick,
     /// The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32,
     /// averaged engine.

@@ -37,6 +37,63 @@ fn rgb(c: Color) -> RGBColor {
     RGBColor(r, g, b)
 }
 
+/// Smallest size, in pixels, a title or caption is shrunk to before it is shortened.
+const MIN_TEXT_PX: u32 = 12;
+/// Room kept free on each side of a title or caption: an SVG viewer shapes the text with
+/// its own sans-serif, which may run a little wider than the bundled DejaVu Sans.
+const TEXT_SIDE_PAD: u32 = 12;
+
+/// The width in pixels of `text` set at `px`, exactly as plotters' ab_glyph layout measures
+/// it (sum of horizontal advances plus kerning of the bundled font at scale `px`).
+///
+/// # Errors
+/// [`PlotError::Font`] if the bundled font cannot be parsed.
+pub(crate) fn text_width(text: &str, px: u32) -> Result<u32, PlotError> {
+    use ab_glyph::{Font, ScaleFont};
+    let font = super::font::font_ref()?.as_scaled(px as f32);
+    let mut w = 0f32;
+    let mut prev = None;
+    for c in text.chars() {
+        let g = font.glyph_id(c);
+        w += font.h_advance(g);
+        if let Some(pg) = prev {
+            w += font.kern(pg, g);
+        }
+        prev = Some(g);
+    }
+    Ok(w.max(0.0).ceil() as u32)
+}
+
+/// A title or caption that fits in `width` pixels (less [`TEXT_SIDE_PAD`] on each side):
+/// the text at `px` if it fits; else at the largest size down to [`MIN_TEXT_PX`] at which it
+/// fits; else at [`MIN_TEXT_PX`], shortened at the end with "…". Long titles were cut off at
+/// both sides before (issue 27: the C1 figure on one 480 px column).
+///
+/// # Errors
+/// [`PlotError::Font`] if the bundled font cannot be parsed.
+pub(crate) fn fit_text(text: &str, px: u32, width: u32) -> Result<(String, u32), PlotError> {
+    let room = width.saturating_sub(2 * TEXT_SIDE_PAD);
+    let min = MIN_TEXT_PX.min(px);
+    for size in (min..=px).rev() {
+        if text_width(text, size)? <= room {
+            return Ok((text.to_string(), size));
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for keep in (0..chars.len()).rev() {
+        let short: String = chars[..keep]
+            .iter()
+            .collect::<String>()
+            .trim_end()
+            .to_string()
+            + "…";
+        if text_width(&short, min)? <= room || keep == 0 {
+            return Ok((short, min));
+        }
+    }
+    Ok((String::new(), min))
+}
+
 /// Render `fig` (already validated) onto `root`, then present it.
 pub(crate) fn render_figure<DB: DrawingBackend>(
     fig: &Figure,
@@ -46,8 +103,8 @@ pub(crate) fn render_figure<DB: DrawingBackend>(
     let body = if fig.title.is_empty() {
         root.clone()
     } else {
-        root.titled(&fig.title, (FAMILY, TITLE_PX))
-            .map_err(draw_err)?
+        let (text, px) = fit_text(&fig.title, TITLE_PX, root.dim_in_pixel().0)?;
+        root.titled(&text, (FAMILY, px)).map_err(draw_err)?
     };
     let (rows, cols) = fig.grid();
     let areas = body.split_evenly((rows, cols));
@@ -322,11 +379,13 @@ fn plot_dims<DB: DrawingBackend>(
     let caption = if panel.title.is_empty() {
         0
     } else {
-        let style: TextStyle = (FAMILY, CAPTION_PX).into_font().into();
+        let (text, px) =
+            fit_text(&panel.title, CAPTION_PX, w).unwrap_or((String::new(), CAPTION_PX));
+        let style: TextStyle = (FAMILY, px).into_font().into();
         let th = area
-            .estimate_text_size(&panel.title, &style)
+            .estimate_text_size(&text, &style)
             .map(|s| s.1)
-            .unwrap_or(CAPTION_PX);
+            .unwrap_or(px);
         th + 2 * (th / 2).min(5)
     };
     let pw = w as i32 - (MARGIN.2 + MARGIN.3 + y_area(y_tick_width(area, ya))) as i32;
@@ -370,7 +429,8 @@ fn draw_panel<DB: DrawingBackend>(
         .x_label_area_size(X_AREA)
         .y_label_area_size(y_area(y_tick_width(area, &ya)));
     if !panel.title.is_empty() {
-        cb.caption(&panel.title, (FAMILY, CAPTION_PX));
+        let (text, px) = fit_text(&panel.title, CAPTION_PX, area.dim_in_pixel().0)?;
+        cb.caption(text, (FAMILY, px));
     }
     let mut chart = cb
         .build_cartesian_2d(AxisCoord::from(&xa), AxisCoord::from(&ya))

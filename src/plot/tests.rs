@@ -261,3 +261,101 @@ fn svg_escapes_markup_in_labels() {
     assert!(svg.contains("a &lt; b &amp; c"), "title not escaped");
     assert!(!svg.contains("<&>"), "legend label not escaped");
 }
+
+/// The first `<text …>` element of an SVG whose content is `needle`: (x, plotters' font
+/// size; the SVG states it as size/1.24, plotters' line-height convention).
+fn svg_text_attrs(svg: &str, needle: &str) -> Option<(f64, u32)> {
+    let end = svg.find(&format!(">\n{needle}\n</text>"))?;
+    let start = svg[..end].rfind("<text")?;
+    let tag = &svg[start..end];
+    let attr = |name: &str| -> Option<&str> {
+        let i = tag.find(&format!("{name}=\""))? + name.len() + 2;
+        Some(&tag[i..i + tag[i..].find('"')?])
+    };
+    let x = attr("x")?.parse().ok()?;
+    let size = (attr("font-size")?.parse::<f64>().ok()? * 1.24).round() as u32;
+    Some((x, size))
+}
+
+/// The measured width matches plotters' own layout estimate, so the fitting below
+/// measures what plotters places.
+#[test]
+fn text_width_matches_plotters_layout() {
+    use plotters::prelude::*;
+    font::ensure_registered().unwrap();
+    let mut out = String::new();
+    let root = SVGBackend::with_string(&mut out, (800, 200)).into_drawing_area();
+    for (s, px) in [
+        ("C1: p̂ vs d, K = 20", 22u32),
+        ("var⊥ σ̂²_w ω √r", 18),
+        ("x", 12),
+    ] {
+        let style: TextStyle = (font::FAMILY, px).into_font().into();
+        let (w, _) = root.estimate_text_size(s, &style).unwrap();
+        let ours = render::text_width(s, px).unwrap();
+        assert!(
+            ours.abs_diff(w) <= 1,
+            "{s:?} at {px} px: text_width {ours} vs plotters {w}"
+        );
+    }
+}
+
+/// Issue 27: figure titles and panel captions stay inside the canvas at the default sizes.
+/// The C1 title on one 480 px column was cut off at both sides; it is now set smaller, and
+/// a title too long even at the smallest size is shortened with "…".
+#[test]
+fn titles_fit_inside_the_canvas_at_default_sizes() {
+    let c1 = "C1: p̂ vs d, K = 20, n = 256, R = 32 (dilated), 32 (linear)";
+    let long = "a figure title far too long for one column of 480 pixels, even at the \
+                smallest font size the layout allows, so it must be shortened";
+    let caption = "phase-2 m against the reduced theory at d = 1000, n = 256, K = 20";
+    for (title, cols) in [(c1, 1), (long, 1), ("short", 1), (c1, 3), (caption, 2)] {
+        let mut fig = Figure::new(title).with_cols(cols);
+        for _ in 0..cols {
+            fig = fig.with_panel(Panel::new(caption, "t", "m").with_series(Series::line(
+                "a",
+                vec![0.0, 1.0],
+                vec![0.0, 1.0],
+            )));
+        }
+        let (w, _) = fig.pixel_size();
+        let (text, px) = render::fit_text(title, 22, w).unwrap();
+        let width = render::text_width(&text, px).unwrap();
+        assert!(
+            width <= w,
+            "title {title:?} ({cols} col): {width} px at {px} px in a {w} px canvas"
+        );
+        if title == "short" {
+            assert_eq!(
+                (text.as_str(), px),
+                ("short", 22),
+                "a short title keeps its size"
+            );
+        }
+        if title == long {
+            assert!(
+                text.ends_with('…'),
+                "an over-long title is shortened: {text:?}"
+            );
+        }
+        // The rendered SVG: the title is centred, so its extent is x ± width/2.
+        let svg = fig.to_svg().unwrap();
+        let (x, size) = svg_text_attrs(&svg, &text)
+            .unwrap_or_else(|| panic!("title {text:?} not found in the SVG"));
+        let half = f64::from(render::text_width(&text, size).unwrap()) / 2.0;
+        assert!(
+            x - half >= 0.0 && x + half <= f64::from(w),
+            "title {text:?} spans [{:.0}, {:.0}] in a {w} px canvas",
+            x - half,
+            x + half
+        );
+        // Panel captions: each fits its panel.
+        let panel_w = w / cols.min(fig.panels.len()) as u32;
+        let (ctext, cpx) = render::fit_text(caption, 18, panel_w).unwrap();
+        assert!(render::text_width(&ctext, cpx).unwrap() <= panel_w);
+        assert!(
+            svg.contains(&format!(">\n{ctext}\n</text>")),
+            "caption {ctext:?} drawn"
+        );
+    }
+}

@@ -37,8 +37,8 @@
 //! # Cost
 //! Per (sample, dimension, step): one normal draw and about a dozen vector instructions;
 //! measured 1.1 ns (f32 rows) and 2.8 ns (f64 rows) of one core at d = 1000 with the
-//! AVX-512 draw, of which the draw is a little over half (README, "The reference sgd
-//! engine against PyTorch").
+//! AVX-512 draw, of which the draw is a little over half (docs/performance.md, "The
+//! reference sgd engine against PyTorch").
 
 use super::{Engine, Problem, StepRecord, Stop, TrainError, Trained, assemble};
 use crate::denoiser::StepParams;

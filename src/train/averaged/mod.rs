@@ -37,7 +37,7 @@
 //! elimination has no cancellation beyond O(d·n) against n·d². Without the s₀ rescaling the
 //! gradient in ŵ is √d times larger and L-BFGS stalled at its floor on some steps (measured:
 //! d = 10⁴, n = 256, K = 20, 2 of 20 steps at the 2000-iteration cap, 96 s; with it, see
-//! the README's performance section).
+//! docs/performance.md).
 //!
 //! # Convergence: a distance, not only a gradient
 //! L-BFGS runs until the Euclidean norm of ∇_θ R_k/n, θ = (s₀·ŵ, b), is ≤
