@@ -38,6 +38,8 @@ pub struct Cache {
     /// The unconverged (replica, step) pairs of the runs the current claim used, by
     /// experiment (`reproduce` takes them after each claim: any fails it).
     unconverged: Mutex<Vec<String>>,
+    /// The uncertified reduced-theory times of the theories the current claim used.
+    uncertified: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Cache {
@@ -82,6 +84,19 @@ impl Cache {
         }
     }
 
+    /// The uncertified theory times recorded since the last call (sorted, unique), and clear
+    /// them.
+    pub fn take_uncertified(&self) -> Vec<String> {
+        let mut v = self
+            .uncertified
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// The unconverged (replica, step) pairs recorded since the last call, and clear them.
     pub fn take_unconverged(&self) -> Vec<String> {
         self.unconverged
@@ -97,6 +112,17 @@ impl Cache {
         }
         if let Ok(mut v) = self.unconverged.lock() {
             v.extend(bad.into_iter().map(|b| format!("{name}: {b}")));
+        }
+    }
+
+    /// The theory's uncertified grid times, by experiment (reported with the claim).
+    fn record_uncertified(&self, name: &str, th: &ExpTheory) {
+        if let Ok(mut v) = self.uncertified.lock() {
+            v.extend(
+                th.uncertified_names()
+                    .into_iter()
+                    .map(|b| format!("{name}: {b}")),
+            );
         }
     }
 }
@@ -237,9 +263,11 @@ pub(crate) fn theory(ctx: &Context, exp: &Experiment) -> Result<Arc<ExpTheory>, 
         .ok()
         .and_then(|m| m.get(&key).cloned())
     {
+        ctx.cache.record_uncertified(&exp.name, &hit);
         return Ok(hit);
     }
     let th = Arc::new(ExpTheory::new(&exp.resolved()?)?);
+    ctx.cache.record_uncertified(&exp.name, &th);
     if let Ok(mut m) = ctx.cache.theories.lock() {
         m.insert(key, th.clone());
     }

@@ -194,6 +194,10 @@ pub struct ClaimReport {
     /// (the first [`crate::harness::UNCONVERGED_LISTED`]); any fails the claim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconverged: Vec<String>,
+    /// Reduced-theory grid times the claim's predictions rest on whose solve stopped at its
+    /// iteration cap, by experiment: reported, not yet a failure (docs/verdicts.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub theory_uncertified: Vec<String>,
 }
 
 /// What `phaseflow reproduce --json` prints.
@@ -306,14 +310,17 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         .collect();
     let mut outcomes = Vec::new();
     let mut unconverged = Vec::new();
+    let mut uncertified = Vec::new();
     for c in &selected {
         if !ctx.quiet {
             eprintln!("[{}] {}", c.id(), c.title());
         }
         let start = std::time::Instant::now();
         let _ = ctx.cache.take_unconverged();
+        let _ = ctx.cache.take_uncertified();
         outcomes.push(c.run(ctx)?);
         unconverged.push(ctx.cache.take_unconverged());
+        uncertified.push(ctx.cache.take_uncertified());
         if !ctx.quiet {
             // Wall time on stderr only: the report stays deterministic.
             eprintln!(
@@ -338,7 +345,13 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
     let results = evaluate(&inputs, ALPHA)?;
     let mut claims = Vec::new();
     let mut figures = Vec::new();
-    for (i, ((c, o), bad)) in selected.iter().zip(outcomes).zip(unconverged).enumerate() {
+    for (i, (((c, o), bad), unc)) in selected
+        .iter()
+        .zip(outcomes)
+        .zip(unconverged)
+        .zip(uncertified)
+        .enumerate()
+    {
         let checks: Vec<CheckResult> = results
             .iter()
             .zip(&owner)
@@ -372,6 +385,7 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
                 .into_iter()
                 .take(crate::harness::UNCONVERGED_LISTED)
                 .collect(),
+            theory_uncertified: unc,
         });
     }
     Ok(Reproduction {

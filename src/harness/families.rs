@@ -120,9 +120,26 @@ pub struct ExpTheory {
     /// The generated within-mode variance of exact Euler with the finite-n c_k (phase-2 closed
     /// form at the schedule's α, β at every grid time, §5.3): [`var_perp_linear`].
     pub var_perp: Option<f64>,
+    /// Grid times whose reduced prediction is not certified (an n₊ solve stopped at its
+    /// iteration cap, [`Theory::reduced_uncertified`]): no verdict can rest on them, so the
+    /// run or claim fails and names them ([`ExpTheory::uncertified_names`]).
+    pub uncertified: Vec<f64>,
 }
 
 impl ExpTheory {
+    /// One line per uncertified grid time, for the report's list of steps without a verdict.
+    pub fn uncertified_names(&self) -> Vec<String> {
+        self.uncertified
+            .iter()
+            .map(|t| {
+                format!(
+                    "theory at d={}: reduced solve at its iteration cap at t={t:.3}",
+                    self.theory.d()
+                )
+            })
+            .collect()
+    }
+
     /// Compute every prediction of `exp` (resolved schedule).
     ///
     /// # Errors
@@ -197,11 +214,13 @@ impl ExpTheory {
             .collect();
         let euler = euler_of(exp, &theory);
         let var_perp = var_perp_of(exp, &theory, s2);
+        let uncertified = theory.reduced_uncertified(&grid);
         Ok(Self {
             theory,
             steps,
             euler,
             var_perp,
+            uncertified,
         })
     }
 

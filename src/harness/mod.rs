@@ -544,6 +544,12 @@ pub struct Summary {
     /// Those pairs by name (`replica 3 step t=1.900`), the first [`UNCONVERGED_LISTED`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconverged: Vec<String>,
+    /// Grid times whose reduced-theory prediction is not certified (an n₊ solve stopped at
+    /// its iteration cap): reported, not yet a failure (docs/verdicts.md, "Uncertified
+    /// theory": several quick-tier claims depend on such solves, so gating on them is the
+    /// open half of the fix).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub theory_uncertified: Vec<String>,
 }
 
 /// How many unconverged (replica, step) pairs a summary names.
@@ -583,6 +589,7 @@ impl Summary {
             ok: passed == checks_n && neg_failed == neg_n,
             at_iteration_cap: 0,
             unconverged: Vec::new(),
+            theory_uncertified: Vec::new(),
         }
     }
 
@@ -634,7 +641,8 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     };
     let inputs = families::check_inputs(cell)?;
     let checks = check::evaluate(&inputs, exp.alpha)?;
-    let summary = Summary::of(&checks).with_unconverged(unconverged(outs));
+    let mut summary = Summary::of(&checks).with_unconverged(unconverged(outs));
+    summary.theory_uncertified = theory.uncertified_names();
     if summary.checks == 0 && !exp.families.is_empty() {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either. (An experiment without

@@ -376,6 +376,13 @@ pub fn run_table(r: &RunReport) -> String {
             }
         );
     }
+    if !r.summary.theory_uncertified.is_empty() {
+        let _ = writeln!(
+            s,
+            "THEORY NOT CERTIFIED (reported, not yet failing): {}",
+            r.summary.theory_uncertified.join(", ")
+        );
+    }
     let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
     s
 }
@@ -438,6 +445,13 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
                 s,
                 "       ✗ NOT CONVERGED (no verdict can pass): {}",
                 c.unconverged.join(", ")
+            );
+        }
+        if !c.theory_uncertified.is_empty() {
+            let _ = writeln!(
+                s,
+                "       ! theory not certified (reported, not yet failing): {}",
+                c.theory_uncertified.join(", ")
             );
         }
         for ch in c.checks.iter().filter(|x| !x.as_expected()) {

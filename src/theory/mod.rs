@@ -136,7 +136,7 @@ pub struct Theory {
     finite_n: Option<FiniteN>,
     /// Reduced-theory predictions already computed, keyed by the bits of t (each costs a
     /// few Newton solves; the harness asks for the same times several times).
-    reduced_cache: Mutex<BTreeMap<u64, Option<Prediction>>>,
+    reduced_cache: Mutex<BTreeMap<u64, (Option<Prediction>, bool)>>,
 }
 
 impl Theory {
@@ -293,16 +293,36 @@ impl Theory {
             m
         };
         let s = self.schedule();
-        let new: Vec<(u64, Option<Prediction>)> = missing
+        let new: Vec<(u64, (Option<Prediction>, bool))> = missing
             .par_iter()
             .map(|&t| {
-                let pr = reduced::averaged(&f, self.p, self.sigma2, s.alpha(t), s.beta(t), self.d);
+                let rule = reduced::binomial_rule(f.n, self.p);
+                let pr = reduced::averaged_certified(
+                    &f,
+                    &rule,
+                    self.sigma2,
+                    s.alpha(t),
+                    s.beta(t),
+                    self.d,
+                );
                 (t.to_bits(), pr)
             })
             .collect();
         let mut cache = self.reduced_cache.lock().expect("cache lock");
         cache.extend(new);
-        ts.iter().map(|t| cache[&t.to_bits()]).collect()
+        ts.iter().map(|t| cache[&t.to_bits()].0).collect()
+    }
+
+    /// The times of `ts` whose reduced prediction is not certified: some n₊ solve stopped at
+    /// its iteration cap ([`reduced::averaged_certified`]). A check against such a prediction
+    /// has no verdict: the harness fails the run or claim and names the times.
+    pub fn reduced_uncertified(&self, ts: &[f64]) -> Vec<f64> {
+        let _ = self.reduced_at(ts);
+        let cache = self.reduced_cache.lock().expect("cache lock");
+        ts.iter()
+            .copied()
+            .filter(|t| cache.get(&t.to_bits()).is_some_and(|v| !v.1))
+            .collect()
     }
 
     /// Every prediction at time t.

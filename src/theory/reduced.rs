@@ -937,15 +937,34 @@ pub fn averaged_with(
     beta: f64,
     d: usize,
 ) -> Option<Prediction> {
+    averaged_certified(f, rule, sigma2, alpha, beta, d).0
+}
+
+/// [`averaged_with`] and whether every n₊ node's solve is certified: `false` if one stopped
+/// at [`MAX_NEWTON`] iterations ([`ReducedStop::IterationCap`]), whose prediction is then
+/// wherever the solver happened to stop (e.g. at the end of phase 2 of the full tier, where
+/// R_k is flat to rounding in some direction). A converged solve, one stalled at the
+/// floating-point floor, and the saturated closed forms are certified.
+pub fn averaged_certified(
+    f: &FiniteN,
+    rule: &[(f64, f64)],
+    sigma2: f64,
+    alpha: f64,
+    beta: f64,
+    d: usize,
+) -> (Option<Prediction>, bool) {
     if f.noise != super::Noise::Fresh || f.n < 2 || rule.is_empty() {
-        return None;
+        return (None, true);
     }
     // Warm-start outwards from the node of largest weight.
-    let centre = rule
+    let Some(centre) = rule
         .iter()
         .enumerate()
         .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        .map(|(i, _)| i)?;
+        .map(|(i, _)| i)
+    else {
+        return (None, true);
+    };
     // A warm start that does not converge (it can fall into another basin, e.g. |b| → ∞
     // towards a one-sign class) is redone from the deterministic cold start, so the result
     // never depends on the neighbour it was started from unless that start converged.
@@ -968,9 +987,16 @@ pub fn averaged_with(
         let warm = sols[i - 1].clone();
         sols[i] = solve(rule[i].0, warm.as_ref());
     }
+    let certified = sols
+        .iter()
+        .flatten()
+        .all(|s| s.stop != ReducedStop::IterationCap);
     let mut acc = [Some(0.0); 6];
     for ((_, w), s) in rule.iter().zip(&sols) {
-        let pr = s.as_ref()?.prediction;
+        let Some(s) = s.as_ref() else {
+            return (None, certified);
+        };
+        let pr = s.prediction;
         let vals = [pr.c, pr.m, pr.omega, pr.b, pr.sqrt_q, pr.sqrt_r];
         for (a, v) in acc.iter_mut().zip(vals) {
             *a = match (*a, v) {
@@ -979,15 +1005,18 @@ pub fn averaged_with(
             };
         }
     }
-    Some(Prediction {
-        c: acc[0],
-        m: acc[1],
-        omega: acc[2],
-        b: acc[3],
-        sqrt_q: acc[4],
-        sqrt_r: acc[5],
-        mse: None,
-    })
+    (
+        Some(Prediction {
+            c: acc[0],
+            m: acc[1],
+            omega: acc[2],
+            b: acc[3],
+            sqrt_q: acc[4],
+            sqrt_r: acc[5],
+            mse: None,
+        }),
+        certified,
+    )
 }
 
 #[cfg(test)]
