@@ -43,6 +43,7 @@ fn claim(id: &str, checks: Vec<CheckResult>, figures: Vec<String>) -> ClaimRepor
         figures,
         fits: vec![],
         unconverged: vec![],
+        theory_uncertified: vec![],
     }
 }
 
