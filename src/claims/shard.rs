@@ -317,6 +317,44 @@ fn check_file(path: &Path, f: &ReproduceShard) -> Result<(), Error> {
         }
         .into());
     }
+    let field = |field: String, rule: String| -> Error {
+        ShardError::Field {
+            path: path.to_path_buf(),
+            field,
+            rule,
+        }
+        .into()
+    };
+    // Sizes and numbers as `reproduce` itself checks them (issue 24): at most one shard per
+    // claim (a count of 2^64 allocated its index table), the replica override and the
+    // perturbation of the reproduction, and finite outputs.
+    let claims = all_claims().len();
+    if count > claims {
+        return Err(field(
+            "shard.count".into(),
+            format!("{count} shards: at most one per claim ({claims})"),
+        ));
+    }
+    let cfg = ReproduceConfig {
+        context: super::Context {
+            tier: f.tier,
+            replicas: f.replicas,
+            seed: f.seed,
+            quiet: true,
+            perturbation: f.perturbation,
+            cache: Default::default(),
+        },
+        claims: f.claims.clone(),
+    };
+    cfg.check()
+        .map_err(|e| field("settings".into(), e.to_string()))?;
+    for (i, run) in f.runs.iter().enumerate() {
+        for (j, o) in run.outputs.iter().enumerate() {
+            if let Err((f, rule)) = o.check_values() {
+                return Err(field(format!("runs[{i}].outputs[{j}].{f}"), rule));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -643,6 +643,7 @@ impl Engine for Averaged {
                     step: k,
                     t: pb.grid[k],
                     epoch: s.iterations as usize,
+                    hint: crate::train::divergence_hint("averaged"),
                 }));
                 continue;
             }
