@@ -288,8 +288,17 @@ fn cases(root: &Path) -> (Vec<Case>, Vec<Case>) {
                     ));
                 }
             }
+            // A shard `i/N` gets each hostile value as i and as N.
+            let shard = name == "i/N" || name == "SHARD";
             for h in hostile() {
-                numeric.push(mk(flag, vec![h.clone()], format!("{flag} = hostile"), None));
+                let values = if shard {
+                    vec![format!("0/{h}"), format!("{h}/2")]
+                } else {
+                    vec![h]
+                };
+                for v in values {
+                    numeric.push(mk(flag, vec![v], format!("{flag} = hostile"), None));
+                }
             }
         }
         for pos in &s.positionals {
@@ -482,4 +491,254 @@ fn the_cli_surface_exits_0_1_or_2_without_panics_or_hangs() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Regression tests: every defect the fuzzer and issue 24 found, one named test each.
+
+fn run(args: &[&str]) -> std::process::Output {
+    common::phaseflow(args)
+}
+
+/// exit `code`, one error line naming `field`, no panic.
+fn refused(args: &[&str], code: i32, field: &str) {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    let lines: Vec<&str> = err
+        .trim_end()
+        .lines()
+        .filter(|l| !l.starts_with("warning:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{args:?}: one line, got {err}");
+    assert!(
+        lines[0].contains(field),
+        "{args:?}: should name {field}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+}
+
+/// Issue 24: `power --seeds 18446744073709551615` aborted on the seed list's allocation.
+#[test]
+fn power_seeds_u64_max_is_refused_naming_seeds() {
+    refused(&["power", "--seeds", "18446744073709551615"], 2, "seeds:");
+    refused(
+        &[
+            "power",
+            "--seeds",
+            "5",
+            "--first-seed",
+            "18446744073709551615",
+        ],
+        2,
+        "first-seed:",
+    );
+}
+
+/// Issue 24: `phaseflow theory > /dev/full` panicked (exit 101) in println!.
+#[test]
+fn theory_to_a_full_stdout_exits_1() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = Command::new(bin())
+        .args(["theory", "--d", "16", "--n", "4", "--steps", "3"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: stdout:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Issue 24: a perturbation is a second route to σ², κ and the ridges; it passes the same
+/// checks as the flags.
+#[test]
+fn perturbed_quantities_pass_the_flags_checks() {
+    let tiny = ["--d", "16", "--n", "4", "--steps", "3", "--gen", "16"];
+    for (pert, quantity) in [
+        ("sigma2*1e300", "sigma2:"),
+        ("lambda*1e300", "lambda-u:"),
+        ("theory:sigma2*1e300", "sigma2:"),
+    ] {
+        let mut a = vec!["train", "--perturb", pert];
+        a.extend(tiny);
+        refused(&a, 2, "perturb:");
+        refused(&a, 2, quantity);
+        let mut t = vec!["theory", "--perturb", pert];
+        t.extend(tiny);
+        refused(&t, 2, "perturb:");
+    }
+}
+
+/// Issue 24: a FIFO given as an experiment file blocked forever; a directory, a device and a
+/// dangling symlink are refused too, naming the file.
+#[test]
+fn non_regular_experiment_files_are_refused() {
+    let root = common::tmpdir("fuzz-cli-fifo");
+    for (label, p) in paths(&root) {
+        let p = p.display().to_string();
+        let start = Instant::now();
+        refused(&["run", &p], 2, &p);
+        assert!(start.elapsed() < Duration::from_secs(5), "{label}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Issue 24: `train --engine averaged --lambda-w 1e300` ran for minutes; the ridges are
+/// limited to [0, 1e12] whatever the engine.
+#[test]
+fn huge_ridges_are_refused() {
+    let a = [
+        "train", "--engine", "averaged", "--d", "100", "--n", "16", "--steps", "6",
+    ];
+    let mut w = a.to_vec();
+    w.extend(["--lambda-w", "1e300"]);
+    refused(&w, 2, "lambda-w:");
+    let mut u = a.to_vec();
+    u.extend(["--lambda-u", "1e13"]);
+    refused(&u, 2, "lambda-u:");
+}
+
+/// Found by the fuzzer (seed 24): `train --engine averaged --lambda-u=1e-300` (and λ = 0, or
+/// `--tol-grad=1e-300`) at d = 16, n = 4 ran for minutes in argmin's uncapped line search.
+/// The evaluations are capped now; a tolerance below the gradient floor is refused.
+#[test]
+fn averaged_engine_on_a_degenerate_ridge_ends_quickly() {
+    let base = [
+        "train", "--engine", "averaged", "--d", "16", "--n", "4", "--steps", "3", "--gen", "16",
+    ];
+    for extra in [
+        &["--lambda-u=1e-300"][..],
+        &["--lambda-u", "0", "--lambda-w", "0"][..],
+    ] {
+        let mut a = base.to_vec();
+        a.extend(extra);
+        let start = Instant::now();
+        let out = run(&a);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{a:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(start.elapsed() < Duration::from_secs(20), "{a:?}");
+    }
+    let mut a = base.to_vec();
+    a.push("--tol-grad=1e-300");
+    refused(&a, 2, "tol-grad:");
+}
+
+/// Issue 24: the U-turn at p = 1e-300 is flat (a change of 4e-220) and was reported as a
+/// window with a schedule, exit 0.
+#[test]
+fn flat_uturn_profile_has_no_window() {
+    refused(
+        &["detect", "--profile", "uturn", "--p", "1e-300"],
+        1,
+        "no change",
+    );
+}
+
+/// Issue 24: the Bayes detection at d = 1 024 000 was refused for trained parameters the
+/// Bayes denoiser does not have; it runs.
+#[test]
+fn bayes_detection_at_a_million_dimensions_runs() {
+    let out = run(&[
+        "detect",
+        "--profile",
+        "mse",
+        "--schedule",
+        "linear",
+        "--denoiser",
+        "bayes",
+        "--d",
+        "1024000",
+        "--steps",
+        "20000",
+        "--json",
+    ]);
+    let v = common::json(&out);
+    assert!(v["window"]["centre"].as_f64().is_some(), "{v}");
+}
+
+/// Issue 24: the averaged engine's divergence error told the user to lower --lr, which that
+/// engine refuses.
+#[test]
+fn the_averaged_engines_divergence_hint_does_not_name_lr() {
+    let h = phaseflow::train::divergence_hint("averaged");
+    assert!(!h.contains("--lr"), "{h}");
+    assert!(phaseflow::train::divergence_hint("sgd").contains("--lr"));
+}
+
+/// Found by the fuzzer once `i/N` values were generated: `reproduce --shard
+/// 0/18446744073709551615` aborted allocating one load per shard.
+#[test]
+fn reproduce_shard_count_u64_max_does_not_allocate_it() {
+    let dir = common::tmpdir("fuzz-cli-shard-count");
+    let file = dir.join("reproduce-shard-0-of-18446744073709551615.json");
+    let doc = serde_json::json!({
+        "schema_version": phaseflow::claims::shard::REPRODUCE_SHARD_SCHEMA_VERSION,
+        "crate_version": env!("CARGO_PKG_VERSION"),
+        "tier": "quick",
+        "seed": 0,
+        "replicas": null,
+        "perturbation": null,
+        "claims": null,
+        "shard": {"index": 0, "count": 18446744073709551615u64},
+        "ran": [],
+        "runs": [],
+    });
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let d = dir.display().to_string();
+    refused(&["merge", &d], 2, "shard");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Issue 24: a run shard is a second route for every number; a replica output with p̂ outside
+/// [0, 1] or a negative SE is refused naming the field.
+#[test]
+fn run_shard_with_impossible_numbers_is_refused_by_name() {
+    let dir = common::tmpdir("fuzz-cli-shard-values");
+    let d = dir.display().to_string();
+    let tiny = [
+        "run",
+        "--preset",
+        "quick",
+        "--d",
+        "16",
+        "--n",
+        "4",
+        "--steps",
+        "3",
+        "--gen",
+        "16",
+        "--replicas",
+        "2",
+        "--quiet",
+    ];
+    for i in ["0/2", "1/2"] {
+        let mut a = tiny.to_vec();
+        a.extend(["--shard", i, "--out", &d]);
+        let out = run(&a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let f = dir.join("shard-1-of-2.json");
+    let text = std::fs::read_to_string(&f).unwrap();
+    for (key, value, field) in [
+        ("p_hat", 2.0, "replicas[0].generated.p_hat"),
+        ("p_hat_se", -1.0, "replicas[0].generated.p_hat_se"),
+    ] {
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["replicas"][0]["generated"][key] = serde_json::json!(value);
+        std::fs::write(&f, v.to_string()).unwrap();
+        refused(&["merge", &d, "--out", &d], 2, field);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

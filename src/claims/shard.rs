@@ -119,10 +119,14 @@ pub fn assign(selected: &[&str], tier: Tier, s: ShardSpec) -> Vec<String> {
             .total_cmp(&claim_cost(a.1, tier))
             .then(a.0.cmp(&b.0))
     });
-    let mut load = vec![0.0_f64; s.count];
+    // Shards past the number of claims never get one (each claim goes to the least loaded
+    // shard, the lowest index on a tie), so only that many loads are kept: N = 2^64 − 1 is
+    // assigned without allocating N loads (issue 24).
+    let shards = s.count.min(selected.len().max(1));
+    let mut load = vec![0.0_f64; shards];
     let mut mine = Vec::new();
     for (i, id) in order {
-        let k = (0..s.count)
+        let k = (0..shards)
             .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
             .expect("count ≥ 1");
         load[k] += claim_cost(id, tier);
@@ -233,6 +237,20 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
     }
     let (first_path, first) = (files[0].0.clone(), files[0].1.clone());
     let count = first.shard.count;
+    // More shards than files: one is missing (found without allocating N entries, so a
+    // count of 2^64 − 1 is refused by name, issue 24).
+    if count > files.len() {
+        let index = (0..count)
+            .find(|i| !files.iter().any(|(_, f)| f.shard.index == *i))
+            .expect("more indices than files");
+        return Err(ShardError::Missing {
+            dir: dir.to_path_buf(),
+            index,
+            count,
+            file: ReproduceShard::file_name(ShardSpec { index, count }),
+        }
+        .into());
+    }
     let mut by_index: Vec<Option<PathBuf>> = vec![None; count];
     for (p, f) in &files {
         if f.settings() != first.settings() {
@@ -325,16 +343,8 @@ fn check_file(path: &Path, f: &ReproduceShard) -> Result<(), Error> {
         }
         .into()
     };
-    // Sizes and numbers as `reproduce` itself checks them (issue 24): at most one shard per
-    // claim (a count of 2^64 allocated its index table), the replica override and the
-    // perturbation of the reproduction, and finite outputs.
-    let claims = all_claims().len();
-    if count > claims {
-        return Err(field(
-            "shard.count".into(),
-            format!("{count} shards: at most one per claim ({claims})"),
-        ));
-    }
+    // Numbers as `reproduce` itself checks them (issue 24): the replica override and the
+    // claims of the reproduction, and the outputs' values.
     let cfg = ReproduceConfig {
         context: super::Context {
             tier: f.tier,

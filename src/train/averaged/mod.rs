@@ -697,7 +697,14 @@ impl Engine for Averaged {
 impl super::EngineSpec for Averaged {
     const NAME: &'static str = "averaged";
     fn check(&self) -> Result<(), crate::problem::ConfigError> {
-        crate::problem::positive_finite("tol-grad", self.tol_grad)?;
+        // Below GRAD_FLOOR a gradient norm carries no information and is never reached: the
+        // run would spend its whole budget at every grid time (issue 24).
+        crate::problem::ConfigError::check_range(
+            "tol-grad",
+            "at least 1e-13 (GRAD_FLOOR: a smaller gradient norm is below the floating-point floor of the objective and is never reached) and finite",
+            self.tol_grad,
+            self.tol_grad >= GRAD_FLOOR,
+        )?;
         crate::problem::at_least_one("max-iters", self.max_iters as usize)?;
         crate::problem::positive_finite("tol-step", self.tol_step)
     }
