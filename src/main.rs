@@ -64,10 +64,12 @@ fn clean_up_on_signals() {
 fn stdout_failure_is_an_error() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if let Some(cause) = info
-            .payload_as_str()
-            .and_then(|m| m.strip_prefix("failed printing to stdout"))
-        {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if let Some(cause) = payload.and_then(|m| m.strip_prefix("failed printing to stdout")) {
             stdout_failed(cause.trim_start_matches(": "));
         }
         default(info);

@@ -237,21 +237,9 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
     }
     let (first_path, first) = (files[0].0.clone(), files[0].1.clone());
     let count = first.shard.count;
-    // More shards than files: one is missing (found without allocating N entries, so a
-    // count of 2^64 − 1 is refused by name, issue 24).
-    if count > files.len() {
-        let index = (0..count)
-            .find(|i| !files.iter().any(|(_, f)| f.shard.index == *i))
-            .expect("more indices than files");
-        return Err(ShardError::Missing {
-            dir: dir.to_path_buf(),
-            index,
-            count,
-            file: ReproduceShard::file_name(ShardSpec { index, count }),
-        }
-        .into());
-    }
-    let mut by_index: Vec<Option<PathBuf>> = vec![None; count];
+    // Indices in a map, not a table of N entries: a count of 2^64 − 1 is refused by name
+    // (the first missing shard) without allocating it (issue 24).
+    let mut by_index: std::collections::BTreeMap<usize, PathBuf> = Default::default();
     for (p, f) in &files {
         if f.settings() != first.settings() {
             return Err(ShardError::Mismatch {
@@ -260,7 +248,7 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
             }
             .into());
         }
-        if let Some(other) = &by_index[f.shard.index] {
+        if let Some(other) = by_index.get(&f.shard.index) {
             return Err(ShardError::Duplicate {
                 path: p.clone(),
                 index: f.shard.index,
@@ -269,9 +257,9 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
             }
             .into());
         }
-        by_index[f.shard.index] = Some(p.clone());
+        by_index.insert(f.shard.index, p.clone());
     }
-    if let Some(index) = by_index.iter().position(Option::is_none) {
+    if let Some(index) = (0..count).find(|i| !by_index.contains_key(i)) {
         return Err(ShardError::Missing {
             dir: dir.to_path_buf(),
             index,
