@@ -8,6 +8,7 @@
 //! println!("window centre t = {}", out.window.centre);
 //! ```
 
+use crate::budget::Cost;
 use crate::error::Error;
 use crate::experiment::TrainConfig;
 use crate::phase::{
@@ -188,6 +189,48 @@ impl DetectConfig {
         in_range("share", "in (0, 1)", s, s > 0.0 && s < 1.0)?;
         in_range("margin", "non-negative", m, m >= 0.0)
     }
+
+    /// The memory of a detection ([`crate::budget`]): the Bayes denoiser trains nothing
+    /// (its profile is closed-form in d: the two mixture means, the grid and the bootstrap),
+    /// a trained one costs its training run plus the profile's test points (issue 24: the
+    /// Bayes detection at d = 1 024 000 was refused for trained parameters it does not have).
+    pub fn cost(&self) -> Cost {
+        let p = &self.train.problem;
+        let threads = rayon::current_num_threads().max(1) as f64;
+        let (d, k) = (p.d as f64, p.steps as f64);
+        let steps = ("steps", k, 2000.0);
+        let dim = ("d", d, 1000.0);
+        let mut c = Cost::default();
+        c.add(
+            "bootstrap of the window: K·8 B per replicate and thread, 24 B per replicate",
+            k * 8.0 * 4.0 * threads + self.bootstrap as f64 * 24.0,
+            &[("bootstrap", self.bootstrap as f64, 200.0), steps],
+        );
+        match self.denoiser {
+            DenoiserKind::Bayes => c.add(
+                "mixture means (nominal and training) 2d·8 B, profile and grid K·64 B",
+                2.0 * d * 8.0 + k * 64.0,
+                &[dim, steps],
+            ),
+            DenoiserKind::Trained => {
+                c.add_scaled(&self.train.cost(1), 1.0);
+                let samples = ("samples", self.samples as f64, 2000.0);
+                match self.profile {
+                    ProfileKind::Mse => c.add(
+                        "MSE test points: K·16 B per chunk of 64 samples, 2d·8 B per thread",
+                        (self.samples as f64 / 64.0).ceil() * k * 16.0 + threads * 2.0 * d * 8.0,
+                        &[samples, steps, dim],
+                    ),
+                    ProfileKind::Uturn => c.add(
+                        "U-turn draws: x₁, x and the transport's scratch, ≈ 4d·8 B per thread",
+                        threads * 4.0 * d * 8.0 + k * 64.0,
+                        &[dim, steps],
+                    ),
+                }
+            }
+        }
+        c
+    }
 }
 
 /// `phaseflow detect`: validate everything (and resolve an `auto` schedule, once), then
@@ -197,7 +240,7 @@ impl DetectConfig {
 /// Bad input before any work; a diverged training or a flat profile after.
 pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     cfg.check()?;
-    let v = cfg.train.validate()?;
+    let v = cfg.train.validate_costed(&cfg.cost())?;
     let detector = cfg.detector();
     let pr = &v.config.problem;
     let sched = v.schedule.as_ref();

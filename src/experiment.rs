@@ -168,6 +168,70 @@ pub struct TrainOutput {
     pub generated: GeneratedStats,
 }
 
+impl TrainOutput {
+    /// The numbers of an output read back from a file (a shard) are what a run can write:
+    /// finite, with p̂, its SE and the fractions in their ranges (issue 24: a shard is a
+    /// second route for every number).
+    ///
+    /// # Errors
+    /// The field's path inside the output (e.g. `steps[3].loss`) and the rule.
+    pub fn check_values(&self) -> Result<(), (String, String)> {
+        let bad = |field: String, rule: &str, v: f64| Err((field, format!("{rule}, got {v}")));
+        let prob = |field: String, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                bad(field, "must be in [0, 1]", v)
+            }
+        };
+        let finite = |field: String, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                bad(field, "must be finite", v)
+            }
+        };
+        prob("train_plus_fraction".into(), self.train_plus_fraction)?;
+        for (k, st) in self.steps.iter().enumerate() {
+            let at = |f: &str| format!("steps[{k}].{f}");
+            let o = &st.overlaps;
+            for (f, v) in [
+                ("t", st.t),
+                ("tau", st.tau),
+                ("loss", st.loss),
+                ("c", o.c),
+                ("m", o.m),
+                ("omega", o.omega),
+                ("b", o.b),
+                ("sqrt_q", o.sqrt_q),
+                ("sqrt_r", o.sqrt_r),
+            ] {
+                finite(at(f), v)?;
+            }
+            prob(at("p_hat_w"), st.p_hat_w)?;
+            if let Some(v) = st.distance {
+                finite(at("distance"), v)?;
+            }
+            if let Some(v) = st.sigma2_w {
+                finite(at("sigma2_w"), v)?;
+            }
+        }
+        let g = &self.generated;
+        prob("generated.p_hat".into(), g.p_hat)?;
+        if !(g.p_hat_se >= 0.0 && g.p_hat_se.is_finite()) {
+            return bad(
+                "generated.p_hat_se".into(),
+                "must be non-negative and finite",
+                g.p_hat_se,
+            );
+        }
+        if let Some(v) = g.var_perp {
+            finite("generated.var_perp".into(), v)?;
+        }
+        Ok(())
+    }
+}
+
 impl TrainConfig {
     /// Check every field (cheap checks first), resolve an `auto` schedule with its pilot
     /// (once) and build the schedule and mixture.
@@ -175,8 +239,17 @@ impl TrainConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
     pub fn validate(&self) -> Result<Validated, Error> {
+        self.validate_costed(&self.cost(1))
+    }
+
+    /// [`TrainConfig::validate`] with the memory estimate of the caller's use of the
+    /// configuration (`detect` with the Bayes denoiser trains nothing, issue 24).
+    ///
+    /// # Errors
+    /// As [`TrainConfig::validate`], or `cost` above the limit.
+    pub fn validate_costed(&self, cost: &Cost) -> Result<Validated, Error> {
         self.check()?;
-        self.cost(1).check()?;
+        cost.check()?;
         let problem = crate::phase::resolve(&self.problem)?;
         if let Some(pert) = &self.perturbation {
             pert.check(&problem)?;
@@ -298,6 +371,10 @@ impl TrainConfig {
         self.check()?;
         let p = crate::phase::resolve(&self.problem)?;
         let p = &p;
+        // The same checks as a training run's (issue 24: one validation per route).
+        if let Some(pert) = &self.perturbation {
+            pert.check(p)?;
+        }
         Ok(TheoryConfig {
             path: p.path.clone(),
             schedule: p.schedule.clone(),
@@ -385,7 +462,12 @@ impl Validated {
             replica,
         };
         let trained = self.engine().train(&problem)?;
-        crate::train::check_losses(&trained, &grid, &data)?;
+        crate::train::check_losses(
+            &trained,
+            &grid,
+            &data,
+            crate::train::divergence_hint(self.engine().name()),
+        )?;
         Ok((trained, data.plus_fraction()))
     }
 

@@ -244,6 +244,18 @@ pub fn read_to_string(path: &Path) -> Result<String, Error> {
 /// [`IoError`] naming the file.
 pub fn read_to_string_max(path: &Path, max: u64) -> Result<String, Error> {
     use std::io::Read;
+    // A FIFO would block the open (and the read) forever, a directory or a device is not
+    // an input file: only regular files are opened (symlinks followed), issue 24.
+    let meta = fs::metadata(path).map_err(io_err(path))?;
+    if !meta.is_file() {
+        return Err(IoError::Parse {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a regular file (a {}); give a file",
+                file_kind(&meta.file_type())
+            ),
+        });
+    }
     let f = fs::File::open(path).map_err(io_err(path))?;
     let mut buf = Vec::new();
     f.take(max + 1)
@@ -262,6 +274,28 @@ pub fn read_to_string_max(path: &Path, max: u64) -> Result<String, Error> {
         path: path.to_path_buf(),
         message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
     })
+}
+
+/// What a non-regular file is, for messages.
+fn file_kind(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "device";
+        }
+        if t.is_socket() {
+            return "socket";
+        }
+    }
+    if t.is_dir() {
+        "directory"
+    } else {
+        "special file"
+    }
 }
 
 /// Read and parse a JSON file; a parse failure is an input error naming the file.

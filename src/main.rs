@@ -12,8 +12,16 @@ fn main() {
     }
     #[cfg(unix)]
     clean_up_on_signals();
+    stdout_failure_is_an_error();
     match cli::run() {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => {
+            // What is still buffered (a table without its last newline) must reach the
+            // output too, or the run did not complete.
+            if let Err(e) = std::io::Write::flush(&mut std::io::stdout()) {
+                stdout_failed(&e.to_string());
+            }
+            std::process::exit(code)
+        }
         Err(e) => {
             // Control characters escaped: a file name or a field quoted from a file
             // cannot rewrite the terminal (issue 15).
@@ -47,4 +55,38 @@ fn clean_up_on_signals() {
             std::process::exit(128 + sig);
         }
     });
+}
+
+/// `println!` panics when stdout cannot be written (`phaseflow theory > /dev/full`, issue 24):
+/// that panic becomes one error line and exit 1 (the run could not complete), after the
+/// temporary files and locks of this process are removed. Every other panic keeps the
+/// default hook.
+fn stdout_failure_is_an_error() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if let Some(cause) = payload.and_then(|m| m.strip_prefix("failed printing to stdout")) {
+            stdout_failed(cause.trim_start_matches(": "));
+        }
+        default(info);
+    }));
+}
+
+/// Report a failed write to stdout and exit 1.
+fn stdout_failed(cause: &str) -> ! {
+    phaseflow::io::remove_pending();
+    // stderr may be closed as well: nothing more to do then.
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!(
+            "error: stdout: {} (the output could not be written)\n",
+            phaseflow::report::escape(cause)
+        )
+        .as_bytes(),
+    );
+    std::process::exit(1);
 }

@@ -196,6 +196,17 @@ impl Perturbation {
                 p.schedule.scale_kappa(scale).build(p.d)?;
             }
         }
+        // One validation per quantity whatever the route (issue 24): the perturbed problems
+        // pass the checks the flags pass, so `sigma2*1e300` is refused like `--sigma2 1e300`.
+        for (side, q) in [
+            ("training", self.train_problem(p)),
+            ("theory", self.theory_problem(p)),
+        ] {
+            q.check().map_err(|e| ConfigError::Invalid {
+                field: "perturb",
+                rule: format!("the perturbed {side} problem is refused: {e}"),
+            })?;
+        }
         Ok(())
     }
 

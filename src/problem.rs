@@ -157,6 +157,10 @@ impl std::fmt::Display for Num {
 /// p̂ = 0.0046 before this range was enforced.
 pub const SIGMA2_RANGE: (f64, f64) = (1e-6, 1e6);
 
+/// The largest ridge λ_u, λ_w accepted (issue 24: `--lambda-w 1e300` stalled the averaged
+/// engine for minutes; 1e50 ran in 0.02 s, 1e100 diverged).
+pub const LAMBDA_MAX: f64 = 1e12;
+
 impl ConfigError {
     /// [`ConfigError::OutOfRange`] unless `ok` holds and `v` is finite (for callers outside
     /// the crate, e.g. the command line's own flags).
@@ -176,11 +180,6 @@ impl ConfigError {
 /// `v` must be positive and finite.
 pub(crate) fn positive_finite(field: &'static str, v: f64) -> Result<(), ConfigError> {
     in_range(field, "positive and finite", v, v > 0.0)
-}
-
-/// `v` must be non-negative and finite.
-pub(crate) fn nonnegative_finite(field: &'static str, v: f64) -> Result<(), ConfigError> {
-    in_range(field, "non-negative and finite", v, v >= 0.0)
 }
 
 /// `v` must be finite and satisfy `ok`, described by `rule`.
@@ -265,8 +264,14 @@ impl ProblemSpec {
         at_least_one("d", self.d)?;
         at_least_one("n", self.n)?;
         at_least_one("steps", self.steps)?;
-        nonnegative_finite("lambda-u", self.lambda_u)?;
-        nonnegative_finite("lambda-w", self.lambda_w)?;
+        for (field, v) in [("lambda-u", self.lambda_u), ("lambda-w", self.lambda_w)] {
+            in_range(
+                field,
+                "in [0, 1e12] (the supported range: at 1e12 the ridge already pins w and u to 0; at 1e100 the averaged engine diverges and at 1e200 its line search stalls for minutes)",
+                v,
+                (0.0..=LAMBDA_MAX).contains(&v),
+            )?;
+        }
         // Mixture::new owns the rules for (p, σ²); a 1-dimensional μ keeps this cheap.
         Mixture::ones(self.p, self.sigma2, 1)?;
         let (lo, hi) = SIGMA2_RANGE;

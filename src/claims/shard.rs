@@ -121,10 +121,14 @@ pub fn assign(selected: &[&str], tier: Tier, s: ShardSpec) -> Vec<String> {
             .total_cmp(&claim_cost(a.1, tier))
             .then(a.0.cmp(&b.0))
     });
-    let mut load = vec![0.0_f64; s.count];
+    // Shards past the number of claims never get one (each claim goes to the least loaded
+    // shard, the lowest index on a tie), so only that many loads are kept: N = 2^64 − 1 is
+    // assigned without allocating N loads (issue 24).
+    let shards = s.count.min(selected.len().max(1));
+    let mut load = vec![0.0_f64; shards];
     let mut mine = Vec::new();
     for (i, id) in order {
-        let k = (0..s.count)
+        let k = (0..shards)
             .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
             .expect("count ≥ 1");
         load[k] += claim_cost(id, tier);
@@ -235,7 +239,9 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
     }
     let (first_path, first) = (files[0].0.clone(), files[0].1.clone());
     let count = first.shard.count;
-    let mut by_index: Vec<Option<PathBuf>> = vec![None; count];
+    // Indices in a map, not a table of N entries: a count of 2^64 − 1 is refused by name
+    // (the first missing shard) without allocating it (issue 24).
+    let mut by_index: std::collections::BTreeMap<usize, PathBuf> = Default::default();
     for (p, f) in &files {
         if f.settings() != first.settings() {
             return Err(ShardError::Mismatch {
@@ -244,7 +250,7 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
             }
             .into());
         }
-        if let Some(other) = &by_index[f.shard.index] {
+        if let Some(other) = by_index.get(&f.shard.index) {
             return Err(ShardError::Duplicate {
                 path: p.clone(),
                 index: f.shard.index,
@@ -253,9 +259,9 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
             }
             .into());
         }
-        by_index[f.shard.index] = Some(p.clone());
+        by_index.insert(f.shard.index, p.clone());
     }
-    if let Some(index) = by_index.iter().position(Option::is_none) {
+    if let Some(index) = (0..count).find(|i| !by_index.contains_key(i)) {
         return Err(ShardError::Missing {
             dir: dir.to_path_buf(),
             index,
@@ -318,6 +324,36 @@ fn check_file(path: &Path, f: &ReproduceShard) -> Result<(), Error> {
             expected: name,
         }
         .into());
+    }
+    let field = |field: String, rule: String| -> Error {
+        ShardError::Field {
+            path: path.to_path_buf(),
+            field,
+            rule,
+        }
+        .into()
+    };
+    // Numbers as `reproduce` itself checks them (issue 24): the replica override and the
+    // claims of the reproduction, and the outputs' values.
+    let cfg = ReproduceConfig {
+        context: super::Context {
+            tier: f.tier,
+            replicas: f.replicas,
+            seed: f.seed,
+            quiet: true,
+            perturbation: f.perturbation,
+            cache: Default::default(),
+        },
+        claims: f.claims.clone(),
+    };
+    cfg.check()
+        .map_err(|e| field("settings".into(), e.to_string()))?;
+    for (i, run) in f.runs.iter().enumerate() {
+        for (j, o) in run.outputs.iter().enumerate() {
+            if let Err((f, rule)) = o.check_values() {
+                return Err(field(format!("runs[{i}].outputs[{j}].{f}"), rule));
+            }
+        }
     }
     Ok(())
 }

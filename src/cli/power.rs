@@ -65,7 +65,11 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
         }
         .into());
     }
-    let seeds: Vec<u64> = (0..a.seeds as u64).map(|i| a.first_seed + i).collect();
+    let seeds = phaseflow::harness::power::seed_list(
+        a.first_seed,
+        a.seeds,
+        a.perturbations.len() * a.multipliers.len(),
+    )?;
     let quiet = a.output.quiet || a.output.json;
     let r = if let Some(ids) = &a.claims {
         let mut probe = phaseflow::experiment::TrainConfig::default();

@@ -479,9 +479,12 @@ pub fn train_steps(data: &Unbalanced, cfg: &StepsConfig) -> Result<Mlp, crate::e
     let n = data.len();
     let mut k = 0;
     let mut epoch = 0u64;
-    let mut t = vec![0f32; cfg.batch];
-    let mut xt = vec![0f32; cfg.batch * PIXELS];
-    let mut y = vec![0f32; cfg.batch * PIXELS];
+    // A batch holds at most the n images (`order.chunks`): buffers of that size, so
+    // `--batch 18446744073709551615` does not overflow their allocation (issue 24).
+    let cap = cfg.batch.min(n.max(1));
+    let mut t = vec![0f32; cap];
+    let mut xt = vec![0f32; cap * PIXELS];
+    let mut y = vec![0f32; cap * PIXELS];
     let mut eps = [0f32; PIXELS];
     while k < cfg.steps {
         let mut rng = stream(cfg.seed, cfg.replica, Purpose::DigitsTrain, epoch);

@@ -347,6 +347,45 @@ fn mde_of(points: &[(f64, f64)], nominal: f64) -> Option<f64> {
     None
 }
 
+/// The master seeds `first, first + 1, …` (`count` of them) of `power` with `configs`
+/// configurations (perturbations × multipliers), checked before the list is allocated
+/// (issue 24: `--seeds 18446744073709551615` aborted on the allocation): at least two, the
+/// last one within u64, and the seeds' tallies within the memory budget.
+///
+/// # Errors
+/// [`crate::problem::ConfigError`] naming `seeds` or `first-seed`.
+pub fn seed_list(
+    first: u64,
+    count: usize,
+    configs: usize,
+) -> Result<Vec<u64>, crate::problem::ConfigError> {
+    if count < 2 {
+        return Err(crate::problem::ConfigError::TooFew {
+            field: "seeds",
+            min: 2,
+            why: " (a rate needs several master seeds)",
+            got: count,
+        });
+    }
+    if first.checked_add(count as u64 - 1).is_none() {
+        return Err(crate::problem::ConfigError::Invalid {
+            field: "first-seed",
+            rule: format!(
+                "{first} + {count} seeds passes the largest seed {}",
+                u64::MAX
+            ),
+        });
+    }
+    let mut cost = crate::budget::Cost::default();
+    cost.add(
+        "master seeds and their tallies, seeds·(configurations + 1)·64 B",
+        count as f64 * (configs as f64 + 1.0) * 64.0,
+        &[("seeds", count as f64, 20.0)],
+    );
+    cost.check()?;
+    Ok((0..count as u64).map(|i| first + i).collect())
+}
+
 /// At least two master seeds (a rate needs several).
 ///
 /// # Errors

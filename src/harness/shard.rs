@@ -233,6 +233,9 @@ pub fn check_file(path: &Path, f: &ShardFile) -> Result<(), Error> {
                 ),
             ));
         }
+        if let Err((f, rule)) = o.check_values() {
+            return Err(field(&at(&f), rule));
+        }
         if o.generated.n_gen != v.config.n_gen {
             return Err(field(
                 &at("generated.n_gen"),

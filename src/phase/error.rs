@@ -18,7 +18,9 @@ pub enum DetectError {
     #[error("profile: {0}")]
     BadCurve(String),
     /// The profile does not change (nothing to detect).
-    #[error("profile: no change to detect (flat or non-finite curve)")]
+    #[error(
+        "profile: no change to detect (flat or non-finite curve, or a change below 1e-12 of its scale: a degenerate problem such as p near 0 or 1)"
+    )]
     NoChange,
     /// An Euler map of the 1-D Bayes recursion is not increasing (a step overshoots τ = 1).
     #[error(

@@ -130,6 +130,9 @@ struct Point {
     direction: Direction,
 }
 
+/// The smallest change of a profile, relative to its scale, that is detected.
+pub const FLAT: f64 = 1e-12;
+
 fn detect_values(t: &[f64], v: &[f64], extent: Extent, smooth: bool) -> Result<Point, DetectError> {
     let n = t.len();
     let raw: Vec<f64> = (0..n - 1)
@@ -175,7 +178,11 @@ fn detect_values(t: &[f64], v: &[f64], extent: Extent, smooth: bool) -> Result<P
     };
     let (before, after) = (v[lo], v[hi]);
     let change = after - before;
-    if change.abs() <= 0.0 {
+    // A change below FLAT of the curve's scale (at least 1: profiles are O(1) quantities)
+    // is rounding, not a transition (issue 24: the U-turn at p = 1e-300 changes by 4e-220
+    // and was reported as a window).
+    let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    if change.abs() <= FLAT * scale {
         return Err(DetectError::NoChange);
     }
     let direction = if change < 0.0 {

@@ -113,7 +113,7 @@ pub struct Trained {
 pub enum TrainError {
     /// The loss or a parameter became NaN or infinite.
     #[error(
-        "training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; lower --lr"
+        "training diverged: non-finite loss at time step {step} (t = {t}), epoch {epoch}; {hint}"
     )]
     NonFinite {
         /// The grid step k.
@@ -122,12 +122,14 @@ pub enum TrainError {
         t: f64,
         /// The epoch (or iteration) at which it happened.
         epoch: usize,
+        /// What to change, for the engine that diverged ([`divergence_hint`]).
+        hint: &'static str,
     },
     /// The loss stayed finite but rose above [`LOSS_BOUND`] times that of the zero
     /// denoiser f = 0 on the same data (a point of the model: c = 0, u = 0), which only a
     /// diverging optimiser reaches.
     #[error(
-        "training diverged: loss {loss:.4e} at time step {step} (t = {t}), epoch {epoch}, above {bound:.4e} = {LOSS_BOUND} × the zero denoiser's loss; lower --lr"
+        "training diverged: loss {loss:.4e} at time step {step} (t = {t}), epoch {epoch}, above {bound:.4e} = {LOSS_BOUND} × the zero denoiser's loss; {hint}"
     )]
     Diverged {
         /// The grid step k.
@@ -140,7 +142,19 @@ pub enum TrainError {
         loss: f64,
         /// The bound it exceeded.
         bound: f64,
+        /// What to change, for the engine that diverged ([`divergence_hint`]).
+        hint: &'static str,
     },
+}
+
+/// What a user can change when `engine` diverges (issue 24: the averaged engine's error
+/// told the user to lower `--lr`, which that engine refuses).
+pub fn divergence_hint(engine: &str) -> &'static str {
+    if engine == "sgd" {
+        "lower --lr"
+    } else {
+        "the averaged engine has no learning rate: check --lambda-u, --lambda-w and --sigma2, or compare with --engine sgd"
+    }
 }
 
 /// A loss above this many times the zero denoiser's is divergence (the sanity bound of
@@ -159,7 +173,12 @@ pub fn zero_denoiser_loss(data: &Dataset) -> f64 {
 ///
 /// # Errors
 /// [`TrainError::Diverged`] naming the first step above it.
-pub fn check_losses(trained: &Trained, grid: &[f64], data: &Dataset) -> Result<(), TrainError> {
+pub fn check_losses(
+    trained: &Trained,
+    grid: &[f64],
+    data: &Dataset,
+    hint: &'static str,
+) -> Result<(), TrainError> {
     let bound = LOSS_BOUND * zero_denoiser_loss(data);
     for (k, rec) in trained.records.iter().enumerate() {
         if rec.loss > bound {
@@ -175,6 +194,7 @@ pub fn check_losses(trained: &Trained, grid: &[f64], data: &Dataset) -> Result<(
                 epoch,
                 loss: rec.loss,
                 bound,
+                hint,
             });
         }
     }

@@ -336,7 +336,12 @@ fn train_step_in<T: Real, K: Kernels>(
         total = total * inv_d
             + params.accumulate_ridge_grad(pb.lambda_u, pb.lambda_w, inv_d, &mut grad);
         if !total.is_finite() {
-            return Err(TrainError::NonFinite { step: k, t, epoch });
+            return Err(TrainError::NonFinite {
+                step: k,
+                t,
+                epoch,
+                hint: super::divergence_hint("sgd"),
+            });
         }
         if total > bound {
             return Err(TrainError::Diverged {
@@ -345,6 +350,7 @@ fn train_step_in<T: Real, K: Kernels>(
                 epoch,
                 loss: total,
                 bound,
+                hint: super::divergence_hint("sgd"),
             });
         }
         loss = total;
@@ -355,6 +361,7 @@ fn train_step_in<T: Real, K: Kernels>(
             step: k,
             t,
             epoch: sgd.epochs,
+            hint: super::divergence_hint("sgd"),
         });
     }
     Ok((

@@ -103,6 +103,12 @@ pub const TOL_GRAD: f64 = 1e-7;
 pub const MAX_ITERS: u64 = 2000;
 /// L-BFGS memory.
 pub const LBFGS_MEMORY: usize = 10;
+/// Objective evaluations allowed per L-BFGS iteration of the budget, over all restarts:
+/// argmin runs its More–Thuente line search without an iteration cap, and on a degenerate
+/// problem (λ = 0 with n < d, or an unreachable --tol-grad) it evaluated for minutes
+/// (issue 24). Past `EVALS_PER_ITER · max_iters` evaluations the objective refuses further
+/// evaluations, the run stops at the iteration budget (not converged).
+pub const EVALS_PER_ITER: u64 = 10;
 /// A gradient norm of R_k/n at most this times (1 + |R_k/n|) carries no first-order
 /// information at working precision ([`Averaged`]'s Newton certification stops there).
 pub const GRAD_FLOOR: f64 = 1e-13;
@@ -175,6 +181,21 @@ struct Reduced<'a> {
     best: RefCell<Option<(f64, Vec<f64>)>>,
     /// Objective evaluations (cache misses): an upper bound on L-BFGS iterations.
     evals: std::cell::Cell<u64>,
+    /// The most evaluations argmin may ask for ([`EVALS_PER_ITER`]).
+    max_evals: u64,
+}
+
+impl Reduced<'_> {
+    /// An error once the evaluation budget is spent, so argmin's line search ends.
+    fn budget(&self) -> Result<(), argmin::core::Error> {
+        if self.evals.get() >= self.max_evals {
+            Err(argmin::core::Error::msg(
+                "objective evaluation budget spent (EVALS_PER_ITER · max_iters)",
+            ))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl Reduced<'_> {
@@ -210,6 +231,7 @@ impl CostFunction for Handle<'_, '_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        self.0.budget()?;
         Ok(self.0.eval(p).0)
     }
 }
@@ -218,6 +240,7 @@ impl Gradient for Handle<'_, '_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        self.0.budget()?;
         Ok(self.0.eval(p).1)
     }
 }
@@ -273,6 +296,7 @@ impl Averaged {
             cache: RefCell::new(None),
             best: RefCell::new(None),
             evals: std::cell::Cell::new(0),
+            max_evals: self.max_iters.saturating_mul(EVALS_PER_ITER),
         };
         let mut theta = theta0;
         let mut iterations = 0u64;
@@ -305,7 +329,7 @@ impl Averaged {
             let stalled = res.is_err() && next == theta;
             theta = next;
             grad_norm = new_norm;
-            if stalled {
+            if stalled || prob.evals.get() >= prob.max_evals {
                 break;
             }
         }
@@ -643,6 +667,7 @@ impl Engine for Averaged {
                     step: k,
                     t: pb.grid[k],
                     epoch: s.iterations as usize,
+                    hint: crate::train::divergence_hint("averaged"),
                 }));
                 continue;
             }
@@ -672,7 +697,14 @@ impl Engine for Averaged {
 impl super::EngineSpec for Averaged {
     const NAME: &'static str = "averaged";
     fn check(&self) -> Result<(), crate::problem::ConfigError> {
-        crate::problem::positive_finite("tol-grad", self.tol_grad)?;
+        // Below GRAD_FLOOR a gradient norm carries no information and is never reached: the
+        // run would spend its whole budget at every grid time (issue 24).
+        crate::problem::ConfigError::check_range(
+            "tol-grad",
+            "at least 1e-13 (GRAD_FLOOR: a smaller gradient norm is below the floating-point floor of the objective and is never reached) and finite",
+            self.tol_grad,
+            self.tol_grad >= GRAD_FLOOR,
+        )?;
         crate::problem::at_least_one("max-iters", self.max_iters as usize)?;
         crate::problem::positive_finite("tol-step", self.tol_step)
     }
