@@ -6,7 +6,7 @@
 //! by the run's full configuration. Shard i runs the claims [`assign`] gives it and writes
 //! the trained runs its cache holds to `reproduce-shard-i-of-N.json` (floats round-trip
 //! exactly). The merge reads the N files, checks them against each other, seals a cache
-//! holding their runs ([`Cache::replay`]) and runs the whole reproduction on it: every claim
+//! holding their runs (`Cache::replay`) and runs the whole reproduction on it: every claim
 //! runs the same code on the same trained outputs, so checks, the Holm correction over all
 //! claims, notes, fits and figures are those of the unsharded run; nothing is trained (a
 //! run no file holds is an error naming it). What the merge recomputes is the untrained
