@@ -290,22 +290,11 @@ pub fn merge(dir: &Path, quiet: bool) -> Result<Reproduction, Error> {
 
 /// One file on its own: schema, crate version, index < count, its name.
 fn check_file(path: &Path, f: &ReproduceShard) -> Result<(), Error> {
-    if f.schema_version != REPRODUCE_SHARD_SCHEMA_VERSION {
-        return Err(ShardError::Schema {
-            path: path.to_path_buf(),
-            found: f.schema_version,
-            expected: REPRODUCE_SHARD_SCHEMA_VERSION,
-        }
-        .into());
-    }
-    if f.crate_version != env!("CARGO_PKG_VERSION") {
-        return Err(ShardError::Version {
-            path: path.to_path_buf(),
-            found: f.crate_version.clone(),
-            expected: env!("CARGO_PKG_VERSION").to_string(),
-        }
-        .into());
-    }
+    crate::harness::shard::check_header(
+        path,
+        (f.schema_version, REPRODUCE_SHARD_SCHEMA_VERSION),
+        &f.crate_version,
+    )?;
     let ShardSpec { index, count } = f.shard;
     if count == 0 || index >= count {
         return Err(ShardError::Index {

@@ -139,22 +139,11 @@ pub fn check_file(path: &Path, f: &ShardFile) -> Result<(), Error> {
         }
         .into()
     };
-    if f.schema_version != SHARD_SCHEMA_VERSION {
-        return Err(ShardError::Schema {
-            path: path.to_path_buf(),
-            found: f.schema_version,
-            expected: SHARD_SCHEMA_VERSION,
-        }
-        .into());
-    }
-    if f.crate_version != env!("CARGO_PKG_VERSION") {
-        return Err(ShardError::Version {
-            path: path.to_path_buf(),
-            found: f.crate_version.clone(),
-            expected: env!("CARGO_PKG_VERSION").to_string(),
-        }
-        .into());
-    }
+    check_header(
+        path,
+        (f.schema_version, SHARD_SCHEMA_VERSION),
+        &f.crate_version,
+    )?;
     let exp = &f.experiment;
     let v = exp
         .validate()
@@ -242,6 +231,36 @@ pub fn check_file(path: &Path, f: &ShardFile) -> Result<(), Error> {
                 format!("{}, expected {}", o.generated.n_gen, v.config.n_gen),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A shard file's schema `(found, expected)` and the crate version that wrote it: a merge
+/// reads only its own schema, written by this very version (shared by `run` and `reproduce`
+/// shards).
+///
+/// # Errors
+/// [`ShardError::Schema`] or [`ShardError::Version`] naming the file.
+pub(crate) fn check_header(
+    path: &Path,
+    (found, expected): (u32, u32),
+    crate_version: &str,
+) -> Result<(), Error> {
+    if found != expected {
+        return Err(ShardError::Schema {
+            path: path.to_path_buf(),
+            found,
+            expected,
+        }
+        .into());
+    }
+    if crate_version != env!("CARGO_PKG_VERSION") {
+        return Err(ShardError::Version {
+            path: path.to_path_buf(),
+            found: crate_version.to_string(),
+            expected: env!("CARGO_PKG_VERSION").to_string(),
+        }
+        .into());
     }
     Ok(())
 }
