@@ -202,20 +202,7 @@ pub fn holds_shards(dir: &Path) -> bool {
 }
 
 fn shard_paths(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| crate::io::IoError::File {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut v: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("reproduce-shard-") && n.ends_with(".json"))
-        })
-        .collect();
-    v.sort();
-    Ok(v)
+    crate::harness::shard::files_named(dir, "reproduce-shard-")
 }
 
 /// Read and check the reproduce shard files of `dir` (same settings and count, every index

@@ -265,6 +265,27 @@ pub(crate) fn check_header(
     Ok(())
 }
 
+/// The files `PREFIX*.json` of `dir`, sorted (the shard files of `run` or `reproduce`).
+///
+/// # Errors
+/// [`Error::File`] if the folder cannot be read.
+pub(crate) fn files_named(dir: &Path, prefix: &str) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| crate::io::IoError::File {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut v: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".json"))
+        })
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
 /// Read every `shard-*.json` of `dir` and combine them: the experiment and its replicas, in
 /// replica order.
 ///
@@ -272,19 +293,7 @@ pub(crate) fn check_header(
 /// [`ShardError`] naming the file for a truncated, mismatched, duplicate or missing shard,
 /// or an empty folder; [`Error::File`] for a corrupt one.
 pub fn merge(dir: &Path) -> Result<(Experiment, Vec<TrainOutput>), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| crate::io::IoError::File {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".json"))
-        })
-        .collect();
-    paths.sort();
+    let paths = files_named(dir, "shard-")?;
     if paths.is_empty() {
         return Err(ShardError::NoShards {
             dir: dir.to_path_buf(),
