@@ -43,6 +43,20 @@ pub struct Overlaps {
     pub sqrt_r: f64,
 }
 
+impl Overlaps {
+    /// The six overlaps with their JSON names, in declaration order.
+    pub fn named(&self) -> [(&'static str, f64); 6] {
+        [
+            ("c", self.c),
+            ("m", self.m),
+            ("omega", self.omega),
+            ("b", self.b),
+            ("sqrt_q", self.sqrt_q),
+            ("sqrt_r", self.sqrt_r),
+        ]
+    }
+}
+
 /// Dot products of one sample (x, x1) with the parameters: w·x, u·x, u·x1.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SampleDots {

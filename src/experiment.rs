@@ -195,17 +195,10 @@ impl TrainOutput {
         for (k, st) in self.steps.iter().enumerate() {
             let at = |f: &str| format!("steps[{k}].{f}");
             let o = &st.overlaps;
-            for (f, v) in [
-                ("t", st.t),
-                ("tau", st.tau),
-                ("loss", st.loss),
-                ("c", o.c),
-                ("m", o.m),
-                ("omega", o.omega),
-                ("b", o.b),
-                ("sqrt_q", o.sqrt_q),
-                ("sqrt_r", o.sqrt_r),
-            ] {
+            for (f, v) in [("t", st.t), ("tau", st.tau), ("loss", st.loss)]
+                .into_iter()
+                .chain(o.named())
+            {
                 finite(at(f), v)?;
             }
             prob(at("p_hat_w"), st.p_hat_w)?;

@@ -45,14 +45,7 @@ fn problem<'a>(
 }
 
 fn fields(o: &Overlaps) -> [(&'static str, f64); 6] {
-    [
-        ("c", o.c),
-        ("m", o.m),
-        ("omega", o.omega),
-        ("b", o.b),
-        ("sqrt_q", o.sqrt_q),
-        ("sqrt_r", o.sqrt_r),
-    ]
+    o.named()
 }
 
 /// Exact R_k (SPEC §4, x0 averaged) of full-dimensional parameters.
