@@ -10,8 +10,9 @@
 //! runs the same code on the same trained outputs, so checks, the Holm correction over all
 //! claims, notes, fits and figures are those of the unsharded run; nothing is trained (a
 //! run no file holds is an error naming it). What the merge recomputes is the untrained
-//! part: theories, Bayes-denoiser generation and profiles (C1, C5 and C8 of the quick tier:
-//! 52 s for the merge against 5 min 53 s for the unsharded run, beside other jobs).
+//! part: theories, Bayes-denoiser generation and profiles (for C1, C5 and C8 of the quick
+//! tier the merge took about a ninth of the unsharded run's wall time, the two run one after
+//! the other beside other jobs: indicative, not a benchmark).
 //!
 //! **Balance.** Claims are the unit: [`assign`] gives each claim, heaviest first, to the
 //! least-loaded shard, by the costs of [`claim_cost`] (estimated per tier; deterministic,
