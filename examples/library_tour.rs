@@ -80,11 +80,11 @@ pub fn tour(print: bool) -> Result<Tour, Error> {
             // The families whose negative controls (σ² × 1.02, κ × 1.03) a run this small
             // can see; a p off by 0.02 needs about 6 000 training signs (R·n) to be seen at
             // all (docs/verdicts.md), so `p_hat` and `weight_estimates` are left out here.
-            families: vec![
+            families: Some(vec![
                 Family::VarPerp,
                 Family::Phase1Overlaps,
                 Family::Phase2Overlaps,
-            ],
+            ]),
         },
         true,
     )?;

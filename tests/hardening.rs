@@ -165,6 +165,24 @@ fn experiment_files_are_checked_field_by_field() {
             }),
             "families:",
         ),
+        // Issue 23: a phase family on a schedule without phases (the dilated_end warp on
+        // the linear path), and one listed beside an applicable family, are refused before
+        // training instead of failing after it or being dropped without a word.
+        (
+            experiment_file(&dir, "end_on_linear.json", |v| {
+                v["train"]["problem"]["schedule"] =
+                    serde_json::json!({"kind": "dilated_end", "kappa": 2.0});
+                v["families"] = serde_json::json!(["p_hat", "phase1_overlaps"]);
+            }),
+            "'phase1_overlaps' gives no check",
+        ),
+        (
+            experiment_file(&dir, "dropped.json", |v| {
+                v["train"]["problem"]["schedule"] = serde_json::json!({"kind": "linear"});
+                v["families"] = serde_json::json!(["p_hat", "weight_estimates"]);
+            }),
+            "'weight_estimates' gives no check",
+        ),
         (
             experiment_file(&dir, "nested.json", |v| {
                 v["train"]["problem"]["schedule"] =
@@ -195,6 +213,39 @@ fn experiment_files_are_checked_field_by_field() {
     }
     // Not an experiment file at all: refused before reading (no read of /dev/zero).
     refused(&["run", "/dev/zero"], "/dev/zero");
+}
+
+/// Issue 23: with `families` left out, a schedule without phases runs the families that
+/// apply (p_hat, var_perp) and nothing else, and every one of them has its control.
+#[test]
+fn families_left_out_are_the_ones_that_apply() {
+    let dir = common::tmpdir("hardening-families");
+    let exp = experiment_file(&dir, "end_on_linear.json", |v| {
+        v["train"]["problem"]["schedule"] =
+            serde_json::json!({"kind": "dilated_end", "kappa": 2.0});
+        v.as_object_mut().unwrap().remove("families");
+    });
+    let out = phaseflow(&["run", &exp.to_string_lossy(), "--json"]);
+    let code = out.status.code();
+    assert!(
+        code == Some(0) || code == Some(1),
+        "exit {code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut fams: Vec<&str> = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["family"].as_str().unwrap())
+        .collect();
+    fams.sort_unstable();
+    fams.dedup();
+    assert_eq!(fams, ["p_hat", "var_perp"]);
+    assert!(
+        r["config"].get("families").is_none(),
+        "the default is recorded as absent"
+    );
 }
 
 /// Item 5: the output is checked before the work.

@@ -157,7 +157,7 @@ fn ve_trained_var_perp_carries_the_starting_variance() {
     for spec in [ScheduleSpec::linear(), ScheduleSpec::dilated_end(3.0)] {
         let mut e = Preset::Quick.experiment();
         e.replicas = 8;
-        e.families = vec![Family::VarPerp];
+        e.families = Some(vec![Family::VarPerp]);
         e.train.problem.path = PathSpec::ve();
         e.train.problem.schedule = spec.clone();
         let r = evaluate(&e, &train(&e)).unwrap();

@@ -16,7 +16,7 @@ use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
 use crate::harness::check::{Allowance, CheckInput, Measured, Side, Source};
 use crate::harness::families::{
-    CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, closest, control as control_of, overlap,
+    CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, control as control_of, overlap,
 };
 use crate::harness::fss::Along;
 use crate::harness::sweep::{Fit, Sweep, cell_of, report_of};
@@ -193,21 +193,8 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let th0 = &n_cells[0].theory;
     let mut fits = Vec::new();
     let c = &n_cells[0].exp.train.problem;
-    for (q, mid, in_phase) in [(Overlap::C, 1.5, false), (Overlap::Omega, 0.5, true)] {
-        let steps: Vec<(usize, f64)> = th0
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                if in_phase {
-                    s.t > 0.0 && s.t < 1.0
-                } else {
-                    s.t >= 1.0
-                }
-            })
-            .map(|(i, s)| (i, s.t))
-            .collect();
-        let Some(i) = closest(steps.into_iter(), mid) else {
+    for (q, phase1) in [(Overlap::C, false), (Overlap::Omega, true)] {
+        let Some(i) = th0.mid_phase(phase1, 0.5) else {
             continue;
         };
         let st = &th0.steps[i];

@@ -349,7 +349,7 @@ fn trained(
             let mut exp = experiment(ctx, &format!("C8 trained {} d={d}", case.label), train, r);
             let outs = replicate(ctx, &exp)?;
             let agg = Aggregate::new(&outs, LEVEL);
-            exp.families = vec![Family::PHat, Family::VarPerp];
+            exp.families = Some(vec![Family::PHat, Family::VarPerp]);
             let theory = crate::harness::families::ExpTheory::new(&exp)?;
             let inputs = crate::harness::families::check_inputs(crate::harness::families::Cell {
                 exp: &exp,

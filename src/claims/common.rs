@@ -182,7 +182,7 @@ pub(crate) fn experiment(
         },
         replicas,
         alpha: ALPHA,
-        families: Vec::new(),
+        families: Some(Vec::new()),
     }
 }
 

@@ -22,9 +22,8 @@ use crate::experiment::TrainOutput;
 use crate::harness::Aggregate;
 use crate::harness::check::{CheckInput, Source};
 use crate::harness::families::{
-    CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, c_abs, cell_check, closest,
-    control as control_of, omega_rel, overlap, p_hat_w, pooled_check, sigma2_w, theory_for,
-    wrong_p,
+    CONTROL_KAPPA_SCALE, CONTROL_SIGMA2_SCALE, Overlap, c_abs, cell_check, control as control_of,
+    omega_rel, overlap, p_hat_w, pooled_check, sigma2_w, theory_for, wrong_p,
 };
 use crate::harness::fss::Along;
 use crate::plot::Figure;
@@ -58,21 +57,21 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
          pred: f64| { paired_check(name, "invariance", ab, f, (pred, Source::FiniteN)) };
 
     // Diagnostics: every grid time of the phase at the reference d, one control.
-    let (family, qs, mid) = if phase1 {
+    let (family, qs) = if phase1 {
         (
             "phase1_overlaps",
             &[Overlap::Omega, Overlap::B, Overlap::M][..],
-            0.5,
         )
     } else {
-        ("phase2_overlaps", &[Overlap::C, Overlap::M][..], 1.5)
+        ("phase2_overlaps", &[Overlap::C, Overlap::M][..])
     };
     let steps: Vec<(usize, f64)> = if phase1 {
         th.phase1().map(|(i, s)| (i, s.t)).collect()
     } else {
         th.phase2().map(|(i, s)| (i, s.t)).collect()
     };
-    let mid_i = closest(steps.iter().copied(), mid);
+    // Controls and the primary scaling fit sit mid-phase (Phases::phase1_at / phase2_at).
+    let mid_i = th.mid_phase(phase1, 0.5);
     let wrong_ref = if phase1 {
         theory_for(&a.exp, p, s2, CONTROL_KAPPA_SCALE)?
     } else {
@@ -176,12 +175,8 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
     let lim = theory(ctx, &lim_exp)?;
     let cells: Vec<&Trained> = lad.iter().collect();
     let mut fits = Vec::new();
-    let (q, t_mid) = if phase1 {
-        (Overlap::Omega, 0.5)
-    } else {
-        (Overlap::C, 1.5)
-    };
-    let Some(i_mid) = closest(steps.iter().copied(), t_mid) else {
+    let q = if phase1 { Overlap::Omega } else { Overlap::C };
+    let Some(i_mid) = mid_i else {
         return Ok(out);
     };
     let t_i = th.steps[i_mid].t;
@@ -322,13 +317,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         }
     }
     // Control: the other phase's quantity held to "does not move" must fail.
-    let other_mid = if phase1 { 1.5 } else { 0.5 };
-    let other: Vec<(usize, f64)> = if phase1 {
-        th.phase2().map(|(i, s)| (i, s.t)).collect()
-    } else {
-        th.phase1().map(|(i, s)| (i, s.t)).collect()
-    };
-    if let Some(ci) = closest(other.iter().copied(), other_mid) {
+    if let Some(ci) = th.mid_phase(!phase1, 0.5) {
         let (cq, what) = if phase1 {
             (Overlap::C, "phase-2 c claimed not to move with σ²")
         } else {

@@ -41,6 +41,8 @@ use super::{Experiment, Family};
 use crate::error::Error;
 use crate::experiment::{StepOutput, TrainOutput};
 use crate::flow::Integrator;
+use crate::problem::ConfigError;
+use crate::schedule::Phases;
 use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::euler::var_perp_linear;
@@ -121,9 +123,12 @@ pub struct ExpTheory {
     /// form at the schedule's α, β at every grid time, §5.3): [`var_perp_linear`].
     pub var_perp: Option<f64>,
     /// Grid times whose reduced prediction is not certified (an n₊ solve stopped at its
-    /// iteration cap, [`Theory::reduced_uncertified`]): no verdict can rest on them, so the
-    /// run or claim fails and names them ([`ExpTheory::uncertified_names`]).
+    /// iteration cap, [`Theory::reduced_uncertified`]): the run or claim names them
+    /// ([`ExpTheory::uncertified_names`]).
     pub uncertified: Vec<f64>,
+    /// The schedule's two-phase split ([`crate::schedule::Schedule::phases`]); `None`
+    /// without one. Every phase test of the families reads it.
+    pub phases: Option<Phases>,
 }
 
 impl ExpTheory {
@@ -155,9 +160,9 @@ impl ExpTheory {
             lambda_w: c.lambda_w,
             noise: exp.train.engine.noise(),
         };
-        let dilated = c.schedule.kappa().is_some();
+        let phases = s.phases();
         let (p, s2) = (c.p, c.sigma2);
-        if dilated {
+        if phases.is_some() {
             // every grid time of the reduced theory at once (solved in parallel, cached)
             let _ = theory.reduced_at(&grid);
         }
@@ -174,11 +179,11 @@ impl ExpTheory {
                     overlap: None,
                     p_w: None,
                 };
-                if !dilated {
+                let Some(ph) = &phases else {
                     return st;
-                }
+                };
                 st.overlap = overlap_prediction(&theory, t);
-                if t >= 1.0 || t == 0.0 {
+                if !ph.in_phase1(t) {
                     st.finite_n = theory.finite_n_at_d(t);
                     return st;
                 }
@@ -221,20 +226,37 @@ impl ExpTheory {
             euler,
             var_perp,
             uncertified,
+            phases,
         })
     }
 
-    /// The steps of phase 1 (0 < t < 1) of a dilated schedule.
+    /// The steps of phase 1 ([`Phases::in_phase1`]; none without phases).
     pub fn phase1(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
+        let ph = self.phases;
         self.steps
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.t > 0.0 && s.t < 1.0)
+            .filter(move |(_, s)| ph.is_some_and(|p| p.in_phase1(s.t)))
     }
 
-    /// The steps of phase 2 (t ≥ 1).
+    /// The steps of phase 2 ([`Phases::in_phase2`]; none without phases).
     pub fn phase2(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
-        self.steps.iter().enumerate().filter(|(_, s)| s.t >= 1.0)
+        let ph = self.phases;
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| ph.is_some_and(|p| p.in_phase2(s.t)))
+    }
+
+    /// The grid index nearest the time a fraction `f` into phase 1 (or phase 2): where a
+    /// family puts its negative control.
+    pub fn mid_phase(&self, phase1: bool, f: f64) -> Option<usize> {
+        let ph = self.phases?;
+        if phase1 {
+            closest(self.phase1().map(|(i, s)| (i, s.t)), ph.phase1_at(f))
+        } else {
+            closest(self.phase2().map(|(i, s)| (i, s.t)), ph.phase2_at(f))
+        }
     }
 }
 
@@ -623,9 +645,15 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
     let exp = cell.exp;
     let th = cell.theory;
     let c = &exp.train.problem;
-    let dilated = c.schedule.kappa().is_some();
     let mut all = Vec::new();
-    for fam in &exp.families {
+    for fam in exp.families() {
+        if let Err(why) = fam.applies(th.phases.as_ref(), c.d) {
+            return Err(ConfigError::Invalid {
+                field: "families",
+                rule: format!("'{}' {why}", fam.name()),
+            }
+            .into());
+        }
         let mut out: Vec<Option<CheckInput>> = Vec::new();
         match fam {
             Family::PHat => {
@@ -650,7 +678,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                     out.push(real);
                 }
             }
-            Family::WeightEstimates if dilated => {
+            Family::WeightEstimates => {
                 if let Some(s) = p_hat_w(th) {
                     let real = cell_check("p_hat_w", "weight_estimates", cell, &s)
                         .map(CheckInput::primary);
@@ -674,7 +702,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                     out.push(real);
                 }
             }
-            Family::Phase1Overlaps if dilated => {
+            Family::Phase1Overlaps => {
                 let family = "phase1_overlaps";
                 if let Some(s) = omega_rel(th) {
                     out.push(
@@ -682,7 +710,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                             .map(CheckInput::primary),
                     );
                 }
-                let mid = closest(th.phase1().map(|(i, s)| (i, s.t)), 0.5);
+                let mid = th.mid_phase(true, 0.5);
                 for (i, st) in th.phase1() {
                     for q in [Overlap::Omega, Overlap::B, Overlap::M] {
                         let Some(s) = overlap(th, i, q) else { continue };
@@ -701,7 +729,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                     }
                 }
             }
-            Family::Phase2Overlaps if dilated => {
+            Family::Phase2Overlaps => {
                 let family = "phase2_overlaps";
                 if let Some(s) = c_abs(th) {
                     out.push(
@@ -709,7 +737,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                             .map(CheckInput::primary),
                     );
                 }
-                let mid = closest(th.phase2().map(|(i, s)| (i, s.t)), 1.5);
+                let mid = th.mid_phase(false, 0.5);
                 let wrong_th = theory_for(exp, c.p, c.sigma2 * CONTROL_SIGMA2_SCALE, 1.0)?;
                 for (i, st) in th.phase2() {
                     for q in [Overlap::C, Overlap::M] {
@@ -728,7 +756,6 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
                     }
                 }
             }
-            _ => {}
         }
         // Keep the real check before its control, in family order.
         let mut v: Vec<CheckInput> = out.into_iter().flatten().collect();

@@ -67,14 +67,47 @@ impl Family {
         Family::Phase2Overlaps,
         Family::WeightEstimates,
     ];
+
+    /// The family's name as written in an experiment file (`p_hat`, `phase1_overlaps`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::PHat => "p_hat",
+            Family::VarPerp => "var_perp",
+            Family::Phase1Overlaps => "phase1_overlaps",
+            Family::Phase2Overlaps => "phase2_overlaps",
+            Family::WeightEstimates => "weight_estimates",
+        }
+    }
+
+    /// Whether the family gives checks for a schedule with these phases (`None`: no
+    /// two-phase split, [`crate::schedule::Schedule::phases`]) at dimension `d`: the one
+    /// predicate `run`'s validation and the check builder share. `Err` says why not.
+    ///
+    /// ```
+    /// use phaseflow::harness::Family;
+    /// assert!(Family::PHat.applies(None, 1000).is_ok());
+    /// assert!(Family::Phase1Overlaps.applies(None, 1000).is_err());
+    /// assert!(Family::VarPerp.applies(None, 1).is_err());
+    /// ```
+    pub fn applies(self, phases: Option<&Phases>, d: usize) -> Result<(), &'static str> {
+        match self {
+            Family::PHat => Ok(()),
+            Family::VarPerp if d > 1 => Ok(()),
+            Family::VarPerp => Err("needs d > 1 (there is no orthogonal space at d = 1)"),
+            Family::Phase1Overlaps | Family::Phase2Overlaps | Family::WeightEstimates
+                if phases.is_some() =>
+            {
+                Ok(())
+            }
+            Family::Phase1Overlaps | Family::Phase2Overlaps | Family::WeightEstimates => Err(
+                "needs a two-phase schedule (dilated on the linear, vp and cosine paths, dilated_end on ve)",
+            ),
+        }
+    }
 }
 
 fn default_alpha() -> f64 {
     0.01
-}
-
-fn default_families() -> Vec<Family> {
-    Family::ALL.to_vec()
 }
 
 /// An experiment as data: readable from JSON or TOML, or built from a preset.
@@ -93,9 +126,12 @@ pub struct Experiment {
     /// fewer false alarms and less power.
     #[serde(default = "default_alpha")]
     pub alpha: f64,
-    /// Check families to run. Default: all that apply to the schedule.
-    #[serde(default = "default_families")]
-    pub families: Vec<Family>,
+    /// Check families to run. Absent: every family that applies to the schedule and d
+    /// ([`Family::applies`]); a listed family that does not apply is refused before any
+    /// training ([`Experiment::check_families`]). `Some(vec![])` is a claim's internal
+    /// experiment, evaluated for its aggregate only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub families: Option<Vec<Family>>,
 }
 
 /// Built-in experiments.
@@ -156,14 +192,14 @@ impl Preset {
                 train: base.with_sizes(1000, 256, 20),
                 replicas: 48,
                 alpha: default_alpha(),
-                families: default_families(),
+                families: None,
             },
             Preset::Paper => Experiment {
                 name: "paper".into(),
                 train: base.with_sizes(5000, 512, 80),
                 replicas: 32,
                 alpha: default_alpha(),
-                families: default_families(),
+                families: None,
             },
         }
     }
@@ -236,29 +272,53 @@ impl Experiment {
         self.cost().check()?;
         let p = &self.train.problem;
         let finite_n_phase1 = self
-            .families
+            .families()
             .iter()
             .any(|f| matches!(f, Family::Phase1Overlaps | Family::WeightEstimates));
-        if p.schedule.kappa().is_some() && finite_n_phase1 {
+        if self.phases().is_some() && finite_n_phase1 {
             crate::budget::check_theory_time(p.n, p.p, crate::experiment::phase1_times(p.steps))?;
         }
         self.train.validate()
     }
 
-    /// At least one family, none twice, and at least one that applies to the schedule and
-    /// d: an experiment without checks would pass with `0/0`, and a repeated family would
-    /// repeat its checks and inflate the Holm correction.
+    /// The two-phase split of the experiment's schedule ([`crate::schedule::Schedule::phases`]);
+    /// `None` without one, and for an `auto` schedule (it resolves to piecewise knots, which
+    /// have none).
+    pub fn phases(&self) -> Option<Phases> {
+        let p = &self.train.problem;
+        if p.schedule.is_unresolved() {
+            return None;
+        }
+        p.schedule().ok().and_then(|s| s.phases())
+    }
+
+    /// The families this experiment checks: the listed ones, or every family that applies
+    /// ([`Family::applies`]) when none are listed.
+    pub fn families(&self) -> Vec<Family> {
+        match &self.families {
+            Some(list) => list.clone(),
+            None => {
+                let (ph, d) = (self.phases(), self.train.problem.d);
+                Family::ALL
+                    .into_iter()
+                    .filter(|f| f.applies(ph.as_ref(), d).is_ok())
+                    .collect()
+            }
+        }
+    }
+
+    /// A listed family list is non-empty, has no repeat, and every family in it applies to
+    /// the schedule and d ([`Family::applies`]): an experiment without checks would pass
+    /// with `0/0`, a repeated family would repeat its checks and inflate the Holm correction,
+    /// and a family that gives no check must not be dropped silently after training.
     ///
     /// # Errors
-    /// [`ConfigError`] naming `families`.
+    /// [`ConfigError`] naming `families` and the family.
     pub fn check_families(&self) -> Result<(), ConfigError> {
-        let name = |f: &Family| {
-            serde_json::to_value(f)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
+        let Some(list) = &self.families else {
+            return Ok(()); // every family that applies; p_hat always does
         };
-        if self.families.is_empty() {
+        if list.is_empty() {
             return Err(ConfigError::TooFew {
                 field: "families",
                 min: 1,
@@ -266,39 +326,31 @@ impl Experiment {
                 got: 0,
             });
         }
-        for (i, f) in self.families.iter().enumerate() {
-            if self.families[..i].contains(f) {
+        for (i, f) in list.iter().enumerate() {
+            if list[..i].contains(f) {
                 return Err(ConfigError::Invalid {
                     field: "families",
                     rule: format!(
                         "'{}' is listed twice (its checks would count twice in the Holm correction)",
-                        name(f)
+                        f.name()
                     ),
                 });
             }
         }
         let p = &self.train.problem;
-        // The families that read phase windows need a schedule with phases (dilated on the
-        // linear/vp paths, dilated_end on ve); an `auto` schedule resolves to piecewise
-        // knots, which have none.
-        let dilated =
-            !p.schedule.is_unresolved() && p.schedule().ok().and_then(|s| s.phases()).is_some();
-        let applies = |f: &Family| match f {
-            Family::PHat => true,
-            Family::VarPerp => p.d > 1,
-            Family::Phase1Overlaps | Family::Phase2Overlaps | Family::WeightEstimates => dilated,
-        };
-        if !self.families.iter().any(applies) {
-            let list: Vec<String> = self.families.iter().map(name).collect();
-            return Err(ConfigError::Invalid {
-                field: "families",
-                rule: format!(
-                    "none of [{}] gives a check on the {} schedule at d = {} (phase1_overlaps, phase2_overlaps and weight_estimates need a two-phase schedule: dilated, or dilated_end on ve; var_perp needs d > 1); add p_hat",
-                    list.join(", "),
-                    p.schedule.name_on(&p.path),
-                    p.d
-                ),
-            });
+        let ph = self.phases();
+        for f in list {
+            if let Err(why) = f.applies(ph.as_ref(), p.d) {
+                return Err(ConfigError::Invalid {
+                    field: "families",
+                    rule: format!(
+                        "'{}' gives no check on the {} schedule at d = {}: it {why}; remove it, or leave `families` out to run every family that applies",
+                        f.name(),
+                        p.schedule.name_on(&p.path),
+                        p.d
+                    ),
+                });
+            }
         }
         Ok(())
     }
@@ -643,7 +695,7 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     let checks = check::evaluate(&inputs, exp.alpha)?;
     let mut summary = Summary::of(&checks).with_unconverged(unconverged(outs));
     summary.theory_uncertified = theory.uncertified_names();
-    if summary.checks == 0 && !exp.families.is_empty() {
+    if summary.checks == 0 && !exp.families().is_empty() {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either. (An experiment without
         // families is a claim's internal one, evaluated for its aggregate and figures
