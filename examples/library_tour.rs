@@ -85,6 +85,7 @@ pub fn tour(print: bool) -> Result<Tour, Error> {
                 Family::Phase1Overlaps,
                 Family::Phase2Overlaps,
             ]),
+            checks: Vec::new(),
         },
         true,
     )?;

@@ -127,6 +127,15 @@ pub enum ConfigError {
         /// The rule and the value given.
         rule: String,
     },
+    /// [`ConfigError::Invalid`] for a field whose path is computed, e.g. `checks[2].control`
+    /// of a declared check.
+    #[error("{field}: {rule}")]
+    InvalidAt {
+        /// The field's path in the file.
+        field: String,
+        /// The rule and the value given.
+        rule: String,
+    },
     /// A flag that needs another one.
     #[error("{field}: needs {needs}")]
     Needs {

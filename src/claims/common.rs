@@ -183,6 +183,7 @@ pub(crate) fn experiment(
         replicas,
         alpha: ALPHA,
         families: Some(Vec::new()),
+        checks: Vec::new(),
     }
 }
 

@@ -62,6 +62,8 @@ pub enum Source {
     /// An experiment on data (the digits): a declared threshold or the null hypothesis of
     /// no difference between two arms.
     Experiment,
+    /// A constant declared in an experiment file's check ([`super::declared`]).
+    Constant,
 }
 
 impl Source {
@@ -75,6 +77,7 @@ impl Source {
             Source::GeneratedEuler => "exact Euler with the Bayes denoiser (§5.4)",
             Source::FiniteNEuler => "exact Euler with the finite-n c_k (§5.3 + §5.4)",
             Source::Experiment => "experiment on data",
+            Source::Constant => "a constant declared in the experiment file",
         }
     }
 }

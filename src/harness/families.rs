@@ -47,6 +47,7 @@ use crate::stats::Estimate;
 use crate::theory::bayes::{p_from_bias, sigma2_from_c};
 use crate::theory::euler::var_perp_linear;
 use crate::theory::{EulerPrediction, FiniteN, Prediction, Theory};
+use serde::{Deserialize, Serialize};
 
 /// The negative controls' wrong σ²: the true one scaled by this (about the MDE of the
 /// σ²-sensitive families, SPEC §6).
@@ -526,8 +527,9 @@ fn learned_c(th: &Theory, fin: &FiniteN, sigma2: f64, t: f64) -> Option<f64> {
         .or_else(|| fin.phase2_ab(sigma2, s.alpha(t), s.beta(t)).c)
 }
 
-/// Which overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which overlap (in experiment files: `c`, `m`, `omega`, `b`, `sqrt_q`, `sqrt_r`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Overlap {
     /// c.
     C,
@@ -537,6 +539,10 @@ pub enum Overlap {
     Omega,
     /// b.
     B,
+    /// √q = |u|/√d.
+    SqrtQ,
+    /// √r = |w|/√d.
+    SqrtR,
 }
 
 impl Overlap {
@@ -547,6 +553,8 @@ impl Overlap {
             Overlap::M => "m",
             Overlap::Omega => "omega",
             Overlap::B => "b",
+            Overlap::SqrtQ => "sqrt_q",
+            Overlap::SqrtR => "sqrt_r",
         }
     }
     /// The value of a trained step.
@@ -557,6 +565,8 @@ impl Overlap {
             Overlap::M => o.m,
             Overlap::Omega => o.omega,
             Overlap::B => o.b,
+            Overlap::SqrtQ => o.sqrt_q,
+            Overlap::SqrtR => o.sqrt_r,
         }
     }
     /// The predicted value.
@@ -566,6 +576,8 @@ impl Overlap {
             Overlap::M => p.m,
             Overlap::Omega => p.omega,
             Overlap::B => p.b,
+            Overlap::SqrtQ => p.sqrt_q,
+            Overlap::SqrtR => p.sqrt_r,
         }
     }
 }

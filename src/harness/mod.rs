@@ -12,6 +12,7 @@
 //! thread count and for any sharding ([`shard`]).
 
 pub mod check;
+pub mod declared;
 pub mod families;
 pub mod figures;
 pub mod fss;
@@ -132,6 +133,10 @@ pub struct Experiment {
     /// experiment, evaluated for its aggregate only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub families: Option<Vec<Family>>,
+    /// Checks declared in the file ([`declared`]): evaluated with the families' in one Holm
+    /// correction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<declared::CheckSpec>,
 }
 
 /// Built-in experiments.
@@ -193,6 +198,7 @@ impl Preset {
                 replicas: 48,
                 alpha: default_alpha(),
                 families: None,
+                checks: Vec::new(),
             },
             Preset::Paper => Experiment {
                 name: "paper".into(),
@@ -200,6 +206,7 @@ impl Preset {
                 replicas: 32,
                 alpha: default_alpha(),
                 families: None,
+                checks: Vec::new(),
             },
         }
     }
@@ -244,7 +251,9 @@ impl Experiment {
     /// [`Error::Config`] naming the field.
     pub fn validate(&self) -> Result<Validated, Error> {
         self.check_families()?;
-        self.validate_training()
+        let v = self.validate_training()?;
+        declared::check_specs(self)?;
+        Ok(v)
     }
 
     /// Validate everything but the check families: what a claim's experiment needs (a claim
@@ -318,7 +327,7 @@ impl Experiment {
         let Some(list) = &self.families else {
             return Ok(()); // every family that applies; p_hat always does
         };
-        if list.is_empty() {
+        if list.is_empty() && self.checks.is_empty() {
             return Err(ConfigError::TooFew {
                 field: "families",
                 min: 1,
@@ -691,11 +700,12 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
         outs,
         theory: &theory,
     };
-    let inputs = families::check_inputs(cell)?;
+    let mut inputs = families::check_inputs(cell)?;
+    inputs.extend(declared::inputs(cell)?);
     let checks = check::evaluate(&inputs, exp.alpha)?;
     let mut summary = Summary::of(&checks).with_unconverged(unconverged(outs));
     summary.theory_uncertified = theory.uncertified_names();
-    if summary.checks == 0 && !exp.families().is_empty() {
+    if summary.checks == 0 && !(exp.families().is_empty() && exp.checks.is_empty()) {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either. (An experiment without
         // families is a claim's internal one, evaluated for its aggregate and figures

@@ -164,7 +164,7 @@ pub enum Subject {
     /// master seed).
     Experiment {
         /// The experiment.
-        config: Experiment,
+        config: Box<Experiment>,
     },
     /// The claims of `phaseflow reproduce`, all their checks evaluated together.
     Claims {
@@ -425,7 +425,7 @@ pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
     }
     Ok(PowerReport::new(
         Subject::Experiment {
-            config: exp.clone(),
+            config: Box::new(exp.clone()),
         },
         exp.alpha,
         spec.seeds.clone(),
