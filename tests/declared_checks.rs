@@ -90,7 +90,7 @@ fn bad_declarations_exit_2_before_training_naming_the_field() {
             "checks[0].control.prediction",
         ),
         (
-            edited(&dir, "shift.toml", ctl, r#"control = { p_shift = 0.5 }"#),
+            edited(&dir, "shift.toml", ctl, r#"control = { p_shift = 0.9 }"#),
             "checks[0].control.p_shift",
         ),
         (

@@ -12,15 +12,18 @@
 //!
 //! **Where each check gets its prediction and δ.** The prediction is [`Stat::prediction`],
 //! set in the one builder function per statistic below (`p_hat`, `var_perp`, `p_hat_w`,
-//! `sigma2_w`, `overlap`, `omega_rel`, `c_abs`) from [`ExpTheory`]; a better theory drops in
-//! there. Every prediction of a family is claimed exact at the run's (d, n, K, path,
+//! `sigma2_w`, `overlap`, `omega_rel`, `c_abs`) or in [`super::declared`] from
+//! [`ExpTheory`]; a better theory drops in there. Every prediction of a family is claimed exact at the run's (d, n, K, path,
 //! schedule) — the reduced theory is the minimiser of R_k at this d and n, exact Euler is the
 //! sampler's own recursion — so δ = 0 (SPEC §6 (a)): a systematic error in the data, the
 //! engine, the sampler or the theory is not tolerated but detected. The engine's part of the
 //! bargain is convergence: a replica with a step short of its convergence criterion makes
 //! the run fail and is named in its summary ([`super::unconverged`]).
 //!
-//! Per family, for one experiment (`phaseflow run`):
+//! The families themselves are data: `experiments/families.toml` declares each one's checks
+//! in the form an experiment file's own `[[checks]]` take ([`super::declared`]), and
+//! [`check_inputs`] evaluates those declarations. Per family, for one experiment
+//! (`phaseflow run`):
 //! * `p_hat`: primary, generated p̂ against exact Euler with the Bayes denoiser (§5.4);
 //!   control p + 0.02.
 //! * `var_perp`: primary, the generated within-mode variance against exact Euler with the
@@ -31,13 +34,13 @@
 //! * `phase2_overlaps`: primary, the mean residual of c over phase 2; diagnostics c, m per
 //!   grid time; control: c at mid phase 2 against the reduced theory at σ² × 1.02.
 //! * `weight_estimates`: primaries p̂_w (the binomial average of (1 + tanh b)/2, §5.7) and
-//!   σ̂²_w; controls p + 0.02 and σ² × 1.02.
+//!   σ̂²_w; controls: each against its theory at p + 0.02 and at σ² × 1.02.
 //!
 //! The controls are off by about each family's minimum detectable effect (SPEC §6), not by a
 //! gross amount: a control that fails only at 50 % shows nothing about a 2 % error.
 
+use super::Experiment;
 use super::check::{Allowance, CheckInput, Measured, Source};
-use super::{Experiment, Family};
 use crate::error::Error;
 use crate::experiment::{StepOutput, TrainOutput};
 use crate::flow::Integrator;
@@ -480,33 +483,6 @@ fn step_c(s: &StepTheory) -> Option<f64> {
     s.overlap.and_then(|(p, _)| p.c).or(s.finite_n?.c)
 }
 
-/// The σ̂²_w average over the weight window of a theory at within-mode variance `sigma2`
-/// (the control's wrong prediction).
-fn sigma2_w_at(exp: &Experiment, sigma2: f64) -> Result<Option<f64>, Error> {
-    let th = theory_for(exp, exp.train.problem.p, sigma2, 1.0)?;
-    let s = th.schedule();
-    let Some(ph) = th.phases() else {
-        return Ok(None);
-    };
-    let grid: Vec<f64> = s
-        .grid(exp.train.problem.steps)
-        .into_iter()
-        .filter(|&t| super::in_weight_window(&ph, t, false))
-        .collect();
-    let _ = th.reduced_at(&grid);
-    let fin = exp_finite_n(exp);
-    let v: Option<Vec<f64>> = grid
-        .iter()
-        .map(|&t| {
-            let (a, b) = (s.alpha(t), s.beta(t));
-            let c = learned_c(&th, &fin, sigma2, t)?;
-            sigma2_from_c(c, a, b)
-        })
-        .collect();
-    Ok(v.filter(|v| !v.is_empty())
-        .map(|v| v.iter().sum::<f64>() / v.len() as f64))
-}
-
 /// The finite-n configuration of `exp`.
 fn exp_finite_n(exp: &Experiment) -> FiniteN {
     let c = &exp.train.problem;
@@ -649,130 +625,30 @@ pub(crate) fn closest(steps: impl Iterator<Item = (usize, f64)>, mid: f64) -> Op
 
 // ---- the families of one experiment ---------------------------------------------------
 
-/// The checks of every requested family that applies to one experiment (module doc).
+/// The checks of every requested family of one experiment: each family's declarations
+/// (`experiments/families.toml`, [`Family::declarations`]) evaluated by
+/// [`super::declared::inputs_of`].
 ///
 /// # Errors
-/// [`Error::Config`] if a theory cannot be built for the configuration.
+/// [`Error::Config`] if a requested family does not apply to the schedule and d, or a
+/// theory cannot be built for the configuration.
 pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
     let exp = cell.exp;
     let th = cell.theory;
-    let c = &exp.train.problem;
     let mut all = Vec::new();
     for fam in exp.families() {
-        if let Err(why) = fam.applies(th.phases.as_ref(), c.d) {
+        if let Err(why) = fam.applies(th.phases.as_ref(), exp.train.problem.d) {
             return Err(ConfigError::Invalid {
                 field: "families",
                 rule: format!("'{}' {why}", fam.name()),
             }
             .into());
         }
-        let mut out: Vec<Option<CheckInput>> = Vec::new();
-        match fam {
-            Family::PHat => {
-                if let Some(s) = p_hat(th) {
-                    let real = cell_check("p_hat", "p_hat", cell, &s).map(CheckInput::primary);
-                    let wrong = euler_of(exp, &theory_for(exp, wrong_p(c.p), c.sigma2, 1.0)?)
-                        .map_or(f64::NAN, |e| e.p_hat);
-                    let what = format!("p = {} instead of {}", wrong_p(c.p), c.p);
-                    out.push(real.as_ref().and_then(|r| control(r, wrong, &what)));
-                    out.push(real);
-                }
-            }
-            Family::VarPerp => {
-                if let Some(s) = var_perp(th) {
-                    let real =
-                        cell_check("var_perp", "var_perp", cell, &s).map(CheckInput::primary);
-                    let wrong = finite_n_var_perp(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?
-                        .unwrap_or(f64::NAN);
-                    out.push(real.as_ref().and_then(|r| {
-                        control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
-                    }));
-                    out.push(real);
-                }
-            }
-            Family::WeightEstimates => {
-                if let Some(s) = p_hat_w(th) {
-                    let real = cell_check("p_hat_w", "weight_estimates", cell, &s)
-                        .map(CheckInput::primary);
-                    let what = format!(
-                        "p = {} instead of {} (prediction shifted by the same amount)",
-                        wrong_p(c.p),
-                        c.p
-                    );
-                    let wrong = s.prediction + wrong_p(c.p) - c.p;
-                    out.push(real.as_ref().and_then(|r| control(r, wrong, &what)));
-                    out.push(real);
-                }
-                if let Some(s) = sigma2_w(th) {
-                    let real = cell_check("sigma2_w", "weight_estimates", cell, &s)
-                        .map(CheckInput::primary);
-                    let wrong =
-                        sigma2_w_at(exp, c.sigma2 * CONTROL_SIGMA2_SCALE)?.unwrap_or(f64::NAN);
-                    out.push(real.as_ref().and_then(|r| {
-                        control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
-                    }));
-                    out.push(real);
-                }
-            }
-            Family::Phase1Overlaps => {
-                let family = "phase1_overlaps";
-                if let Some(s) = omega_rel(th) {
-                    out.push(
-                        pooled_check("phase1_overlaps.omega_rel", family, &[(cell, &s)])
-                            .map(CheckInput::primary),
-                    );
-                }
-                let mid = th.mid_phase(true, 0.5);
-                for (i, st) in th.phase1() {
-                    for q in [Overlap::Omega, Overlap::B, Overlap::M] {
-                        let Some(s) = overlap(th, i, q) else { continue };
-                        let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
-                        let real = cell_check(&name, family, cell, &s);
-                        if Some(i) == mid && q == Overlap::Omega {
-                            let wrong_th = theory_for(exp, c.p, c.sigma2, CONTROL_KAPPA_SCALE)?;
-                            let wrong = overlap_prediction(&wrong_th, st.t)
-                                .and_then(|(w, _)| w.omega)
-                                .unwrap_or(f64::NAN);
-                            out.push(real.as_ref().and_then(|r| {
-                                control(r, wrong, &format!("κ scaled by {CONTROL_KAPPA_SCALE}"))
-                            }));
-                        }
-                        out.push(real);
-                    }
-                }
-            }
-            Family::Phase2Overlaps => {
-                let family = "phase2_overlaps";
-                if let Some(s) = c_abs(th) {
-                    out.push(
-                        pooled_check("phase2_overlaps.c_mean", family, &[(cell, &s)])
-                            .map(CheckInput::primary),
-                    );
-                }
-                let mid = th.mid_phase(false, 0.5);
-                let wrong_th = theory_for(exp, c.p, c.sigma2 * CONTROL_SIGMA2_SCALE, 1.0)?;
-                for (i, st) in th.phase2() {
-                    for q in [Overlap::C, Overlap::M] {
-                        let Some(s) = overlap(th, i, q) else { continue };
-                        let name = format!("{family}.{}@t={:.3}", q.name(), st.t);
-                        let real = cell_check(&name, family, cell, &s);
-                        if Some(i) == mid && q == Overlap::C {
-                            let wrong = overlap_prediction(&wrong_th, st.t)
-                                .and_then(|(w, _)| w.c)
-                                .unwrap_or(f64::NAN);
-                            out.push(real.as_ref().and_then(|r| {
-                                control(r, wrong, &format!("σ² scaled by {CONTROL_SIGMA2_SCALE}"))
-                            }));
-                        }
-                        out.push(real);
-                    }
-                }
-            }
-        }
-        // Keep the real check before its control, in family order.
-        let mut v: Vec<CheckInput> = out.into_iter().flatten().collect();
-        v.sort_by_key(|c| c.negative_control.is_some());
-        all.extend(v);
+        all.extend(super::declared::inputs_of(
+            cell,
+            fam.declarations(),
+            Some(fam),
+        )?);
     }
     Ok(all)
 }
