@@ -25,36 +25,42 @@ use serde::{Deserialize, Serialize};
 /// the interpolant `path` and the sampler's `endpoint`).
 pub const DETECT_SCHEMA_VERSION: u32 = 3;
 
-/// Which profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum ProfileKind {
-    /// Per-dimension MSE at every grid time (SPEC §5.5).
-    #[default]
-    Mse,
-    /// P(mode sign flips) when x1 is noised to x_t and carried to the end (SPEC §8).
-    Uturn,
+crate::choice::choice_enum! {
+    /// Which profile.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ProfileKind {
+        "mse", "Per-dimension MSE at every grid time (SPEC §5.5)." =>
+            #[default]
+            Mse,
+        "uturn", "P(mode sign flips) when x1 is noised to x_t and carried to the end (SPEC §8)." =>
+            Uturn,
+    }
 }
 
-/// Which denoiser.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum DenoiserKind {
-    /// The Bayes-optimal denoiser (SPEC §5.1), closed form / exact 1-D U-turn.
-    #[default]
-    Bayes,
-    /// A model trained by the configured engine (`--engine`).
-    Trained,
+crate::choice::choice_enum! {
+    /// Which denoiser.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum DenoiserKind {
+        "bayes", "The Bayes-optimal denoiser (SPEC §5.1), closed form / exact 1-D U-turn." =>
+            #[default]
+            Bayes,
+        "trained", "A model trained by the configured engine (`--engine`)." =>
+            Trained,
+    }
 }
 
-/// Extent rule of the detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum ExtentKind {
-    /// The whole curve (SPEC §5.5 convention); default for the U-turn.
-    Whole,
-    /// Segments with at least `fraction` of the steepest slope; default for the MSE.
-    Slope,
+crate::choice::choice_enum! {
+    /// Extent rule of the detection.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ExtentKind {
+        "whole", "The whole curve (SPEC §5.5 convention); default for the U-turn." =>
+            Whole,
+        "slope", "Segments with at least `fraction` of the steepest slope; default for the MSE." =>
+            Slope,
+    }
 }
 
 /// Everything `phaseflow detect` needs.

@@ -86,6 +86,7 @@
 #![allow(clippy::needless_range_loop)] // numerical kernels index several arrays in lockstep
 
 pub mod budget;
+pub mod choice;
 pub mod claims;
 pub mod demo;
 pub mod denoiser;

@@ -25,27 +25,30 @@ use crate::rng::{Purpose, stream};
 use crate::schedule::{Schedule, ScheduleError, ScheduleSpec};
 use serde::{Deserialize, Serialize};
 
-/// Noise convention of the objective (SPEC §4, §5.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Noise {
-    /// x0 averaged in closed form (the objective of SPEC §4; the default).
-    #[default]
-    Fresh,
-    /// One x0 per data point, drawn once from stream (seed, replica, FixedNoise, 0) and
-    /// shared by every grid time: R_k is a plain finite sum.
-    Fixed,
+crate::choice::choice_enum! {
+    /// Noise convention of the objective (SPEC §4, §5.3).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Noise {
+        "fresh", "x0 averaged in closed form (the objective of SPEC §4; the default)." =>
+            #[default]
+            Fresh,
+        "fixed", "One x0 per data point, drawn once from stream (seed, replica, FixedNoise, 0) and shared by every grid time: R_k is a plain finite sum." =>
+            Fixed,
+    }
 }
 
-/// The mean direction μ of the mixture.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum MeanKind {
-    /// μ = (1, …, 1).
-    #[default]
-    Ones,
-    /// A uniformly random direction scaled to |μ| = √d, from stream (seed, 0, Direction, 0).
-    Random,
+crate::choice::choice_enum! {
+    /// The mean direction μ of the mixture.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum MeanKind {
+        "ones", "μ = (1, …, 1)." =>
+            #[default]
+            Ones,
+        "random", "A uniformly random direction scaled to |μ| = √d, from stream (seed, 0, Direction, 0)." =>
+            Random,
+    }
 }
 
 /// A rejected configuration: the message names the field (as its command-line flag) and the

@@ -7,8 +7,10 @@
 //! A subcommand starts from a base configuration (the defaults, a preset or an experiment
 //! file) and applies exactly the flags given on the command line.
 
+use crate::cli::choice::choice;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, ValueEnum};
+use phaseflow::choice::name_of;
 use phaseflow::error::Error;
 use phaseflow::experiment::TrainConfig;
 use phaseflow::flow::{Endpoint, Integrator, Sampler};
@@ -147,7 +149,7 @@ pub struct ProblemArgs {
     #[arg(long, default_value_t = problem().lambda_w, allow_negative_numbers = true)]
     pub lambda_w: f64,
     /// Mean direction μ of the mixture.
-    #[arg(long, value_enum, default_value_t = problem().mean)]
+    #[arg(long, value_parser = choice::<MeanKind>(), default_value = name_of(problem().mean))]
     pub mean: MeanKind,
 }
 
@@ -203,7 +205,7 @@ pub struct EngineArgs {
     pub engine: String,
     /// Noise convention (SPEC §5.3): fresh = x0 averaged; fixed = one x0 per data point
     /// drawn once (averaged engine only).
-    #[arg(long, value_enum, default_value_t = averaged().noise)]
+    #[arg(long, value_parser = choice::<Noise>(), default_value = name_of(averaged().noise))]
     pub noise: Noise,
     /// Epochs of the sgd engine (fresh noise each).
     #[arg(long, default_value_t = sgd().epochs, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
@@ -213,7 +215,7 @@ pub struct EngineArgs {
     pub lr: f64,
     /// Floating-point type of the sgd engine's per-row work (noise, x_t, dot products,
     /// gradient rows); parameters and Adam stay f64. f32 is ≈ 2× faster.
-    #[arg(long, value_enum, default_value_t = sgd().precision)]
+    #[arg(long, value_parser = choice::<Precision>(), default_value = name_of(sgd().precision))]
     pub precision: Precision,
     /// Gradient-norm tolerance of the averaged engine on R_k/n in (w/√d, b).
     #[arg(long, default_value_t = averaged().tol_grad, allow_negative_numbers = true)]
@@ -310,15 +312,15 @@ pub struct SampleArgs {
     #[arg(long = "gen", default_value_t = train().n_gen, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n_gen: usize,
     /// ODE integrator for generation.
-    #[arg(long, value_enum, default_value_t = train().integrator)]
+    #[arg(long, value_parser = choice::<Integrator>(), default_value = name_of(train().integrator))]
     pub integrator: Integrator,
     /// Where generation stops: end = T_end (all K steps, α = 0); last-grid-point = t_{K−1}
     /// after K − 1 steps, the authors' sampler (residual noise α(t_{K−1})).
-    #[arg(long, value_enum, default_value_t = train().endpoint)]
+    #[arg(long, value_parser = choice::<Endpoint>(), default_value = name_of(train().endpoint))]
     pub endpoint: Endpoint,
     /// Sampler of the generated samples (same law); default: span for the averaged engine,
     /// full for sgd.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Sampler>())]
     pub sampler: Option<Sampler>,
 }
 

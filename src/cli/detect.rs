@@ -2,7 +2,9 @@
 //! window where it changes fastest, and the phase-aware schedule built from it (SPEC §8).
 
 use super::args::{Given, OutputArgs, TrainGroups};
+use crate::cli::choice::choice;
 use clap::Args;
+use phaseflow::choice::name_of;
 use phaseflow::detect::{DenoiserKind, DetectConfig, ExtentKind, ProfileKind};
 use phaseflow::error::Error;
 use phaseflow::report::Reports;
@@ -19,16 +21,16 @@ pub struct DetectArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Profile to compute.
-    #[arg(long, value_enum, default_value_t = defaults().profile)]
+    #[arg(long, value_parser = choice::<ProfileKind>(), default_value = name_of(defaults().profile))]
     pub profile: ProfileKind,
     /// Denoiser: the Bayes-optimal one, or one trained by `--engine`.
-    #[arg(long, value_enum, default_value_t = defaults().denoiser)]
+    #[arg(long, value_parser = choice::<DenoiserKind>(), default_value = name_of(defaults().denoiser))]
     pub denoiser: DenoiserKind,
     /// Monte-Carlo samples per grid time (trained MSE test points / U-turn draws), ≥ 2.
     #[arg(long, default_value_t = defaults().samples, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub samples: usize,
     /// Extent rule (default: slope for mse, whole for uturn).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<ExtentKind>())]
     pub extent: Option<ExtentKind>,
     /// Slope fraction of the slope extent (--extent slope), in (0, 1).
     #[arg(long, default_value_t = defaults().fraction, allow_negative_numbers = true)]

@@ -2,7 +2,9 @@
 //! handwritten digits (see [`phaseflow::digits`]).
 
 use super::args::{OutputArgs, SeedArgs};
+use crate::cli::choice::choice;
 use clap::{Args, Subcommand, ValueEnum};
+use phaseflow::choice::name_of;
 use phaseflow::digits::compare::{self, CompareConfig};
 use phaseflow::digits::curve::{self, CurveConfig};
 use phaseflow::digits::data::{self, Scale};
@@ -105,16 +107,16 @@ pub enum DigitsCommand {
         #[arg(long, default_value_t = 1000, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         generated: usize,
         /// Path and training target.
-        #[arg(long, value_enum, default_value_t = Mechanism::Vp)]
+        #[arg(long, value_parser = choice::<Mechanism>(), default_value = name_of(Mechanism::Vp))]
         mechanism: Mechanism,
         /// Sampler: reverse SDE (Euler–Maruyama) or probability-flow ODE (Euler).
-        #[arg(long, value_enum, default_value_t = Solver::Sde)]
+        #[arg(long, value_parser = choice::<Solver>(), default_value = name_of(Solver::Sde))]
         solver: Solver,
         /// Sampler steps over [0, 1].
         #[arg(long, default_value_t = 100, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         sde_steps: usize,
         /// Batch times: stratified counts per batch or i.i.d. draws.
-        #[arg(long, value_enum, default_value_t = TimeDraw::Stratified)]
+        #[arg(long, value_parser = choice::<TimeDraw>(), default_value = name_of(TimeDraw::Stratified))]
         draw: TimeDraw,
         /// Share of each batch in the phase-aware band.
         #[arg(long, default_value_t = 0.5)]
@@ -138,7 +140,7 @@ pub enum DigitsCommand {
         #[arg(long, default_value_t = 32, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
         batch: usize,
         /// Pixel scaling.
-        #[arg(long, value_enum, default_value_t = Scale::Unit)]
+        #[arg(long, value_parser = choice::<Scale>(), default_value = name_of(Scale::Unit))]
         scale: Scale,
         /// Drop the network's diagonal input→output skip.
         #[arg(long)]

@@ -3,6 +3,7 @@
 //! here and only here ([`exit_code`]).
 
 mod args;
+mod choice;
 mod demo;
 mod detect;
 mod digits;

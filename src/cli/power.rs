@@ -2,6 +2,7 @@
 //! and the false-alarm rate at nominal, over master seeds ([`phaseflow::harness::power`]).
 
 use super::args::{Given, OutputArgs, TrainGroups};
+use crate::cli::choice::choice;
 use clap::Args;
 use phaseflow::claims::power::{ClaimsPowerSpec, claims_power};
 use phaseflow::claims::{Context, Tier};
@@ -17,7 +18,7 @@ pub struct PowerArgs {
     /// Experiment file (.json or .toml); see `--preset` for built-in ones.
     pub experiment: Option<PathBuf>,
     /// A built-in experiment (used when no file is given; default quick).
-    #[arg(long, value_enum, conflicts_with = "experiment")]
+    #[arg(long, value_parser = choice::<Preset>(), conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Measure the power of these claims of `reproduce` instead of one experiment,
     /// comma-separated (e.g. C1,C2,C3,C4; quick tier unless --full). The training flags do

@@ -1,6 +1,7 @@
 //! `phaseflow run` and `phaseflow merge`: replicas, checks, reports, sharding.
 
 use super::args::{Given, OutputArgs, TrainGroups};
+use crate::cli::choice::choice;
 use clap::Args;
 use phaseflow::error::Error;
 use phaseflow::harness::shard::{self, ShardSpec};
@@ -16,7 +17,7 @@ pub struct RunArgs {
     /// Experiment file (.json or .toml); see `--preset` for built-in ones.
     pub experiment: Option<PathBuf>,
     /// A built-in experiment (used when no file is given; default quick).
-    #[arg(long, value_enum, conflicts_with = "experiment")]
+    #[arg(long, value_parser = choice::<Preset>(), conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Override the number of replicas R (≥ 2; default: the experiment's own, 48 for the
     /// quick preset, 32 for paper).

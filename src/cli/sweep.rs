@@ -1,6 +1,7 @@
 //! `phaseflow sweep`: a grid over d and n with log-log slope fits (SPEC §5.6).
 
 use super::args::{Given, OutputArgs, RunGroups};
+use crate::cli::choice::choice;
 use clap::Args;
 use phaseflow::error::Error;
 use phaseflow::harness::Preset;
@@ -15,7 +16,7 @@ pub struct SweepArgs {
     /// Base experiment file (.json or .toml); default the quick preset.
     pub experiment: Option<PathBuf>,
     /// A built-in base experiment (default quick when no file is given).
-    #[arg(long, value_enum, conflicts_with = "experiment")]
+    #[arg(long, value_parser = choice::<Preset>(), conflicts_with = "experiment")]
     pub preset: Option<Preset>,
     /// Dimensions, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = [500usize, 2000, 8000, 32000], allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]

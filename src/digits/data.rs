@@ -140,25 +140,25 @@ impl Digits {
     }
 }
 
-/// How pixels are scaled for training.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Scale {
-    /// Per pixel (x − mean)/sd over the set (issue 8).
-    ZScore,
-    /// To [−1, 1]: x/8 − 1 (the authors' `2(x − 0.5)` on [0, 1] intensities).
-    #[default]
-    Unit,
+crate::choice::choice_enum! {
+    /// How pixels are scaled for training.
+    #[derive(
+        Debug,
+        Clone,
+        Copy,
+        PartialEq,
+        Eq,
+        Default,
+        serde::Serialize,
+        serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Scale {
+        "z-score", "Per pixel (x − mean)/sd over the set (issue 8)." =>
+            ZScore,
+        "unit", "To [−1, 1]: x/8 − 1 (the authors' `2(x − 0.5)` on [0, 1] intensities)." =>
+            #[default]
+            Unit,
+    }
 }
 
 /// The unbalanced "0 vs 1" set, normalised per pixel.

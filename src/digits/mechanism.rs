@@ -98,15 +98,17 @@ impl PathKind for DdpmSpec {
     }
 }
 
-/// Path and training target (module doc).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Mechanism {
-    /// Linear path, velocity target (issue 8).
-    Linear,
-    /// DDPM variance-preserving path, noise target (the authors').
-    #[default]
-    Vp,
+crate::choice::choice_enum! {
+    /// Path and training target (module doc).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Mechanism {
+        "linear", "Linear path, velocity target (issue 8)." =>
+            Linear,
+        "vp", "DDPM variance-preserving path, noise target (the authors')." =>
+            #[default]
+            Vp,
+    }
 }
 
 impl Mechanism {
@@ -177,15 +179,17 @@ impl Mechanism {
     }
 }
 
-/// The sampler's solver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Solver {
-    /// Probability-flow ODE, explicit Euler.
-    Ode,
-    /// Reverse SDE, Euler–Maruyama (the authors').
-    #[default]
-    Sde,
+crate::choice::choice_enum! {
+    /// The sampler's solver.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Solver {
+        "ode", "Probability-flow ODE, explicit Euler." =>
+            Ode,
+        "sde", "Reverse SDE, Euler–Maruyama (the authors')." =>
+            #[default]
+            Sde,
+    }
 }
 
 /// How samples are drawn from a trained network: mechanism, solver and steps over [0, 1].

@@ -47,16 +47,17 @@ pub enum TimeSampler {
     },
 }
 
-/// How the times of a batch are drawn from a [`TimeSampler`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeDraw {
-    /// Independent draws t = F⁻¹(u).
-    Iid,
-    /// Fixed counts per batch in each piece of the density (largest-remainder rounding of
-    /// batch × mass, in piece order), uniform within the piece (the authors' code).
-    #[default]
-    Stratified,
+crate::choice::choice_enum! {
+    /// How the times of a batch are drawn from a [`TimeSampler`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TimeDraw {
+        "iid", "Independent draws t = F⁻¹(u)." =>
+            Iid,
+        "stratified", "Fixed counts per batch in each piece of the density (largest-remainder rounding of batch × mass, in piece order), uniform within the piece (the authors' code)." =>
+            #[default]
+            Stratified,
+    }
 }
 
 pub use crate::error::DigitsTrainError;

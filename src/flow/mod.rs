@@ -28,28 +28,30 @@ use crate::denoiser::{Denoiser, StepParams};
 use crate::schedule::Schedule;
 use serde::{Deserialize, Serialize};
 
-/// ODE integrator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Integrator {
-    /// Explicit Euler on the training grid (the reference; SPEC §5.4 theory is for it).
-    #[default]
-    Euler,
-    /// Heun (trapezoidal) predictor–corrector; Euler on the last step.
-    Heun,
+crate::choice::choice_enum! {
+    /// ODE integrator.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Integrator {
+        "euler", "Explicit Euler on the training grid (the reference; SPEC §5.4 theory is for it)." =>
+            #[default]
+            Euler,
+        "heun", "Heun (trapezoidal) predictor–corrector; Euler on the last step." =>
+            Heun,
+    }
 }
 
-/// Where sampling stops (issue 12, item 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Endpoint {
-    /// Integrate all K steps, the last one from t_{K−1} to T_end where α = 0 (ours).
-    #[default]
-    End,
-    /// Stop at the last grid point t_{K−1} after K − 1 steps, as the authors' sampler
-    /// (`learnGMM.py`) does: the samples keep residual noise α(t_{K−1}) per coordinate (1/K
-    /// on the linear path, √d/K on ve).
-    LastGridPoint,
+crate::choice::choice_enum! {
+    /// Where sampling stops (issue 12, item 4).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Endpoint {
+        "end", "Integrate all K steps, the last one from t_{K−1} to T_end where α = 0 (ours)." =>
+            #[default]
+            End,
+        "last-grid-point", "Stop at the last grid point t_{K−1} after K − 1 steps, as the authors' sampler (`learnGMM.py`) does: the samples keep residual noise α(t_{K−1}) per coordinate (1/K on the linear path, √d/K on ve)." =>
+            LastGridPoint,
+    }
 }
 
 impl Endpoint {
@@ -62,15 +64,16 @@ impl Endpoint {
     }
 }
 
-/// Which sampler generates samples; both have the same law (module doc).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Sampler {
-    /// Integrate every sample in all d dimensions: O(K·d) per sample.
-    Full,
-    /// Integrate in the span of μ and the denoiser's u_k, w_k plus one chi-square draw for the
-    /// rest: O(K·r) per sample after a Gram matrix, the same law.
-    Span,
+crate::choice::choice_enum! {
+    /// Which sampler generates samples; both have the same law (module doc).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Sampler {
+        "full", "Integrate every sample in all d dimensions: O(K·d) per sample." =>
+            Full,
+        "span", "Integrate in the span of μ and the denoiser's u_k, w_k plus one chi-square draw for the rest: O(K·r) per sample after a Gram matrix, the same law." =>
+            Span,
+    }
 }
 
 /// Generate `n_gen` samples of the flow of `denoiser` with `sampler`, stopping at

@@ -626,7 +626,7 @@ pub(crate) fn closest(steps: impl Iterator<Item = (usize, f64)>, mid: f64) -> Op
 // ---- the families of one experiment ---------------------------------------------------
 
 /// The checks of every requested family of one experiment: each family's declarations
-/// (`experiments/families.toml`, [`Family::declarations`]) evaluated by
+/// (`experiments/families.toml`, [`super::Family::declarations`]) evaluated by
 /// [`super::declared::inputs_of`].
 ///
 /// # Errors

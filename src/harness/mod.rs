@@ -43,7 +43,7 @@ use std::path::Path;
 pub const REPORT_SCHEMA_VERSION: u32 = 4;
 
 /// A check family (SPEC §6); each has its own negative control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     /// Generated p̂ against exact Euler integration of the Bayes denoiser (§5.4).
@@ -139,18 +139,15 @@ pub struct Experiment {
     pub checks: Vec<declared::CheckSpec>,
 }
 
-/// Built-in experiments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Preset {
-    /// CPU-quick: d = 1000, n = 256, K = 20, R = 48, averaged engine (about 0.3 s of CPU
-    /// per replica). R is set by the power the preset must have: a data p off by 0.02 is
-    /// visible only in the R·n training signs, and 90 % detection at α = 0.01 needs
-    /// R·n of about 5 950 even for a test on the signs themselves;
-    /// R = 48 (12 288 signs) detects it in 20 of 20 seeds (docs/verdicts.md).
-    Quick,
-    /// The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32,
-    /// averaged engine.
-    Paper,
+crate::choice::choice_enum! {
+    /// Built-in experiments.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Preset {
+        "quick", "CPU-quick: d = 1000, n = 256, K = 20, R = 48, averaged engine (about 0.3 s of CPU per replica). R is set by the power the preset must have: a data p off by 0.02 is visible only in the R·n training signs, and 90 % detection at α = 0.01 needs R·n of about 5 950 even for a test on the signs themselves; R = 48 (12 288 signs) detects it in 20 of 20 seeds (docs/verdicts.md)." =>
+            Quick,
+        "paper", "The paper's configuration: p = 0.8, σ² = 1, κ = 2, d = 5000, K = 80, n = 512, R = 32, averaged engine." =>
+            Paper,
+    }
 }
 
 /// The paper's mixture and schedule (p = 0.8, σ² = 1, dilated with κ = 2) on the averaged

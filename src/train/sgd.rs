@@ -48,16 +48,17 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::ops::{Add, Mul, Neg, Sub};
 
-/// Floating-point type of the per-row work (noise, x_t, dot products, gradient rows).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// f64 throughout (default).
-    #[default]
-    F64,
-    /// f32 rows, as the reference code's PyTorch float32; dot products are summed in f32
-    /// partial sums and combined in f64, parameters and Adam stay f64.
-    F32,
+crate::choice::choice_enum! {
+    /// Floating-point type of the per-row work (noise, x_t, dot products, gradient rows).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Precision {
+        "f64", "f64 throughout (default)." =>
+            #[default]
+            F64,
+        "f32", "f32 rows, as the reference code's PyTorch float32; dot products are summed in f32 partial sums and combined in f64, parameters and Adam stay f64." =>
+            F32,
+    }
 }
 
 /// Adam hyper-parameters and the epoch budget.
