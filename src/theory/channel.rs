@@ -381,12 +381,12 @@ mod tests {
         for a2 in [0.01f64, 0.5, 2.0, 9.0] {
             let a = a2.sqrt();
             let tv = 2.0 * normal_cdf(a) - 1.0;
-            // a few ulps: Φ at q = ±(bisection ulp)
             // statrs' erfc(x) and 2 − erfc(−x) differ by up to ~1e-11 where it switches
             // between its erf and erfc branches (|x| = 0.5, here at a² = 0.5): 1e-10.
             let dev = (p_ode(a2, 0.5) - 0.5 * (1.0 - tv)).abs();
             assert!(dev < 1e-10, "a²={a2}: {dev:e}");
-            assert!(ode_threshold(a2, 0.5).abs() < 1e-12);
+            // the same ~3e-11 asymmetry moves the root by 3e-11/(2φ(a)), ≤ 4e-9 at a = 3
+            assert!(ode_threshold(a2, 0.5).abs() < 1e-8);
         }
         // and the two forms of P_ODE agree
         for a2 in [0.1, 1.0, 5.0] {
