@@ -21,6 +21,8 @@
 //!   issue 8) plugs in without touching detection.
 //! * [`BayesUTurn`] — the U-turn of the Bayes denoiser under Euler, reduced exactly to the
 //!   1-D recursion of h = x·μ/√d (SPEC §5.4): O(K) for the whole curve at any d.
+//! * [`measure_clones`] — SPEC §10 by Monte Carlo: a denoiser's MSE excess and the
+//!   reverse-SDE U-turn as two clones' disagreement, at given times.
 //!
 //! ## References
 //! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in Flow-Based
@@ -30,6 +32,7 @@ mod adapt;
 mod auto;
 mod bayes_mse;
 mod bayes_uturn;
+mod clones;
 mod error;
 mod feature;
 mod figure;
@@ -42,6 +45,7 @@ pub use adapt::{phase_aware, window_tau};
 pub use auto::{AutoSchedule, auto_schedule, auto_schedule_on, pilot_grid, resolve};
 pub use bayes_mse::{BayesGrid, BayesMse};
 pub use bayes_uturn::BayesUTurn;
+pub use clones::{CHUNK as CLONE_CHUNK, CloneEstimates, CloneTime, measure_clones};
 pub use error::DetectError;
 pub use feature::{Feature, ModeSign};
 pub use figure::{curve_series, profile_figure};
