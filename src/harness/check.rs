@@ -62,6 +62,9 @@ pub enum Source {
     /// An experiment on data (the digits): a declared threshold or the null hypothesis of
     /// no difference between two arms.
     Experiment,
+    /// The closed forms of the class channel (§10: MSE excess, SDE and ODE U-turns, sum
+    /// rule).
+    Channel,
 }
 
 impl Source {
@@ -75,6 +78,7 @@ impl Source {
             Source::GeneratedEuler => "exact Euler with the Bayes denoiser (§5.4)",
             Source::FiniteNEuler => "exact Euler with the finite-n c_k (§5.3 + §5.4)",
             Source::Experiment => "experiment on data",
+            Source::Channel => "class channel closed forms (§10)",
         }
     }
 }

@@ -122,8 +122,8 @@ pub fn measure_clones(
                     let pi_plus = 0.5 * (1.0 + c.step.phi(&xt));
                     let draw = |u: f64| if u < pi_plus { 1.0 } else { -1.0 };
                     let (c1, c2) = (draw(uni.random::<f64>()), draw(uni.random::<f64>()));
-                    let h: f64 = xt.iter().zip(mu).map(|(a, b)| a * b).sum::<f64>()
-                        / (df * v).sqrt();
+                    let h: f64 =
+                        xt.iter().zip(mu).map(|(a, b)| a * b).sum::<f64>() / (df * v).sqrt();
                     let ode_mode = if h > q { 1.0 } else { -1.0 };
                     o.push([
                         e,
@@ -141,10 +141,7 @@ pub fn measure_clones(
         .enumerate()
         .map(|(ti, &(_, m, a2, _))| {
             let col = |f: &dyn Fn(&[f64; 4]) -> f64| -> Vec<f64> {
-                per_chunk
-                    .iter()
-                    .flat_map(|c| c[ti].iter().map(f))
-                    .collect()
+                per_chunk.iter().flat_map(|c| c[ti].iter().map(f)).collect()
             };
             let w = 2.0 * m * m;
             let est = |v: Vec<f64>| Estimate::from_samples(&v, level);

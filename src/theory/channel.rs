@@ -201,6 +201,48 @@ pub fn crossing_time(schedule: &dyn Schedule, sigma2: f64, d: usize, a2: f64) ->
     Some(0.5 * (lo + hi))
 }
 
+/// The time at which `probe`'s profile along `schedule` has fallen to `level` of its t = 0
+/// value: the MSE excess (α²/v)²·g(a²(t)) itself (its weight included), P_SDE(a²(t)) or
+/// P_ODE(a²(t)); bisection to 1e-14·T_end on the decreasing profile. `None` if the profile
+/// does not fall that far before T_end.
+pub fn probe_time(
+    schedule: &dyn Schedule,
+    probe: Probe,
+    (p, sigma2, d): (f64, f64, usize),
+    level: f64,
+) -> Option<f64> {
+    let value = |t: f64| {
+        let (al, be) = (schedule.alpha(t), schedule.beta(t));
+        let a2 = class_snr(al, be, sigma2, d);
+        match probe {
+            Probe::MseExcess => mse_excess(al, be, p, sigma2, d),
+            _ => probe.value(a2, p),
+        }
+    };
+    let t_end = schedule.t_end();
+    let target = level * value(0.0);
+    let (mut lo, mut hi) = (0.0, t_end * (1.0 - 1e-15));
+    if value(hi) > target {
+        return None;
+    }
+    while hi - lo > 1e-14 * t_end {
+        let mid = 0.5 * (lo + hi);
+        if value(mid) > target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// τ₅₀(MSE excess)/τ₅₀(ODE U-turn) at this d on `schedule` ([`probe_time`] at level ½):
+/// the finite-d value of [`tau50_ratio`].
+pub fn tau50_ratio_on(schedule: &dyn Schedule, p: f64, sigma2: f64, d: usize) -> Option<f64> {
+    let t = |probe| probe_time(schedule, probe, (p, sigma2, d), 0.5);
+    Some(t(Probe::MseExcess)? / t(Probe::OdeUturn)?)
+}
+
 /// 2H(p) in nats.
 pub fn two_entropy(p: f64) -> f64 {
     -2.0 * (p * p.ln() + (1.0 - p) * (1.0 - p).ln())
@@ -258,7 +300,11 @@ pub fn sum_rule(p: f64, sigma2: f64, d: usize) -> SumRule {
         value: i.value,
         quadrature: i.error,
         evaluation: QUAD_ABS * end,
-        tail: if end < a2_max { tail_bound(p, end) } else { 0.0 },
+        tail: if end < a2_max {
+            tail_bound(p, end)
+        } else {
+            0.0
+        },
         overlap: overlap_bound(p, sigma2, d),
         a2_end: end,
     }
@@ -425,7 +471,23 @@ mod tests {
         // the overlap bound.
         let s = sum_rule_on(&Linear, 0.8, 1.0, 2);
         let gap = two_entropy(0.8) - s.value;
-        assert!(gap > 1e-3 && gap <= s.overlap + s.numerical_bound(), "{gap} {s:?}");
+        assert!(
+            gap > 1e-3 && gap <= s.overlap + s.numerical_bound(),
+            "{gap} {s:?}"
+        );
+    }
+
+    #[test]
+    fn finite_d_ratio_tends_to_the_limit() {
+        let lim = tau50_ratio(0.8);
+        let dev: Vec<f64> = [1000usize, 100_000, 10_000_000]
+            .iter()
+            .map(|&d| (tau50_ratio_on(&Linear, 0.8, 1.0, d).unwrap() - lim).abs())
+            .collect();
+        assert!(
+            dev[1] < dev[0] && dev[2] < dev[1] && dev[2] < 1e-3,
+            "{dev:?}"
+        );
     }
 
     #[test]
