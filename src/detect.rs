@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::experiment::TrainConfig;
 use crate::phase::{
     BayesGrid, BayesMse, BayesUTurn, Curve, Detector, Extent, FlowTransport, ModeSign, ModelMse,
-    Profile, UTurn, Window, phase_aware, window_tau,
+    Profile, TimeDensity, UTurn, Window, phase_aware, window_tau,
 };
 use crate::problem::{ConfigError, ProblemSpec, in_range};
 use crate::schedule::{Schedule, ScheduleSpec};
@@ -130,6 +130,9 @@ pub struct DetectOutput {
     pub window: Window,
     /// The phase-aware schedule.
     pub schedule: AdaptedSchedule,
+    /// The same schedule as a density of the interpolation time τ for trainers that draw a
+    /// random time per example ([`TimeDensity`]; added in schema 3, additive).
+    pub density: TimeDensity,
 }
 
 impl DetectConfig {
@@ -292,6 +295,7 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     let window = crate::phase::detect(&curve, &detector)?;
     let tau_window = window_tau(&window, sched, cfg.margin);
     let adapted = phase_aware(tau_window, cfg.share, 1.0)?;
+    let density = TimeDensity::from_knots(&adapted.knots())?;
     Ok(DetectOutput {
         schema_version: DETECT_SCHEMA_VERSION,
         config: DetectConfig {
@@ -310,6 +314,7 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
             tau_window,
             share: cfg.share,
         },
+        density,
     })
 }
 

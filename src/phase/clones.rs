@@ -106,7 +106,8 @@ pub fn measure_clones(
             let (mut xi, mut x0) = (vec![0.0; d], vec![0.0; d]);
             let (mut x1, mut xt, mut f) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
             for _ in 0..n {
-                let s = if uni.random::<f64>() < p { 1.0 } else { -1.0 };
+                let plus = uni.random::<f64>() < p;
+                let s = if plus { 1.0 } else { -1.0 };
                 normals.fill(&mut xi);
                 normals.fill(&mut x0);
                 for j in 0..d {
@@ -120,16 +121,16 @@ pub fn measure_clones(
                     let se: f64 = f.iter().zip(&x1).map(|(a, b)| (a - b) * (a - b)).sum();
                     let e = se / df - s2 * c.alpha * c.alpha / v;
                     let pi_plus = 0.5 * (1.0 + c.step.phi(&xt));
-                    let draw = |u: f64| if u < pi_plus { 1.0 } else { -1.0 };
+                    let draw = |u: f64| u < pi_plus;
                     let (c1, c2) = (draw(uni.random::<f64>()), draw(uni.random::<f64>()));
                     let h: f64 =
                         xt.iter().zip(mu).map(|(a, b)| a * b).sum::<f64>() / (df * v).sqrt();
-                    let ode_mode = if h > q { 1.0 } else { -1.0 };
+                    let ode_plus = h > q;
                     o.push([
                         e,
                         f64::from(u8::from(c1 != c2)),
-                        f64::from(u8::from(c1 != s)),
-                        f64::from(u8::from(ode_mode != s)),
+                        f64::from(u8::from(c1 != plus)),
+                        f64::from(u8::from(ode_plus != plus)),
                     ]);
                 }
             }

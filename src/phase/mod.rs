@@ -24,6 +24,11 @@
 //! * [`measure_clones`] — SPEC §10 by Monte Carlo: a denoiser's MSE excess and the
 //!   reverse-SDE U-turn as two clones' disagreement, at given times.
 //!
+//! Detection under noise: [`noisy_t50`] (a weighted isotonic fit of a noisy falling profile
+//! and a parametric-bootstrap interval of its t₅₀). For trainers that draw a random time per
+//! example, [`TimeDensity`] turns a phase-aware schedule into a density of the interpolation
+//! time τ (`detect` reports it).
+//!
 //! ## References
 //! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in Flow-Based
 //! Generative Models*, arXiv:2412.07972 (doi:10.48550/arXiv.2412.07972).
@@ -33,9 +38,11 @@ mod auto;
 mod bayes_mse;
 mod bayes_uturn;
 mod clones;
+mod density;
 mod error;
 mod feature;
 mod figure;
+mod isotonic;
 mod model_mse;
 mod profile;
 mod uturn;
@@ -45,6 +52,8 @@ pub use adapt::{phase_aware, window_tau};
 pub use auto::{AutoSchedule, auto_schedule, auto_schedule_on, pilot_grid, resolve};
 pub use bayes_mse::{BayesGrid, BayesMse};
 pub use bayes_uturn::BayesUTurn;
+pub use density::{DensitySegment, TimeDensity};
+pub use isotonic::{NoisyT50, fitted_t50, isotonic_decreasing, noisy_t50};
 pub use clones::{CHUNK as CLONE_CHUNK, CloneEstimates, CloneTime, measure_clones};
 pub use error::DetectError;
 pub use feature::{Feature, ModeSign};

@@ -316,6 +316,13 @@ pub fn detect_summary(out: &DetectOutput) -> String {
         100.0 * out.schedule.share,
         out.schedule.knots
     );
+    let _ = writeln!(
+        s,
+        "time-sampling density p(τ) (draw τ = its inverse CDF at U ~ Uniform(0, 1)):"
+    );
+    for line in out.density.table().lines() {
+        let _ = writeln!(s, "  {line}");
+    }
     s
 }
 

@@ -435,8 +435,8 @@ mod tests {
             assert!(ode_threshold(a2, 0.5).abs() < 1e-8);
         }
         // and the two forms of P_ODE agree
-        for a2 in [0.1, 1.0, 5.0] {
-            let (p, a) = (0.8, (a2 as f64).sqrt());
+        for a2 in [0.1f64, 1.0, 5.0] {
+            let (p, a) = (0.8, a2.sqrt());
             let q = ode_threshold(a2, p);
             assert!((p_ode(a2, p) - 2.0 * p * normal_cdf(q - a)).abs() < 1e-14);
         }
