@@ -53,6 +53,23 @@ fn detect_json_follows_the_schema_and_writes_plots() {
     let knots = v["schedule"]["knots"].as_array().unwrap();
     assert_eq!(knots[0][0], 0.0);
     assert_eq!(knots.last().unwrap()[1], 1.0);
+    // The same schedule as a density of τ (issue 25): one piece per knot interval, masses
+    // summing to 1, the padded window's piece carrying the share, density = mass/width.
+    let seg = v["density"]["segments"].as_array().unwrap();
+    assert_eq!(seg.len(), knots.len() - 1);
+    let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
+    let total: f64 = seg.iter().map(|g| f(g, "mass")).sum();
+    assert!((total - 1.0).abs() < common::tol::ROUNDOFF, "{total}");
+    let tw = &v["schedule"]["tau_window"];
+    let win = seg
+        .iter()
+        .find(|g| f(g, "tau_lo") == tw[0].as_f64().unwrap())
+        .expect("a piece starts at the window");
+    assert!((f(win, "mass") - v["schedule"]["share"].as_f64().unwrap()).abs() < 1e-12);
+    for g in seg {
+        let w = f(g, "tau_hi") - f(g, "tau_lo");
+        assert!((f(g, "density") * w - f(g, "mass")).abs() < 1e-12);
+    }
     for ext in ["svg", "png", "json"] {
         assert!(
             dir.join(format!("detect_mse.{ext}")).exists(),

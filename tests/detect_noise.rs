@@ -108,12 +108,7 @@ fn isotonic_t50_is_unbiased_and_its_interval_covers_up_to_the_stated_noise() {
         let row = study(eta, &grid, exact);
         eprintln!(
             "η = {:<5}: bias {:+.5} ± {:.5} (relative), coverage {:.3} (nominal {LEVEL}, SE {cov_se:.3}), interval half-width {:.4} (relative); shifted-centre control covers {:.3}",
-            row.eta,
-            row.bias,
-            row.bias_se,
-            row.coverage,
-            row.mean_half_width,
-            row.shifted_coverage
+            row.eta, row.bias, row.bias_se, row.coverage, row.mean_half_width, row.shifted_coverage
         );
         rows.push(row);
     }

@@ -142,7 +142,11 @@ mod tests {
     fn density_integrates_to_one_and_its_quantile_is_the_warp() {
         let s = phase_aware((0.01, 0.05), 0.6, 1.0).unwrap();
         let p = TimeDensity::from_knots(&s.knots()).unwrap();
-        let total: f64 = p.segments.iter().map(|g| g.density * (g.tau_hi - g.tau_lo)).sum();
+        let total: f64 = p
+            .segments
+            .iter()
+            .map(|g| g.density * (g.tau_hi - g.tau_lo))
+            .sum();
         assert!((total - 1.0).abs() < 1e-12);
         assert!((p.cdf(0.05) - p.cdf(0.01) - 0.6).abs() < 1e-12);
         for u in [0.0, 0.1, 0.37, 0.5, 0.9, 1.0] {
@@ -170,7 +174,9 @@ mod tests {
         assert!(TimeDensity::from_knots(&[(0.0, 0.0)]).is_err());
         assert!(TimeDensity::from_knots(&[(0.0, 0.0), (1.0, 0.5)]).is_err());
         assert!(TimeDensity::from_knots(&[(0.0, 0.0), (0.5, 0.5), (0.5, 1.0)]).is_err());
-        assert!(TimeDensity::from_knots(&[(0.0, 0.0), (0.5, 0.6), (1.0, 0.6), (2.0, 1.0)]).is_err());
+        assert!(
+            TimeDensity::from_knots(&[(0.0, 0.0), (0.5, 0.6), (1.0, 0.6), (2.0, 1.0)]).is_err()
+        );
         assert!(TimeDensity::from_knots(&[(0.1, 0.0), (1.0, 1.0)]).is_err());
     }
 }

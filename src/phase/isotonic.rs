@@ -14,8 +14,8 @@
 //! The Monte-Carlo check of bias and coverage is `tests/detect_noise.rs`.
 
 use super::Curve;
-use crate::rng::normal::Normals;
 use crate::rng::Purpose;
+use crate::rng::normal::Normals;
 use serde::{Deserialize, Serialize};
 
 /// The weighted least-squares non-increasing fit of `y` with weights `w` > 0 (pool adjacent
