@@ -22,7 +22,7 @@
 use phaseflow::phase::{Curve, ProfilePoint, noisy_t50};
 use phaseflow::rng::Purpose;
 use phaseflow::rng::normal::Normals;
-use phaseflow::schedule::{Linear, Schedule};
+use phaseflow::schedule::Linear;
 use phaseflow::theory::mse::profile;
 
 const P: f64 = 0.8;

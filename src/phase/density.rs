@@ -62,7 +62,12 @@ impl TimeDensity {
         let (t_end, tau_end) = knots[knots.len() - 1];
         check_range("knots", "starting at t = 0", t0, t0 == 0.0)?;
         check_range("knots", "starting at τ = 0", tau0, tau0 == 0.0)?;
-        check_range("knots", "ending at τ = 1", tau_end, tau_end == 1.0)?;
+        check_range(
+            "knots",
+            "ending at τ = 1",
+            tau_end,
+            (tau_end - 1.0).abs() <= f64::EPSILON,
+        )?;
         let mut segments = Vec::with_capacity(knots.len() - 1);
         for w in knots.windows(2) {
             let ((ta, xa), (tb, xb)) = (w[0], w[1]);
@@ -84,7 +89,11 @@ impl TimeDensity {
         self.segments
             .iter()
             .find(|s| tau >= s.tau_lo && tau < s.tau_hi)
-            .or_else(|| self.segments.last().filter(|s| tau == s.tau_hi))
+            .or_else(|| {
+                self.segments
+                    .last()
+                    .filter(|s| tau.partial_cmp(&s.tau_hi) == Some(std::cmp::Ordering::Equal))
+            })
             .map_or(0.0, |s| s.density)
     }
 
