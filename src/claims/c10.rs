@@ -40,8 +40,8 @@ use crate::plot::{Figure, Panel, Series};
 use crate::schedule::{Linear, Schedule, ScheduleSpec};
 use crate::theory::bayes::bayes_step_params;
 use crate::theory::channel::{
-    Probe, crossing_time, mse_excess, p_ode, p_sde, sum_rule, sum_rule_on, tau50_ratio,
-    tau50_ratio_on, two_entropy, window_a2,
+    Probe, class_snr, crossing_time, excess_weight, mse_excess, p_ode, p_sde, sum_rule,
+    sum_rule_on, tau50_ratio, tau50_ratio_on, two_entropy, window_a2,
 };
 
 /// The registered claim.
@@ -61,17 +61,50 @@ const DP: f64 = 0.02;
 /// where p + 0.02 moves P_SDE by less, no N of this tier could show it reliably.
 const CONTROL_Z: f64 = 9.0;
 
+/// (p, σ²) of what is measured (the data side) and of the predictions (the theory side):
+/// the nominal values moved by the context's perturbation, as for a trained claim (a data-side
+/// p or σ² draws the Monte-Carlo data and builds the Bayes denoiser at the moved value; a
+/// theory-side one computes every prediction there). κ, λ and the sampler do not enter.
+#[derive(Clone, Copy)]
+struct Sides {
+    data: (f64, f64),
+    theory: (f64, f64),
+}
+
+impl Sides {
+    fn of(ctx: &Context) -> Self {
+        let nominal = crate::problem::ProblemSpec {
+            p: P,
+            sigma2: SIGMA2,
+            ..Default::default()
+        };
+        let (d, t) = match ctx.perturbation.filter(|q| q.applies_to(&nominal)) {
+            Some(q) => (q.train_problem(&nominal), q.theory_problem(&nominal)),
+            None => (nominal.clone(), nominal),
+        };
+        Self {
+            data: (d.p, d.sigma2),
+            theory: (t.p, t.sigma2),
+        }
+    }
+    /// The data and theory p for a nominal `p` (the shift applied to it).
+    fn p_at(&self, p: f64) -> (f64, f64) {
+        (p + self.data.0 - P, p + self.theory.0 - P)
+    }
+}
+
 fn run(ctx: &Context) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
-    sum_rule_checks(ctx, &mut out)?;
-    let mc = pointwise_checks(ctx, &mut out)?;
-    let ratios = window_checks(ctx, &mut out)?;
+    let sides = Sides::of(ctx);
+    sum_rule_checks(ctx, sides, &mut out)?;
+    let mc = pointwise_checks(ctx, sides, &mut out)?;
+    let ratios = window_checks(ctx, sides, &mut out)?;
     out.figures
         .push(("one_quantity".into(), figure(&mc, &ratios)));
     Ok(out)
 }
 
-fn sum_rule_checks(ctx: &Context, out: &mut Outcome) -> Result<(), Error> {
+fn sum_rule_checks(ctx: &Context, sides: Sides, out: &mut Outcome) -> Result<(), Error> {
     let fam = "c10_sum_rule";
     let ds: Vec<usize> = ctx.pick(vec![100, 1000, 10_000], vec![100, 1000, 10_000, 100_000]);
     let mut cases: Vec<(PathSpec, usize, f64)> = Vec::new();
@@ -85,7 +118,8 @@ fn sum_rule_checks(ctx: &Context, out: &mut Outcome) -> Result<(), Error> {
     let mut rows = Vec::new();
     for (path, d, p) in cases {
         let sch = ScheduleSpec::linear().build_on(&path, d)?;
-        let s = sum_rule_on(sch.as_ref(), p, SIGMA2, d);
+        let (pd, pt) = sides.p_at(p);
+        let s = sum_rule_on(sch.as_ref(), pd, sides.data.1, d);
         let delta = s.numerical_bound() + s.overlap;
         let why = format!(
             "Gauss–Kronrod Σ|K15 − G7| {:.1e} + evaluation QUAD_ABS·a² {:.1e} + Bhattacharyya \
@@ -96,14 +130,14 @@ fn sum_rule_checks(ctx: &Context, out: &mut Outcome) -> Result<(), Error> {
             "{} d={d} p={p}: {:.12} (2H = {:.12})",
             path.name(),
             s.value,
-            two_entropy(p)
+            two_entropy(pt)
         ));
         out.checks.extend(pair(
             (
                 format!("sum_rule.{}@d={d},p={p}", path.name()),
                 format!("sum_rule_control.{}@d={d},p={p}", path.name()),
             ),
-            (exact(s.value), (two_entropy(p), two_entropy(p + DP))),
+            (exact(s.value), (two_entropy(pt), two_entropy(pt + DP))),
             (fam, Source::Channel, Allowance::numerical(delta, why)),
             "2H(p) at p + 0.02",
         ));
@@ -133,13 +167,14 @@ struct McPoint {
     clones_ratio_se: f64,
 }
 
-fn pointwise_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<McPoint>, Error> {
+fn pointwise_checks(ctx: &Context, sides: Sides, out: &mut Outcome) -> Result<Vec<McPoint>, Error> {
+    let ((pd, s2d), (pt, s2t)) = (sides.data, sides.theory);
     let fam = "c10_pointwise";
     let samples = ctx.pick(1 << 16, 1 << 18);
     let a2s = [0.1, 0.3, 1.0, 3.0];
     let mut pts = Vec::new();
     for d in [100usize, 1000] {
-        let mix = Mixture::ones(P, SIGMA2, d)?;
+        let mix = Mixture::ones(pd, s2d, d)?;
         let times: Vec<CloneTime> = a2s
             .iter()
             .map(|&a2| {
@@ -148,15 +183,17 @@ fn pointwise_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<McPoint>, Er
                 CloneTime {
                     alpha: al,
                     beta: be,
-                    step: bayes_step_params(al, be, P, SIGMA2, mix.mu()),
+                    step: bayes_step_params(al, be, pd, s2d, mix.mu()),
                 }
             })
             .collect();
         let r = measure_clones(&mix, &times, samples, ctx.seed, LEVEL);
-        for (c, e) in times.iter().zip(&r) {
-            let a2 = e.a2;
-            let w = 2.0 * e.weight * e.weight;
-            let at = format!("@d={d},a2={:.2}", a2);
+        for ((c, e), design) in times.iter().zip(&r).zip(a2s) {
+            // The predictions' a² and weight (the theory side's σ²); names keep the design a².
+            let a2 = class_snr(c.alpha, c.beta, s2t, d);
+            let wt = excess_weight(c.alpha, c.beta, s2t);
+            let w = 2.0 * wt * wt;
+            let at = format!("@d={d},a2={design:.2}");
             let exact_why = "SPEC §10: claimed exact at every d and t (δ = 0)";
             let real = |name: String, m: Measured, pred: f64| {
                 check(
@@ -169,7 +206,7 @@ fn pointwise_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<McPoint>, Er
                     None,
                 )
             };
-            let (ps, ps_wrong) = (p_sde(a2, P), p_sde(a2, P + DP));
+            let (ps, ps_wrong) = (p_sde(a2, pt), p_sde(a2, pt + DP));
             out.checks
                 .push(real(format!("excess{at}"), e.excess.into(), w * ps));
             out.checks
@@ -219,14 +256,14 @@ fn pointwise_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<McPoint>, Er
                 Allowance::exact("SPEC §10: e − 2(α²/v)²·D has mean 0 exactly"),
                 control("the ODE U-turn in place of the SDE U-turn"),
             ));
-            let ex = mse_excess(c.alpha, c.beta, P, SIGMA2, d);
+            let ex = mse_excess(c.alpha, c.beta, pt, s2t, d);
             pts.push(McPoint {
                 d,
                 a2,
                 excess_ratio: e.excess.point / ex,
                 excess_ratio_se: e.excess.se / ex,
-                clones_ratio: e.clones.point / p_sde(a2, P),
-                clones_ratio_se: e.clones.se / p_sde(a2, P),
+                clones_ratio: e.clones.point / ps,
+                clones_ratio_se: e.clones.se / ps,
             });
         }
     }
@@ -240,23 +277,27 @@ fn pointwise_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<McPoint>, Er
 
 /// t₅₀ of the MSE excess and of the Euler U-turn on the refined grid with `k` fine points:
 /// (t₅₀ MSE, its grid resolution, t₅₀ ODE, its resolution).
-fn detected_t50(d: usize, k: usize) -> Result<(f64, f64, f64, f64), Error> {
+fn detected_t50(
+    d: usize,
+    k: usize,
+    (p, sigma2): (f64, f64),
+) -> Result<(f64, f64, f64, f64), Error> {
     let sd = (d as f64).sqrt();
     let grid = pilot_grid(1000, 8.0 / sd, k);
     let bg = || BayesGrid {
         schedule: &Linear,
         grid: grid.clone(),
-        p: P,
-        sigma2: SIGMA2,
+        p,
+        sigma2,
         d,
     };
-    let mse = crate::theory::mse::profile(&Linear, P, SIGMA2, d, &grid);
+    let mse = crate::theory::mse::profile(&Linear, p, sigma2, d, &grid);
     let excess = Curve::new(
         grid.iter()
             .zip(mse)
             .map(|(&t, m)| {
                 let (al, be) = (Linear.alpha(t), Linear.beta(t));
-                let within = SIGMA2 * al * al / (al * al + be * be * SIGMA2);
+                let within = sigma2 * al * al / (al * al + be * be * sigma2);
                 ProfilePoint {
                     t,
                     value: m - within,
@@ -276,31 +317,35 @@ fn detected_t50(d: usize, k: usize) -> Result<(f64, f64, f64, f64), Error> {
     Ok((wm.centre, wm.resolution, wo.centre, wo.resolution))
 }
 
-fn window_checks(ctx: &Context, out: &mut Outcome) -> Result<Vec<(usize, f64)>, Error> {
+fn window_checks(
+    ctx: &Context,
+    sides: Sides,
+    out: &mut Outcome,
+) -> Result<Vec<(usize, f64)>, Error> {
+    let (pt, s2t) = sides.theory;
     let fam = "c10_window_ratio";
     let ds: Vec<usize> = ctx.pick(
         vec![1000, 10_000, 100_000, 1_000_000],
         vec![1000, 10_000, 100_000, 1_000_000, 10_000_000],
     );
     let k = ctx.pick(20_000, 80_000);
-    let limit = tau50_ratio(P);
-    let limit_wrong = tau50_ratio(P + DP);
+    let limit = tau50_ratio(pt);
+    let limit_wrong = tau50_ratio(pt + DP);
     let mut measured = Vec::new();
     let d_max = *ds.last().expect("non-empty");
     for &d in &ds {
-        let (m1, _, o1, _) = detected_t50(d, k)?;
-        let (m2, rm, o2, ro) = detected_t50(d, 2 * k)?;
+        let (m1, _, o1, _) = detected_t50(d, k, sides.data)?;
+        let (m2, rm, o2, ro) = detected_t50(d, 2 * k, sides.data)?;
         let (r1, r2) = (m1 / o1, m2 / o2);
         let num = (r1 - r2).abs() + r2 * (rm / m2 + ro / o2);
-        let exact_d = tau50_ratio_on(&Linear, P, SIGMA2, d).ok_or(Error::NoPrediction {
+        let exact_d = tau50_ratio_on(&Linear, pt, s2t, d).ok_or(Error::NoPrediction {
             what: "the τ₅₀ ratio (a probe does not fall to half before t = 1)",
             d,
         })?;
-        let exact_wrong =
-            tau50_ratio_on(&Linear, P + DP, SIGMA2, d).ok_or(Error::NoPrediction {
-                what: "the τ₅₀ ratio at p + 0.02",
-                d,
-            })?;
+        let exact_wrong = tau50_ratio_on(&Linear, pt + DP, s2t, d).ok_or(Error::NoPrediction {
+            what: "the τ₅₀ ratio at p + 0.02",
+            d,
+        })?;
         let num_why = format!(
             "grid: each t₅₀ within its bracketing interval ({:.1e}, {:.1e} relative) + ratio \
              change {:.1e} when the refined grid is doubled ({k} → {} points: Euler's \
