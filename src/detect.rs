@@ -17,6 +17,7 @@ use crate::phase::{
 };
 use crate::problem::{ConfigError, ProblemSpec, in_range};
 use crate::schedule::{Schedule, ScheduleSpec};
+use crate::theory::channel::ChannelSummary;
 use serde::{Deserialize, Serialize};
 
 /// Version of the `detect --json` document (2: the configuration is the nested
@@ -133,6 +134,9 @@ pub struct DetectOutput {
     /// The same schedule as a density of the interpolation time τ for trainers that draw a
     /// random time per example ([`TimeDensity`]; added in schema 3, additive).
     pub density: TimeDensity,
+    /// SPEC §10's closed forms for this problem: windows in a², the τ₅₀ ratio, the t₅₀ of
+    /// each probe on this schedule ([`ChannelSummary`]; added in schema 3, additive).
+    pub channel: ChannelSummary,
 }
 
 impl DetectConfig {
@@ -296,6 +300,7 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     let tau_window = window_tau(&window, sched, cfg.margin);
     let adapted = phase_aware(tau_window, cfg.share, 1.0)?;
     let density = TimeDensity::from_knots(&adapted.knots())?;
+    let channel = ChannelSummary::new(sched, pr.p, pr.sigma2, pr.d);
     Ok(DetectOutput {
         schema_version: DETECT_SCHEMA_VERSION,
         config: DetectConfig {
@@ -315,6 +320,7 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
             share: cfg.share,
         },
         density,
+        channel,
     })
 }
 

@@ -243,6 +243,46 @@ pub fn tau50_ratio_on(schedule: &dyn Schedule, p: f64, sigma2: f64, d: usize) ->
     Some(t(Probe::MseExcess)? / t(Probe::OdeUturn)?)
 }
 
+/// SPEC §10's numbers for one problem: what `detect` reports beside its window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSummary {
+    /// 2H(p) in nats: the sum rule's value (up to the mode overlap, [`overlap_bound`]).
+    pub two_entropy: f64,
+    /// a² at 90/50/10 % of the MSE excess's (= SDE U-turn's) fall.
+    pub a2_mse_excess: [f64; 3],
+    /// a² at 90/50/10 % of the ODE U-turn's fall.
+    pub a2_ode_uturn: [f64; 3],
+    /// Speciation a²_S = 1/(4p(1 − p)) (Biroli & Mézard).
+    pub a2_speciation: f64,
+    /// τ₅₀(MSE)/τ₅₀(ODE U-turn) as d → ∞ ([`tau50_ratio`]).
+    pub tau50_ratio_limit: f64,
+    /// t₅₀ of the MSE excess (its weight included) on the schedule at this d, if it falls
+    /// to half before T_end.
+    pub t50_mse_excess: Option<f64>,
+    /// t₅₀ of the SDE U-turn on the schedule at this d.
+    pub t50_sde_uturn: Option<f64>,
+    /// t₅₀ of the ODE U-turn on the schedule at this d.
+    pub t50_ode_uturn: Option<f64>,
+}
+
+impl ChannelSummary {
+    /// The summary for `schedule` at (p, σ², d).
+    pub fn new(schedule: &dyn Schedule, p: f64, sigma2: f64, d: usize) -> Self {
+        let levels = |probe| [0.9, 0.5, 0.1].map(|l| window_a2(probe, p, l));
+        let t50 = |probe| probe_time(schedule, probe, (p, sigma2, d), 0.5);
+        Self {
+            two_entropy: two_entropy(p),
+            a2_mse_excess: levels(Probe::MseExcess),
+            a2_ode_uturn: levels(Probe::OdeUturn),
+            a2_speciation: 1.0 / (4.0 * p * (1.0 - p)),
+            tau50_ratio_limit: tau50_ratio(p),
+            t50_mse_excess: t50(Probe::MseExcess),
+            t50_sde_uturn: t50(Probe::SdeUturn),
+            t50_ode_uturn: t50(Probe::OdeUturn),
+        }
+    }
+}
+
 /// 2H(p) in nats.
 pub fn two_entropy(p: f64) -> f64 {
     -2.0 * (p * p.ln() + (1.0 - p) * (1.0 - p).ln())
