@@ -153,8 +153,9 @@ impl StepParams {
         self.theta[2..].split_at_mut(d)
     }
 
-    /// z = w·x/√d + b and φ = tanh(z) for input x.
-    fn phi(&self, x: &[f64]) -> f64 {
+    /// φ = tanh(z), z = w·x/√d + b, for input x (for the Bayes denoiser, 2π₊ − 1 with π₊
+    /// the posterior probability of the + mode).
+    pub fn phi(&self, x: &[f64]) -> f64 {
         let wx: f64 = self.w().iter().zip(x).map(|(a, b)| a * b).sum();
         (wx / (self.d() as f64).sqrt() + self.b()).tanh()
     }

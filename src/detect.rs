@@ -13,10 +13,11 @@ use crate::error::Error;
 use crate::experiment::TrainConfig;
 use crate::phase::{
     BayesGrid, BayesMse, BayesUTurn, Curve, Detector, Extent, FlowTransport, ModeSign, ModelMse,
-    Profile, UTurn, Window, phase_aware, window_tau,
+    Profile, TimeDensity, UTurn, Window, phase_aware, window_tau,
 };
 use crate::problem::{ConfigError, ProblemSpec, in_range};
 use crate::schedule::{Schedule, ScheduleSpec};
+use crate::theory::channel::ChannelSummary;
 use serde::{Deserialize, Serialize};
 
 /// Version of the `detect --json` document (2: the configuration is the nested
@@ -136,6 +137,12 @@ pub struct DetectOutput {
     pub window: Window,
     /// The phase-aware schedule.
     pub schedule: AdaptedSchedule,
+    /// The same schedule as a density of the interpolation time τ for trainers that draw a
+    /// random time per example ([`TimeDensity`]; added in schema 3, additive).
+    pub density: TimeDensity,
+    /// SPEC §10's closed forms for this problem: windows in a², the τ₅₀ ratio, the t₅₀ of
+    /// each probe on this schedule ([`ChannelSummary`]; added in schema 3, additive).
+    pub channel: ChannelSummary,
 }
 
 impl DetectConfig {
@@ -298,6 +305,8 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     let window = crate::phase::detect(&curve, &detector)?;
     let tau_window = window_tau(&window, sched, cfg.margin);
     let adapted = phase_aware(tau_window, cfg.share, 1.0)?;
+    let density = TimeDensity::from_knots(&adapted.knots())?;
+    let channel = ChannelSummary::new(sched, pr.p, pr.sigma2, pr.d);
     Ok(DetectOutput {
         schema_version: DETECT_SCHEMA_VERSION,
         config: DetectConfig {
@@ -316,6 +325,8 @@ pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
             tau_window,
             share: cfg.share,
         },
+        density,
+        channel,
     })
 }
 

@@ -68,6 +68,8 @@ pub enum Purpose {
     DigitsGenerateControl = 15,
     /// Digits: the U-turn noise x₀ (index = chunk of pairs).
     DigitsUTurn = 16,
+    /// Monte-Carlo MSE excess and clone draws of SPEC §10 (index = chunk of samples).
+    Clones = 17,
 }
 
 impl Purpose {

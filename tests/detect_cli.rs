@@ -53,6 +53,29 @@ fn detect_json_follows_the_schema_and_writes_plots() {
     let knots = v["schedule"]["knots"].as_array().unwrap();
     assert_eq!(knots[0][0], 0.0);
     assert_eq!(knots.last().unwrap()[1], 1.0);
+    // The same schedule as a density of τ (issue 25): one piece per knot interval, masses
+    // summing to 1, the padded window's piece carrying the share, density = mass/width.
+    // SPEC §10's closed forms for this problem (p = 0.8): the MSE excess's a²₅₀ and the
+    // d → ∞ τ₅₀ ratio, to SPEC's printed digits (1.030, 1.32).
+    let ch = &v["channel"];
+    assert!((ch["a2_mse_excess"][1].as_f64().unwrap() - 1.030).abs() < 0.0005);
+    assert!((ch["tau50_ratio_limit"].as_f64().unwrap() - 1.32).abs() < 0.005);
+    assert!(ch["t50_ode_uturn"].as_f64().unwrap() < ch["t50_mse_excess"].as_f64().unwrap());
+    let seg = v["density"]["segments"].as_array().unwrap();
+    assert_eq!(seg.len(), knots.len() - 1);
+    let f = |x: &serde_json::Value, k: &str| x[k].as_f64().unwrap();
+    let total: f64 = seg.iter().map(|g| f(g, "mass")).sum();
+    assert!((total - 1.0).abs() < common::tol::ROUNDOFF, "{total}");
+    let tw = &v["schedule"]["tau_window"];
+    let win = seg
+        .iter()
+        .find(|g| f(g, "tau_lo") == tw[0].as_f64().unwrap())
+        .expect("a piece starts at the window");
+    assert!((f(win, "mass") - v["schedule"]["share"].as_f64().unwrap()).abs() < 1e-12);
+    for g in seg {
+        let w = f(g, "tau_hi") - f(g, "tau_lo");
+        assert!((f(g, "density") * w - f(g, "mass")).abs() < 1e-12);
+    }
     for ext in ["svg", "png", "json"] {
         assert!(
             dir.join(format!("detect_mse.{ext}")).exists(),

@@ -12,14 +12,16 @@
 //! | C7 | finite n: which noise convention's form the trained networks follow | §5.3 |
 //! | C8 | VP vs VE (arXiv 2501.00988): constant vp loses p, constant ve loses σ², the paper's schedules keep both | §2, §5.4 |
 //! | C9 | Θ_d(1) ODE steps: at fixed K errors flat in d for the phase-aware schedules, growing for constant speed | §2, §5.4 |
+//! | C10 | one quantity: the MSE excess integrates to 2H(p), equals 2(α²/v)²·P_SDE, and its window ratio to the ODE U-turn's is d-independent | §10 |
 //!
-//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c9.rs`; C2 and C3
+//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c10.rs`; C2 and C3
 //! share `invariance.rs`, the phase-detection claims share `common.rs`'s fine grids, the noise
 //! schedule claims share `noise.rs`). A new claim
 //! is a new file plus one line in [`all_claims`]. Quick sizes run in `cargo test --release`;
 //! `--full` uses the paper's.
 
 mod c1;
+mod c10;
 mod c2;
 mod c3;
 mod c4;
@@ -59,6 +61,7 @@ pub fn all_claims() -> Vec<Box<dyn Claim>> {
         c7::C7,
         c8::C8,
         c9::C9,
+        c10::C10,
     ]
     .into_iter()
     .map(|c| Box::new(c) as Box<dyn Claim>)

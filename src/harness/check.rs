@@ -64,6 +64,9 @@ pub enum Source {
     Experiment,
     /// A constant declared in an experiment file's check ([`super::declared`]).
     Constant,
+    /// The closed forms of the class channel (§10: MSE excess, SDE and ODE U-turns, sum
+    /// rule).
+    Channel,
 }
 
 impl Source {
@@ -78,6 +81,7 @@ impl Source {
             Source::FiniteNEuler => "exact Euler with the finite-n c_k (§5.3 + §5.4)",
             Source::Experiment => "experiment on data",
             Source::Constant => "a constant declared in the experiment file",
+            Source::Channel => "class channel closed forms (§10)",
         }
     }
 }

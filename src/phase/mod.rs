@@ -21,6 +21,13 @@
 //!   issue 8) plugs in without touching detection.
 //! * [`BayesUTurn`] — the U-turn of the Bayes denoiser under Euler, reduced exactly to the
 //!   1-D recursion of h = x·μ/√d (SPEC §5.4): O(K) for the whole curve at any d.
+//! * [`measure_clones`] — SPEC §10 by Monte Carlo: a denoiser's MSE excess and the
+//!   reverse-SDE U-turn as two clones' disagreement, at given times.
+//!
+//! Detection under noise: [`noisy_t50`] (a weighted isotonic fit of a noisy falling profile
+//! and a parametric-bootstrap interval of its t₅₀). For trainers that draw a random time per
+//! example, [`TimeDensity`] turns a phase-aware schedule into a density of the interpolation
+//! time τ (`detect` reports it).
 //!
 //! ## References
 //! Aranguri & Insulla, *Phase-aware Training Schedule Simplifies Learning in Flow-Based
@@ -30,9 +37,12 @@ mod adapt;
 mod auto;
 mod bayes_mse;
 mod bayes_uturn;
+mod clones;
+mod density;
 mod error;
 mod feature;
 mod figure;
+mod isotonic;
 mod model_mse;
 mod profile;
 mod uturn;
@@ -42,9 +52,12 @@ pub use adapt::{phase_aware, window_tau};
 pub use auto::{AutoSchedule, auto_schedule, auto_schedule_on, pilot_grid, resolve};
 pub use bayes_mse::{BayesGrid, BayesMse};
 pub use bayes_uturn::BayesUTurn;
+pub use clones::{CHUNK as CLONE_CHUNK, CloneEstimates, CloneTime, measure_clones};
+pub use density::{DensitySegment, TimeDensity};
 pub use error::DetectError;
 pub use feature::{Feature, ModeSign};
 pub use figure::{curve_series, profile_figure};
+pub use isotonic::{NoisyT50, fitted_t50, isotonic_decreasing, noisy_t50};
 pub use model_mse::ModelMse;
 pub use profile::{Curve, Profile, ProfilePoint};
 pub use uturn::{DataSource, FlowTransport, Transport, UTurn};

@@ -316,6 +316,30 @@ pub fn detect_summary(out: &DetectOutput) -> String {
         100.0 * out.schedule.share,
         out.schedule.knots
     );
+    let ch = &out.channel;
+    let t = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.5}"));
+    let _ = writeln!(
+        s,
+        "class channel (SPEC §10): a² at 90/50/10 % of the fall: MSE excess = SDE U-turn {:.3}/{:.3}/{:.3}, ODE U-turn {:.3}/{:.3}/{:.3}; τ₅₀ ratio (d → ∞) {:.4}; t₅₀ here: MSE excess {}, SDE U-turn {}, ODE U-turn {}; sum rule 2H(p) = {:.6} nats",
+        ch.a2_mse_excess[0],
+        ch.a2_mse_excess[1],
+        ch.a2_mse_excess[2],
+        ch.a2_ode_uturn[0],
+        ch.a2_ode_uturn[1],
+        ch.a2_ode_uturn[2],
+        ch.tau50_ratio_limit,
+        t(ch.t50_mse_excess),
+        t(ch.t50_sde_uturn),
+        t(ch.t50_ode_uturn),
+        ch.two_entropy
+    );
+    let _ = writeln!(
+        s,
+        "time-sampling density p(τ) (draw τ = its inverse CDF at U ~ Uniform(0, 1)):"
+    );
+    for line in out.density.table().lines() {
+        let _ = writeln!(s, "  {line}");
+    }
     s
 }
 

@@ -80,13 +80,21 @@ pub fn bayes_mse(alpha: f64, beta: f64, p: f64, sigma2: f64, d: usize) -> f64 {
     let v = alpha * alpha + beta * beta * sigma2;
     let c = beta * sigma2 / v;
     let m = 1.0 - c * beta;
-    let b = bias(p);
     let a = beta * df.sqrt() / v.sqrt();
     let shift = beta * beta * df / v;
+    let sign_var = mode_sign_variance(a, shift, p);
+    sigma2 * alpha * alpha / v + m * m * sign_var
+}
+
+/// The posterior variance of the mode sign, E[1 − tanh²(a·ĥ + atanh(2p − 1))] with
+/// ĥ | s ~ N(s·a, 1), written as one [`tanh_moments`] call per mode: `a` = β√d/√v and
+/// `shift` = β²d/v (= a², passed separately so that [`bayes_mse`] keeps its rounding). It is
+/// the mmse of the class channel of SPEC §10 ([`crate::theory::channel`]).
+pub fn mode_sign_variance(a: f64, shift: f64, p: f64) -> f64 {
+    let b = bias(p);
     let plus = tanh_moments(a, shift + b).m2;
     let minus = tanh_moments(a, -shift + b).m2;
-    let sign_var = 1.0 - (p * plus + (1.0 - p) * minus);
-    sigma2 * alpha * alpha / v + m * m * sign_var
+    1.0 - (p * plus + (1.0 - p) * minus)
 }
 
 /// The Bayes-optimal [`StepParams`] for mean direction `mu` (|μ|² = d): c, u = m·μ,

@@ -29,6 +29,8 @@
 //! §5.3 ([`Theory::finite_n_at_d`]) also on ve with the end-dilated warp, in phase 2 only (its
 //! derivation assumes c → 0 in phase 1, while on ve c = σ²/(κ² + σ²) at the end of phase 1).
 //! * [`mse`] — §5.5, the Bayes MSE profile and its jump σ² + 4p(1 − p) → σ².
+//! * [`channel`] — §10, the class channel: MSE excess, reverse-SDE and ODE U-turns, their
+//!   windows in a², the I-MMSE sum rule.
 //! * [`loss`] — §4, the x0-averaged squared error of engine 2 ([`expected_sq_error`]).
 //! * [`report`] — the `phaseflow theory` JSON document ([`TheoryReport`]) and its config.
 //!
@@ -53,6 +55,7 @@
 //! Generative Models*, arXiv:2412.07972 (doi:10.48550/arXiv.2412.07972).
 
 pub mod bayes;
+pub mod channel;
 pub mod euler;
 pub mod finite_n;
 pub mod limit;
