@@ -232,17 +232,18 @@ impl TrainConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
     pub fn validate(&self) -> Result<Validated, Error> {
-        self.validate_costed(&self.cost(1))
+        self.validate_costed(&self.cost(1), &self.time(1))
     }
 
-    /// [`TrainConfig::validate`] with the memory estimate of the caller's use of the
-    /// configuration (`detect` with the Bayes denoiser trains nothing, issue 24).
+    /// [`TrainConfig::validate`] with the memory and time estimates of the caller's use of
+    /// the configuration (`detect` with the Bayes denoiser trains nothing, issue 24).
     ///
     /// # Errors
-    /// As [`TrainConfig::validate`], or `cost` above the limit.
-    pub fn validate_costed(&self, cost: &Cost) -> Result<Validated, Error> {
+    /// As [`TrainConfig::validate`], or `memory` or `time` above its limit.
+    pub fn validate_costed(&self, memory: &Cost, time: &Cost) -> Result<Validated, Error> {
         self.check()?;
-        cost.check()?;
+        memory.check()?;
+        time.check()?;
         let problem = crate::phase::resolve(&self.problem)?;
         if let Some(pert) = &self.perturbation {
             pert.check(&problem)?;
@@ -350,6 +351,55 @@ impl TrainConfig {
         let mut c = Cost::default();
         c.add_scaled(&one, replicas_at_once as f64);
         c
+    }
+
+    /// The work of `replicas` replicas of this configuration ([`crate::budget`], CPU
+    /// seconds): the engine's training ([`EngineSpec::time`](crate::train::EngineSpec::time))
+    /// and the generated samples, per replica.
+    pub fn time(&self, replicas: usize) -> Cost {
+        use crate::budget::calibration::{DENSE, EULER, SPAN};
+        let p = &self.problem;
+        let shape = Shape {
+            n: p.n,
+            d: p.d,
+            steps: p.steps,
+            concurrent_steps: 1,
+        };
+        let (d, k) = (p.d as f64, p.steps as f64);
+        let n_gen = ("gen", self.n_gen as f64, 4096.0);
+        let heun = match self.integrator {
+            Integrator::Euler => 1.0,
+            Integrator::Heun => 2.0,
+        };
+        let mut one = Cost::time();
+        one.add_scaled(&self.engine.time(&shape), 1.0);
+        match self.sampler.unwrap_or(self.engine.default_sampler()) {
+            Sampler::Full => one.add_work(
+                "generation, n_gen·K·d (Heun ×2)",
+                self.n_gen as f64 * k * d * heun,
+                EULER,
+                &[n_gen, shape.steps(), shape.d()],
+            ),
+            Sampler::Span => {
+                let r = 2.0 * k + 1.0;
+                one.add_work(
+                    "span sampler's Gram matrix, (2K + 1)²·d",
+                    r * r * d,
+                    DENSE,
+                    &[shape.steps(), shape.d()],
+                );
+                one.add_work(
+                    "generation in the span, n_gen·K·(2K + 2) (Heun ×2)",
+                    self.n_gen as f64 * k * (r + 1.0) * heun,
+                    SPAN,
+                    &[n_gen, shape.steps()],
+                );
+            }
+        }
+        if replicas == 1 {
+            return one;
+        }
+        one.repeated(("replicas", replicas as f64, 16.0))
     }
 
     /// The theory document of this configuration (`phaseflow theory`): its resolved
