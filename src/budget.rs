@@ -11,7 +11,12 @@
 //!
 //! # Limits
 //! * Memory: the physical memory (`MemTotal` of `/proc/meminfo`; 16 GiB where unknown),
-//!   capped by the address-space and data limits of the process (`ulimit -v`, `ulimit -d`).
+//!   capped by the address-space and data limits of the process (`ulimit -v`, `ulimit -d`)
+//!   less the binary and, per rayon thread, its stack and malloc arena
+//!   ([`PER_THREAD_RESERVE`]). Every buffer that work running in parallel holds per thread
+//!   (the sgd rows per grid time trained at once, the averaged engine's coordinates per
+//!   grid time solved at once, the generation and profile scratch, the replicas trained at
+//!   once, a digits network per run at once) is a term of the estimate, times the threads.
 //!   `--max-memory SIZE` (any subcommand; `4G`, `512M`, bytes) replaces the physical memory,
 //!   so it can lower the limit, or raise it for a machine with swap; the process limits
 //!   still cap it, since an allocation above them fails whatever we estimate.
@@ -152,7 +157,7 @@ impl Limits {
         if let Some(r) = process_limit() {
             if r < memory {
                 memory = r;
-                memory_source = "the process limit (ulimit -v / -d)";
+                memory_source = "the process limit (ulimit -v / -d) less 96 MiB for the binary and 66 MiB of stack and malloc arena per rayon thread";
             }
         }
         let t = MAX_THEORY.load(Ordering::Relaxed);
@@ -180,8 +185,23 @@ fn physical_memory() -> Option<u64> {
     Some(kb.saturating_mul(1024))
 }
 
-/// The smaller of RLIMIT_AS and RLIMIT_DATA, if either is set. Some of the address space is
-/// the binary and its libraries: 64 MiB is kept for them.
+/// Address space of the process outside the estimates: the binary, its libraries, the main
+/// thread and the signal-handling thread (measured: a tiny `train` with one rayon thread
+/// maps ≈ 146 MB, of which one worker's [`PER_THREAD_RESERVE`]).
+pub const BINARY_RESERVE: u64 = 96 << 20;
+
+/// Address space each rayon thread takes whatever the configuration: its stack (2 MiB) and
+/// the malloc arena glibc reserves for a thread's first allocation (64 MiB on 64-bit,
+/// `HEAP_MAX_SIZE`). Under `ulimit -v` they count as much as the data: measured (issue 24)
+/// VmSize of a tiny `train` at 1, 4 and 16 rayon threads, 146, 351 and 1037 MB; and
+/// `train --d 100000 --n 600 --steps 4 --epochs 1` under `ulimit -v 1048576` with one
+/// thread was estimated at 935 MiB, below the 960 MiB then allowed, and aborted allocating
+/// its second n·d block.
+pub const PER_THREAD_RESERVE: u64 = 66 << 20;
+
+/// The smaller of RLIMIT_AS and RLIMIT_DATA, if either is set, less what the process takes
+/// whatever the configuration: [`BINARY_RESERVE`] for the binary and [`PER_THREAD_RESERVE`]
+/// per rayon thread (its stack and malloc arena).
 #[cfg(unix)]
 fn process_limit() -> Option<u64> {
     let get = |res| {
@@ -200,7 +220,11 @@ fn process_limit() -> Option<u64> {
         .into_iter()
         .flatten()
         .min()
-        .map(|b| b.saturating_sub(64 << 20))
+        .map(|b| {
+            let threads = rayon::current_num_threads().max(1) as u64;
+            b.saturating_sub(BINARY_RESERVE)
+                .saturating_sub(threads.saturating_mul(PER_THREAD_RESERVE))
+        })
 }
 
 #[cfg(not(unix))]
