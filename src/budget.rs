@@ -461,6 +461,31 @@ pub fn check_theory_time(n: usize, p: f64, phase1_steps: usize) -> Result<(), Co
     Ok(())
 }
 
+/// The memory and time of the reduced theory's binomial rules over n₊ at finite n
+/// (`theory::reduced::binomial_rule_nodes`): every n₊ within 12·sd + 40 of n·p is
+/// evaluated (3 log-gamma calls and an exponential, [`SECONDS_PER_WEIGHT`] × 3) and the
+/// kept ones stored (16 B), once per grid time. O(√n): `theory --n 18446744073709551615`
+/// ran until killed before this estimate (issue 24); n = 10¹¹ takes 2.7 s here.
+pub fn reduced_rule_cost(n: usize, p: f64, steps: usize) -> (Cost, Cost) {
+    let sd = (n as f64 * p * (1.0 - p)).sqrt();
+    let terms = (2.0 * (12.0 * sd + 40.0)).min(n as f64);
+    let fields = [("n", n as f64, 128.0)];
+    let mut memory = Cost::memory();
+    memory.add(
+        "reduced theory's binomial rule, ≈ 2·(12·sd + 40)·16 B",
+        terms * 16.0,
+        &fields,
+    );
+    let mut time = Cost::time();
+    time.add_work(
+        "reduced theory's binomial rules, K·2·(12·sd + 40) pmf terms",
+        steps as f64 * terms,
+        3.0 * SECONDS_PER_WEIGHT,
+        &fields,
+    );
+    (memory, time)
+}
+
 /// `42 s`, `1.5 h`, `3.0 days`, `3.2e3 days`.
 pub fn human_seconds(s: f64) -> String {
     if s < 120.0 {

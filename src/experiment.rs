@@ -350,7 +350,39 @@ impl TrainConfig {
         one.add("per-step output, K·256 B", k * 256.0, &[shape.steps()]);
         let mut c = Cost::default();
         c.add_scaled(&one, replicas_at_once as f64);
+        if let Some((memory, _)) = self.pilot() {
+            c.add_scaled(&memory, 1.0);
+        }
         c
+    }
+
+    /// The memory and time of an `auto` schedule's pilot (once per configuration, before
+    /// training): two Bayes U-turns on `pilot_points` and `pilot_points + refine_points`
+    /// grid points (issue 24: a pilot size of 2⁶⁴ − 1 in an experiment file overflowed the
+    /// grid's allocation). `None` for any other schedule.
+    pub fn pilot(&self) -> Option<(Cost, Cost)> {
+        let crate::schedule::ScheduleSpec::Auto(a) = &self.problem.schedule else {
+            return None;
+        };
+        let (pilot, refine) = (a.pilot_points as f64, a.refine_points as f64);
+        let fields = [
+            ("pilot_points", pilot, 2000.0),
+            ("refine_points", refine, 1000.0),
+        ];
+        let mut memory = Cost::memory();
+        memory.add(
+            "auto schedule's pilot grids and curves, (pilot + refine)·128 B",
+            (pilot + refine) * 128.0,
+            &fields,
+        );
+        let mut time = Cost::time();
+        time.add_work(
+            "auto schedule's pilot U-turns, 2·pilot + refine points",
+            2.0 * pilot + refine,
+            crate::budget::calibration::PROFILE_POINT,
+            &fields,
+        );
+        Some((memory, time))
     }
 
     /// The work of `replicas` replicas of this configuration ([`crate::budget`], CPU
@@ -396,10 +428,15 @@ impl TrainConfig {
                 );
             }
         }
-        if replicas == 1 {
-            return one;
+        let mut c = if replicas == 1 {
+            one
+        } else {
+            one.repeated(("replicas", replicas as f64, 16.0))
+        };
+        if let Some((_, time)) = self.pilot() {
+            c.add_scaled(&time, 1.0);
         }
-        one.repeated(("replicas", replicas as f64, 16.0))
+        c
     }
 
     /// The theory document of this configuration (`phaseflow theory`): its resolved
@@ -412,6 +449,10 @@ impl TrainConfig {
     /// error.
     pub fn theory_config(&self, finite_n: bool) -> Result<TheoryConfig, Error> {
         self.check()?;
+        if let Some((memory, time)) = self.pilot() {
+            memory.check()?;
+            time.check()?;
+        }
         let p = crate::phase::resolve(&self.problem)?;
         let p = &p;
         // The same checks as a training run's (issue 24: one validation per route).
@@ -451,6 +492,11 @@ pub fn run(config: &TrainConfig) -> Result<TrainOutput, Error> {
 pub fn theory(config: &TrainConfig, finite_n: bool) -> Result<TheoryReport, Error> {
     let tc = config.theory_config(finite_n)?;
     theory_cost(&tc).check()?;
+    if let Some(n) = tc.n {
+        let (memory, time) = crate::budget::reduced_rule_cost(n, tc.p, tc.steps);
+        memory.check()?;
+        time.check()?;
+    }
     if let (Some(n), Some(_)) = (tc.n, tc.schedule.kappa()) {
         crate::budget::check_theory_time(n, tc.p, phase1_times(tc.steps))?;
     }

@@ -48,7 +48,7 @@ pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
     let configs: Vec<Option<Perturbation>> = std::iter::once(None)
         .chain(perts.iter().map(|q| Some(*q)))
         .collect();
-    claims_power_time(spec, &configs).check()?;
+    claims_power_time(spec, &base, &configs).check()?;
     let mut tallies = vec![Tally::default(); configs.len()];
     let cache = Arc::new(Cache::default());
     let quiet = spec.context.quiet;
@@ -102,32 +102,17 @@ pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
 }
 
 /// The work of a claims' power measurement ([`crate::budget`]): every seed reproduces the
-/// claims under the nominal configuration and each experiment-side perturbation (theory-side
-/// ones reuse the trained runs), each claim at its shard-balancing weight
-/// ([`crate::claims::shard::claim_cost`], wall seconds on 2 cores, so twice that in CPU),
-/// scaled by the replicas given over the tier's.
+/// claims ([`ReproduceConfig::time`]) under the nominal configuration and each
+/// experiment-side perturbation (theory-side ones reuse the trained runs).
 fn claims_power_time(
     spec: &ClaimsPowerSpec,
+    base: &ReproduceConfig,
     configs: &[Option<Perturbation>],
 ) -> crate::budget::Cost {
-    let ctx = &spec.context;
-    let default_r = ctx.pick(32.0, 16.0);
-    let r = ctx.replicas.map_or(default_r, |r| r as f64);
-    let per_seed: f64 = spec
-        .claims
-        .iter()
-        .map(|id| 2.0 * crate::claims::shard::claim_cost(&id.to_ascii_uppercase(), ctx.tier))
-        .sum();
     let trained = configs
         .iter()
         .filter(|q| q.is_none_or(|q| !q.is_theory()))
         .count() as f64;
-    let seeds = spec.seeds.len() as f64;
-    let mut c = crate::budget::Cost::time();
-    c.add(
-        "the claims reproduced per seed and trained configuration, at their shard weights",
-        seeds * trained * per_seed * r / default_r,
-        &[("seeds", seeds, 10.0), ("replicas", r, default_r)],
-    );
-    c
+    base.time(&spec.claims)
+        .repeated(("seeds", spec.seeds.len() as f64 * trained, 10.0 * trained))
 }
