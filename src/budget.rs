@@ -579,6 +579,35 @@ mod tests {
     }
 
     #[test]
+    fn a_time_estimate_names_its_count_and_the_time_flag() {
+        let mut c = Cost::time();
+        c.add_work("small", 10.0, 1e-9, &[("steps", 40.0, 40.0)]);
+        c.add_work(
+            "training",
+            1e30,
+            1e-9,
+            &[("epochs", 1.8e19, 2000.0), ("d", 1000.0, 1000.0)],
+        );
+        let e = c.check().unwrap_err().to_string();
+        assert!(e.starts_with("epochs: "), "{e}");
+        assert!(
+            e.contains("of wall time") && e.contains("--max-seconds"),
+            "{e}"
+        );
+        // A repeat count is a field of every term, named when it is the largest factor.
+        let r = c.repeated(("replicas", 1e12, 16.0));
+        assert_eq!(r.unit, Unit::Seconds);
+        assert_eq!(r.total(), c.total() * 1e12);
+        let mut one = Cost::time();
+        one.add_work("a replica", 1.0, 1.0, &[("n", 128.0, 128.0)]);
+        let e = one.repeated(("replicas", 1e12, 16.0)).check().unwrap_err();
+        assert!(e.to_string().starts_with("replicas: "), "{e}");
+        let mut fine = Cost::time();
+        fine.add_work("a replica", 1.0, 1.0, &[("n", 128.0, 128.0)]);
+        assert!(fine.check().is_ok());
+    }
+
+    #[test]
     fn human_readable_bytes() {
         assert_eq!(human_bytes(512.0), "512 B");
         assert_eq!(human_bytes(1.5 * (1u64 << 30) as f64), "1.5 GiB");

@@ -910,3 +910,155 @@ fn digits_compare_huge_batch_does_not_abort() {
     assert!(judge(&case, &end).is_ok(), "{end:?}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+const U64_MAX: &str = "18446744073709551615";
+
+/// Issue 24, item 1: huge training and sampling counts ran until killed; the time budget
+/// now refuses each before any work, naming the count.
+#[test]
+fn huge_counts_are_refused_by_the_time_budget() {
+    let tiny = ["--d", "16", "--n", "4", "--steps", "3", "--gen", "16"];
+    let with = |head: &[&'static str], tail: &[&'static str]| {
+        let mut a: Vec<&str> = head.to_vec();
+        a.extend(tiny);
+        a.extend(tail);
+        a
+    };
+    for (args, field) in [
+        (with(&["train"], &["--epochs", U64_MAX]), "epochs:"),
+        (
+            with(
+                &["train", "--engine", "averaged"],
+                &["--max-newton", U64_MAX],
+            ),
+            "max-newton:",
+        ),
+        (
+            with(
+                &["train", "--engine", "averaged"],
+                &["--max-iters", U64_MAX],
+            ),
+            "max-iters:",
+        ),
+        (
+            with(
+                &["detect", "--profile", "uturn", "--denoiser", "trained"],
+                &["--epochs", "5", "--samples", U64_MAX],
+            ),
+            "samples:",
+        ),
+        (
+            with(
+                &["run", "--preset", "quick"],
+                &[
+                    "--epochs",
+                    "5",
+                    "--engine",
+                    "sgd",
+                    "--replicas",
+                    "100000000",
+                ],
+            ),
+            "replicas:",
+        ),
+        (
+            vec!["theory", "--d", "16", "--steps", "3", "--n", U64_MAX],
+            "n:",
+        ),
+        (vec!["digits", "train", "--epochs", U64_MAX], "epochs:"),
+        (
+            vec!["digits", "uturn", "--epochs", U64_MAX],
+            "reference-epochs:",
+        ),
+        (vec!["digits", "compare", "--seeds", U64_MAX], "seeds:"),
+        (
+            vec!["digits", "compare", "--sde-steps", U64_MAX],
+            "sde-steps:",
+        ),
+        (
+            vec!["digits", "compare", "--reference-steps", U64_MAX],
+            "reference-steps:",
+        ),
+        (
+            vec![
+                "digits",
+                "compare-epochs",
+                "--epochs",
+                U64_MAX,
+                "--checkpoints",
+                "1",
+            ],
+            "epochs:",
+        ),
+    ] {
+        refused(&args, 2, field);
+    }
+}
+
+/// `--max-seconds` replaces the default cap, like `--max-memory`: the default `train` is
+/// refused under one second, naming the count furthest above its default and the flag.
+#[test]
+fn max_seconds_lowers_the_cap() {
+    let out = run(&["train", "--max-seconds", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("of wall time"), "{err}");
+    assert!(err.contains("--max-seconds"), "{err}");
+    let out = run(&[
+        "train",
+        "--d",
+        "16",
+        "--n",
+        "4",
+        "--steps",
+        "3",
+        "--gen",
+        "16",
+        "--epochs",
+        "5",
+        "--max-seconds",
+        "1",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Found by the fuzzer (seed 24, once every huge count was run): an experiment file whose
+/// `auto` schedule asks 2⁶⁴ − 1 pilot or refine points panicked (capacity overflow) building
+/// the pilot grid; the pilot is in the memory and time estimates now.
+#[test]
+fn auto_pilot_sizes_are_budgeted() {
+    let dir = common::tmpdir("fuzz-cli-pilot");
+    for field in ["pilot_points", "refine_points"] {
+        let mut exp = phaseflow::harness::Preset::Quick.experiment();
+        exp.train.problem.d = 16;
+        exp.train.problem.n = 4;
+        exp.train.problem.steps = 3;
+        exp.train.n_gen = 16;
+        exp.replicas = 2;
+        exp.train.problem.schedule =
+            phaseflow::schedule::ScheduleSpec::Auto(phaseflow::schedule::AutoSpec::default());
+        let mut v = serde_json::to_value(&exp).unwrap();
+        v["train"]["problem"]["schedule"][field] = serde_json::json!(u64::MAX);
+        let f = dir.join(format!("{field}.json"));
+        std::fs::write(&f, v.to_string()).unwrap();
+        let p = f.display().to_string();
+        refused(&["run", &p, "--quiet"], 2, field);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Found by the fuzzer (seed 24): `reproduce --replicas 18446744073709551615` printed the
+/// first claim's title before its refusal (two lines); the override is checked first.
+#[test]
+fn reproduce_huge_replicas_is_one_line() {
+    refused(
+        &["reproduce", "--claims", "C1", "--replicas", U64_MAX],
+        2,
+        "replicas:",
+    );
+}
