@@ -56,7 +56,7 @@ pub const MAX_THEORY_SECONDS: f64 = 300.0;
 /// the cap and every other documented command far under it (`run --preset quick` ≈ 7 min,
 /// `run --preset paper` ≈ 51 min, `power --preset quick` ≈ 25 h; `reproduce --full`: ≈ 26
 /// min for its largest experiment and 8.4 h for all 34, which took 54 min), while a count
-/// of 2⁶⁴ − 1 asks 10⁷ times more (`train --epochs 18446744073709551615`: ≈ 5·10⁷ days).
+/// of 2⁶⁴ − 1 asks 10¹⁰ times more (`train --epochs 18446744073709551615`: ≈ 1.4·10¹² days).
 /// A machine with more threads gets a proportionally larger CPU budget (the estimate is CPU
 /// seconds over the rayon threads). `--max-seconds S` replaces it.
 pub const MAX_SECONDS: f64 = 30.0 * 86400.0;
