@@ -246,6 +246,54 @@ impl DetectConfig {
     }
 }
 
+impl DetectConfig {
+    /// The work of a detection ([`crate::budget`], CPU seconds): a Bayes profile is
+    /// closed-form, [`PROFILE_POINT`](crate::budget::calibration::PROFILE_POINT) per grid
+    /// point; a trained one costs its training run plus its test points (MSE: samples·K
+    /// denoiser evaluations of d; U-turn: samples carried from each of the K grid times to
+    /// the end, samples·K²/2 Euler steps of d); the window's bootstrap re-detects the
+    /// window on K points per replicate.
+    pub fn time(&self) -> Cost {
+        use crate::budget::calibration::{EULER, PROFILE_POINT};
+        let p = &self.train.problem;
+        let (d, k) = (p.d as f64, p.steps as f64);
+        let steps = ("steps", k, 2000.0);
+        let dim = ("d", d, 1000.0);
+        let samples = ("samples", self.samples as f64, 2000.0);
+        let mut c = Cost::time();
+        c.add_work(
+            "bootstrap of the window, bootstrap·K points",
+            self.bootstrap as f64 * k,
+            PROFILE_POINT,
+            &[("bootstrap", self.bootstrap as f64, 200.0), steps],
+        );
+        match self.denoiser {
+            DenoiserKind::Bayes => {
+                c.add_work("Bayes profile, K points", k, PROFILE_POINT, &[steps]);
+            }
+            DenoiserKind::Trained => {
+                c.add_scaled(&self.train.time(1), 1.0);
+                let s = self.samples as f64;
+                match self.profile {
+                    ProfileKind::Mse => c.add_work(
+                        "MSE test points, samples·K·d",
+                        s * k * d,
+                        EULER,
+                        &[samples, steps, dim],
+                    ),
+                    ProfileKind::Uturn => c.add_work(
+                        "U-turn draws carried to the end, samples·K²/2·d",
+                        s * k * k / 2.0 * d,
+                        EULER,
+                        &[samples, steps, dim],
+                    ),
+                }
+            }
+        }
+        c
+    }
+}
+
 /// `phaseflow detect`: validate everything (and resolve an `auto` schedule, once), then
 /// compute the profile, detect its window and build the phase-aware schedule.
 ///
@@ -253,7 +301,7 @@ impl DetectConfig {
 /// Bad input before any work; a diverged training or a flat profile after.
 pub fn run(cfg: &DetectConfig) -> Result<DetectOutput, Error> {
     cfg.check()?;
-    let v = cfg.train.validate_costed(&cfg.cost())?;
+    let v = cfg.train.validate_costed(&cfg.cost(), &cfg.time())?;
     let detector = cfg.detector();
     let pr = &v.config.problem;
     let sched = v.schedule.as_ref();

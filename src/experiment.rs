@@ -232,17 +232,18 @@ impl TrainConfig {
     /// # Errors
     /// [`Error::Config`] naming the first bad field, or the pilot's [`Error::Detect`].
     pub fn validate(&self) -> Result<Validated, Error> {
-        self.validate_costed(&self.cost(1))
+        self.validate_costed(&self.cost(1), &self.time(1))
     }
 
-    /// [`TrainConfig::validate`] with the memory estimate of the caller's use of the
-    /// configuration (`detect` with the Bayes denoiser trains nothing, issue 24).
+    /// [`TrainConfig::validate`] with the memory and time estimates of the caller's use of
+    /// the configuration (`detect` with the Bayes denoiser trains nothing, issue 24).
     ///
     /// # Errors
-    /// As [`TrainConfig::validate`], or `cost` above the limit.
-    pub fn validate_costed(&self, cost: &Cost) -> Result<Validated, Error> {
+    /// As [`TrainConfig::validate`], or `memory` or `time` above its limit.
+    pub fn validate_costed(&self, memory: &Cost, time: &Cost) -> Result<Validated, Error> {
         self.check()?;
-        cost.check()?;
+        memory.check()?;
+        time.check()?;
         let problem = crate::phase::resolve(&self.problem)?;
         if let Some(pert) = &self.perturbation {
             pert.check(&problem)?;
@@ -349,6 +350,92 @@ impl TrainConfig {
         one.add("per-step output, K·256 B", k * 256.0, &[shape.steps()]);
         let mut c = Cost::default();
         c.add_scaled(&one, replicas_at_once as f64);
+        if let Some((memory, _)) = self.pilot() {
+            c.add_scaled(&memory, 1.0);
+        }
+        c
+    }
+
+    /// The memory and time of an `auto` schedule's pilot (once per configuration, before
+    /// training): two Bayes U-turns on `pilot_points` and `pilot_points + refine_points`
+    /// grid points (issue 24: a pilot size of 2⁶⁴ − 1 in an experiment file overflowed the
+    /// grid's allocation). `None` for any other schedule.
+    pub fn pilot(&self) -> Option<(Cost, Cost)> {
+        let crate::schedule::ScheduleSpec::Auto(a) = &self.problem.schedule else {
+            return None;
+        };
+        let (pilot, refine) = (a.pilot_points as f64, a.refine_points as f64);
+        let fields = [
+            ("pilot_points", pilot, 2000.0),
+            ("refine_points", refine, 1000.0),
+        ];
+        let mut memory = Cost::memory();
+        memory.add(
+            "auto schedule's pilot grids and curves, (pilot + refine)·128 B",
+            (pilot + refine) * 128.0,
+            &fields,
+        );
+        let mut time = Cost::time();
+        time.add_work(
+            "auto schedule's pilot U-turns, 2·pilot + refine points",
+            2.0 * pilot + refine,
+            crate::budget::calibration::PROFILE_POINT,
+            &fields,
+        );
+        Some((memory, time))
+    }
+
+    /// The work of `replicas` replicas of this configuration ([`crate::budget`], CPU
+    /// seconds): the engine's training ([`EngineSpec::time`](crate::train::EngineSpec::time))
+    /// and the generated samples, per replica.
+    pub fn time(&self, replicas: usize) -> Cost {
+        use crate::budget::calibration::{DENSE, EULER, SPAN};
+        let p = &self.problem;
+        let shape = Shape {
+            n: p.n,
+            d: p.d,
+            steps: p.steps,
+            concurrent_steps: 1,
+        };
+        let (d, k) = (p.d as f64, p.steps as f64);
+        let n_gen = ("gen", self.n_gen as f64, 4096.0);
+        let heun = match self.integrator {
+            Integrator::Euler => 1.0,
+            Integrator::Heun => 2.0,
+        };
+        let mut one = Cost::time();
+        one.add_scaled(&self.engine.time(&shape), 1.0);
+        match self.sampler.unwrap_or(self.engine.default_sampler()) {
+            Sampler::Full => one.add_work(
+                "generation, n_gen·K·d (Heun ×2)",
+                self.n_gen as f64 * k * d * heun,
+                EULER,
+                &[n_gen, shape.steps(), shape.d()],
+            ),
+            Sampler::Span => {
+                let r = 2.0 * k + 1.0;
+                one.add_work(
+                    "span sampler's Gram matrix, (2K + 1)²·d",
+                    r * r * d,
+                    DENSE,
+                    &[shape.steps(), shape.d()],
+                );
+                one.add_work(
+                    "generation in the span, n_gen·K·(2K + 2) (Heun ×2)",
+                    self.n_gen as f64 * k * (r + 1.0) * heun,
+                    SPAN,
+                    &[n_gen, shape.steps()],
+                );
+            }
+        }
+        let mut c = if replicas == 1 {
+            one
+        } else {
+            one.repeated(("replicas", replicas as f64, 16.0))
+        };
+        if let Some((_, time)) = self.pilot() {
+            c.add_scaled(&time, 1.0);
+        }
         c
     }
 
@@ -362,6 +449,10 @@ impl TrainConfig {
     /// error.
     pub fn theory_config(&self, finite_n: bool) -> Result<TheoryConfig, Error> {
         self.check()?;
+        if let Some((memory, time)) = self.pilot() {
+            memory.check()?;
+            time.check()?;
+        }
         let p = crate::phase::resolve(&self.problem)?;
         let p = &p;
         // The same checks as a training run's (issue 24: one validation per route).
@@ -401,6 +492,11 @@ pub fn run(config: &TrainConfig) -> Result<TrainOutput, Error> {
 pub fn theory(config: &TrainConfig, finite_n: bool) -> Result<TheoryReport, Error> {
     let tc = config.theory_config(finite_n)?;
     theory_cost(&tc).check()?;
+    if let Some(n) = tc.n {
+        let (memory, time) = crate::budget::reduced_rule_cost(n, tc.p, tc.steps);
+        memory.check()?;
+        time.check()?;
+    }
     if let (Some(n), Some(_)) = (tc.n, tc.schedule.kappa()) {
         crate::budget::check_theory_time(n, tc.p, phase1_times(tc.steps))?;
     }

@@ -497,3 +497,36 @@ fn sizes_beyond_ulimit_v_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("limit"), "the limit is named: {err}");
 }
+
+/// Issue 24's ulimit audit: under `ulimit -v` every rayon thread maps its stack and a malloc
+/// arena (≈ 66 MiB) whatever the configuration. With one thread, `train --d 100000 --n 600`
+/// was estimated at 935 MiB, below the 960 MiB then allowed under 1 GiB, and aborted in the
+/// allocator (signal 6); the per-thread reserve now refuses it naming `d` and the threads,
+/// and a configuration half its size still runs. With 4 threads the sgd rows of every grid
+/// time trained at once count too.
+#[test]
+fn per_thread_memory_under_ulimit_v_exit_2_not_abort() {
+    let bin = env!("CARGO_BIN_EXE_phaseflow");
+    let under = |threads: &str, n: &str| {
+        let script = format!(
+            "ulimit -v 1048576 && RAYON_NUM_THREADS={threads} exec '{bin}' train --d 100000 --n {n} --steps 4 --epochs 1 --gen 16 --quiet"
+        );
+        std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .expect("run sh")
+    };
+    for threads in ["1", "4"] {
+        let out = under(threads, "600");
+        assert_refused(&["train", "--d", "100000", "--n", "600"], &out, 2, "d:");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("per rayon thread"), "{err}");
+    }
+    let out = under("1", "300");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -293,7 +293,43 @@ impl ReproduceConfig {
                 });
             }
         }
-        Ok(())
+        let ids: Vec<String> = match &self.claims {
+            Some(ids) => ids.clone(),
+            None => all.iter().map(|c| c.id().to_string()).collect(),
+        };
+        // A replica override is checked here, before the first claim prints its title, so
+        // that a refusal is one line (issue 24).
+        if let Some(r) = self.context.replicas {
+            let k = self.context.pick(20.0, 80.0);
+            let mut memory = crate::budget::Cost::memory();
+            memory.add(
+                "replica outputs of one experiment, R·(K·256 B + 1 KiB)",
+                r as f64 * (k * 256.0 + 1024.0),
+                &[("replicas", r as f64, self.context.pick(32.0, 16.0))],
+            );
+            memory.check()?;
+        }
+        self.time(&ids).check()
+    }
+
+    /// The work of reproducing the claims `ids` ([`crate::budget`], CPU seconds): each at
+    /// its shard-balancing weight ([`shard::claim_cost`], wall seconds on 2 cores, so twice
+    /// that in CPU), scaled by the replicas given over the tier's.
+    pub fn time(&self, ids: &[String]) -> crate::budget::Cost {
+        let ctx = &self.context;
+        let default_r = ctx.pick(32.0, 16.0);
+        let r = ctx.replicas.map_or(default_r, |r| r as f64);
+        let per: f64 = ids
+            .iter()
+            .map(|id| 2.0 * shard::claim_cost(&id.to_ascii_uppercase(), ctx.tier))
+            .sum();
+        let mut c = crate::budget::Cost::time();
+        c.add(
+            "the claims at their shard weights, scaled by the replicas",
+            per * r / default_r,
+            &[("replicas", r, default_r)],
+        );
+        c
     }
 }
 

@@ -35,7 +35,8 @@ pub struct ClaimsPowerSpec {
 /// Measure the power of the claims (module doc).
 ///
 /// # Errors
-/// Bad input (an unknown claim, fewer than two seeds) before any work, or a training failure.
+/// Bad input (an unknown claim, fewer than two seeds, an estimated time above the cap)
+/// before any work, or a training failure.
 pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
     let base = ReproduceConfig {
         context: spec.context.clone(),
@@ -47,6 +48,7 @@ pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
     let configs: Vec<Option<Perturbation>> = std::iter::once(None)
         .chain(perts.iter().map(|q| Some(*q)))
         .collect();
+    claims_power_time(spec, &base, &configs).check()?;
     let mut tallies = vec![Tally::default(); configs.len()];
     let cache = Arc::new(Cache::default());
     let quiet = spec.context.quiet;
@@ -97,4 +99,20 @@ pub fn claims_power(spec: &ClaimsPowerSpec) -> Result<PowerReport, Error> {
         nominal,
         cells.collect(),
     ))
+}
+
+/// The work of a claims' power measurement ([`crate::budget`]): every seed reproduces the
+/// claims ([`ReproduceConfig::time`]) under the nominal configuration and each
+/// experiment-side perturbation (theory-side ones reuse the trained runs).
+fn claims_power_time(
+    spec: &ClaimsPowerSpec,
+    base: &ReproduceConfig,
+    configs: &[Option<Perturbation>],
+) -> crate::budget::Cost {
+    let trained = configs
+        .iter()
+        .filter(|q| q.is_none_or(|q| !q.is_theory()))
+        .count() as f64;
+    base.time(&spec.claims)
+        .repeated(("seeds", spec.seeds.len() as f64 * trained, 10.0 * trained))
 }

@@ -41,6 +41,11 @@ pub struct Cli {
     /// checked before any work (default 300).
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_theory_seconds: Option<u64>,
+    /// Cap on the estimated wall time of the work (training, generation, profiles,
+    /// bootstrap; seconds), checked before any work (default 2592000, 30 days). A
+    /// configuration estimated above it exits 2 naming the field.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_seconds: Option<u64>,
 }
 
 /// Subcommands.
@@ -151,6 +156,7 @@ pub fn run() -> Result<i32, Error> {
     let given = args::Given(sub);
     phaseflow::budget::set_max_memory(cli.max_memory);
     phaseflow::budget::set_max_theory_seconds(cli.max_theory_seconds);
+    phaseflow::budget::set_max_seconds(cli.max_seconds);
     match cli.command {
         None => reproduce::run(&reproduce::ReproduceArgs::default(), &given),
         Some(Command::Demo(a)) => demo::run(&a),

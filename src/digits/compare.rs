@@ -184,6 +184,11 @@ pub(crate) fn digits_cost(
         &[("generated", generated as f64, 2000.0)],
     );
     c.add(
+        "a network per run at once: width-128 MLP, its gradient and Adam moments, 4·P·4 B, and a batch's activations",
+        at_once * (4.0 * 50_000.0 * 4.0 + MAX_IMAGES * 4.0 * 256.0 * 4.0),
+        &[("generated", generated as f64, 2000.0)],
+    );
+    c.add(
         "U-turn pairs, pairs·points·64·8 B",
         pairs as f64 * points as f64 * PIXELS as f64 * 8.0,
         &[
@@ -192,6 +197,81 @@ pub(crate) fn digits_cost(
         ],
     );
     c
+}
+
+/// Images of the two classes of the unbalanced "0 vs 1" set in the UCI file (178 zeros, 182
+/// ones): an upper bound on the images a digits epoch visits, known before the file is read.
+pub(crate) const MAX_IMAGES: f64 = 360.0;
+
+/// CPU seconds of one image through the velocity MLP (hidden width 128) forward and
+/// backward in a mini-batch: `RAYON_NUM_THREADS=1 phaseflow digits train --epochs 200
+/// --generated 100 --checkpoints 1` took 1.01 s of user CPU, 0.13 s of it at one epoch:
+/// 0.88 s / (199 epochs × 222 images) = 20 µs (2026-12-07, load 9).
+pub(crate) const TRAIN_PASS: f64 = 20e-6;
+
+/// CPU seconds of one generated image through one sampling step (and its share of the
+/// classification), width 128: `RAYON_NUM_THREADS=1 phaseflow digits train --epochs 1
+/// --generated 100000 --checkpoints 1` took 36.6 s of user CPU for 10⁵ × 50 steps:
+/// 7.3 µs (2026-12-07, load 9).
+pub(crate) const GEN_STEP: f64 = 7.3e-6;
+
+/// The work of digits runs ([`crate::budget`], CPU seconds), width `hidden` (its MLP's
+/// multiply–adds relative to width 128): `passes` image passes of training and `steps`
+/// image·steps of sampling (generation or U-turn transport), with the fields they grow with.
+pub(crate) fn digits_time(
+    hidden: usize,
+    passes: (f64, &[(&'static str, f64, f64)]),
+    steps: (f64, &[(&'static str, f64, f64)]),
+) -> crate::budget::Cost {
+    let h = hidden as f64;
+    let width = h * (h + 129.0) / (128.0 * 257.0);
+    let mut c = crate::budget::Cost::time();
+    c.add_work(
+        "digits training, image passes × 20 µs",
+        passes.0 * width,
+        TRAIN_PASS,
+        passes.1,
+    );
+    c.add_work(
+        "digits sampling, images × steps × 7.3 µs",
+        steps.0 * width,
+        GEN_STEP,
+        steps.1,
+    );
+    c
+}
+
+impl CompareConfig {
+    /// The work of `digits uturn` (`full = false`: the reference model and the U-turn) or of
+    /// `digits compare-epochs` (`full`: also R seeds × 2 samplers of `epochs` epochs, with
+    /// `generated` images sampled at each checkpoint).
+    pub fn time(&self, full: bool) -> crate::budget::Cost {
+        let f = |v: usize| v as f64;
+        let steps = ("steps", f(self.steps), 50.0);
+        let mut passes = f(self.reference_epochs) * MAX_IMAGES;
+        let mut sampled = f(self.uturn_pairs) * f(self.uturn_points) * f(self.steps);
+        let mut pf = vec![("reference-epochs", f(self.reference_epochs), 200.0)];
+        let mut sf = vec![
+            ("pairs", f(self.uturn_pairs), 444.0),
+            ("points", f(self.uturn_points), 40.0),
+            steps,
+        ];
+        if full {
+            let runs = 2.0 * f(self.seeds);
+            passes += runs * f(self.epochs) * MAX_IMAGES;
+            sampled += runs * f(self.checkpoints.len()) * f(self.generated) * f(self.steps);
+            pf.extend([
+                ("seeds", f(self.seeds), 8.0),
+                ("epochs", f(self.epochs), 40.0),
+            ]);
+            sf.extend([
+                ("seeds", f(self.seeds), 8.0),
+                ("generated", f(self.generated), 2000.0),
+                ("checkpoints", f(self.checkpoints.len()), 8.0),
+            ]);
+        }
+        digits_time(self.hidden, (passes, &pf), (sampled, &sf))
+    }
 }
 
 /// One check: a statistic against a declared threshold.
@@ -435,6 +515,7 @@ pub fn run(
 ) -> Result<CompareReport, Error> {
     let start = std::time::Instant::now();
     cfg.check()?;
+    cfg.time(true).check()?;
     let (d, u) = load(data_path, cfg.share, cfg.seed)?;
     let q = u.share_zero();
     let clf = classifier(&d, cfg.seed);
@@ -723,6 +804,7 @@ pub struct UTurnDoc {
 /// A missing or corrupt data file, a training failure.
 pub fn uturn_command(data: &Path, cfg: &CompareConfig) -> Result<UTurnDoc, Error> {
     cfg.check()?;
+    cfg.time(false).check()?;
     let (d, u) = load(data, cfg.share, cfg.seed)?;
     let clf = classifier(&d, cfg.seed);
     let (ut, _) = uturn_report(&u, &clf, cfg)?;
@@ -782,6 +864,22 @@ pub fn train_command(
     }
     crate::problem::at_least_one("generated", generated)?;
     digits_cost(generated, 0, 0, 1).check()?;
+    let f = |v: usize| v as f64;
+    digits_time(
+        cfg.hidden,
+        (
+            f(cfg.epochs) * MAX_IMAGES,
+            &[("epochs", f(cfg.epochs), 40.0)],
+        ),
+        (
+            f(checkpoints) * f(generated) * 50.0,
+            &[
+                ("generated", f(generated), 2000.0),
+                ("checkpoints", f(checkpoints), 8.0),
+            ],
+        ),
+    )
+    .check()?;
     let (d, u) = load(data, 0.8, cfg.seed)?;
     let clf = classifier(&d, cfg.seed).fitted.classifier;
     let marks = CompareConfig::default()

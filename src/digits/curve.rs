@@ -211,6 +211,45 @@ impl CurveConfig {
     }
 }
 
+impl CurveConfig {
+    /// The work of `digits compare` ([`crate::budget`], CPU seconds): the reference model
+    /// (`reference_steps` optimiser steps of a batch) and its U-turn (pairs × points ×
+    /// sde-steps), then for every seed and budget at most 4 arms trained `budget` steps of a
+    /// batch and 5 samples of `generated` images over sde-steps (the uniform arm's control).
+    pub fn time(&self) -> crate::budget::Cost {
+        let f = |v: usize| v as f64;
+        let batch = f(self.batch).min(super::compare::MAX_IMAGES);
+        let budget_sum: f64 = self.budgets.iter().map(|&b| f(b)).sum();
+        let passes = (f(self.reference_steps) + 4.0 * f(self.seeds) * budget_sum) * batch;
+        let sampled = (f(self.uturn_pairs) * f(self.uturn_points)
+            + 5.0 * f(self.seeds) * f(self.budgets.len()) * f(self.generated))
+            * f(self.sde_steps);
+        let largest = self.budgets.iter().copied().max().unwrap_or(0);
+        super::compare::digits_time(
+            self.hidden,
+            (
+                passes,
+                &[
+                    ("reference-steps", f(self.reference_steps), 1600.0),
+                    ("budgets", f(largest), 3200.0),
+                    ("seeds", f(self.seeds), 8.0),
+                    ("batch", batch, 32.0),
+                ],
+            ),
+            (
+                sampled,
+                &[
+                    ("sde-steps", f(self.sde_steps), 100.0),
+                    ("generated", f(self.generated), 2000.0),
+                    ("pairs", f(self.uturn_pairs), 444.0),
+                    ("points", f(self.uturn_points), 40.0),
+                    ("seeds", f(self.seeds), 8.0),
+                ],
+            ),
+        )
+    }
+}
+
 /// One arm of the comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Arm {
@@ -462,6 +501,7 @@ pub fn run(
 ) -> Result<CurveReport, Error> {
     let start = std::time::Instant::now();
     cfg.check()?;
+    cfg.time().check()?;
     let d = Digits::load(data_path)?;
     let u = Unbalanced::build_scaled(&d, cfg.share, cfg.seed, cfg.scale)?;
     let q = u.share_zero();

@@ -276,6 +276,7 @@ impl Experiment {
         )?;
         self.train.check()?;
         self.cost().check()?;
+        self.time().check()?;
         let p = &self.train.problem;
         let finite_n_phase1 = self
             .families()
@@ -373,6 +374,11 @@ impl Experiment {
             &[("replicas", self.replicas as f64, 16.0), ("steps", k, 40.0)],
         );
         c
+    }
+
+    /// The work of a run ([`crate::budget`]): every replica's training and generation.
+    pub fn time(&self) -> crate::budget::Cost {
+        self.train.time(self.replicas)
     }
 
     /// What the predictions describe: the resolved experiment, with a theory-side

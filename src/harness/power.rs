@@ -417,6 +417,13 @@ pub fn power(spec: &PowerSpec, quiet: bool) -> Result<PowerReport, Error> {
         e.train.perturbation = Some(*q);
         e.validate()?;
     }
+    // The whole measurement: every seed trains the nominal experiment and each
+    // experiment-side perturbation (a theory-side one reuses the nominal runs).
+    let trained = 1.0 + perts.iter().filter(|q| !q.is_theory()).count() as f64;
+    let runs = spec.seeds.len() as f64 * trained;
+    exp.time()
+        .repeated(("seeds", runs, 20.0 * trained))
+        .check()?;
     let mut runs = NominalRuns::new();
     let nominal = cell(spec, None, &mut runs, quiet)?;
     let mut cells = Vec::new();

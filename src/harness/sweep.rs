@@ -258,11 +258,16 @@ impl Sweep {
             }
             .into());
         }
+        let mut time = crate::budget::Cost::time();
         for &d in &self.d {
             for &n in &self.n {
-                self.cell(d, n).validate_training()?;
+                let cell = self.cell(d, n);
+                cell.validate_training()?;
+                time.add_scaled(&cell.time(), 1.0);
             }
         }
+        // The whole grid, not only each cell, within the time budget.
+        time.check()?;
         Ok(())
     }
 

@@ -44,6 +44,10 @@ pub trait EngineSpec: Engine {
     /// The memory training one replica of this shape allocates ([`crate::budget`]): every
     /// buffer of size n, d or K the engine holds, including the K trained parameter sets.
     fn memory(&self, shape: &Shape) -> Cost;
+    /// The work of training one replica of this shape ([`crate::budget`], a time
+    /// [`Cost`]): the engine's own work formula times its calibration constant
+    /// ([`crate::budget::calibration`]), at its iteration caps.
+    fn time(&self, shape: &Shape) -> Cost;
 }
 
 /// The sizes a memory estimate needs.
@@ -147,6 +151,13 @@ macro_rules! engines {
             pub fn memory(&self, shape: &Shape) -> Cost {
                 match self {
                     $(EngineConfig::$variant(e) => e.memory(shape),)*
+                }
+            }
+
+            /// [`EngineSpec::time`].
+            pub fn time(&self, shape: &Shape) -> Cost {
+                match self {
+                    $(EngineConfig::$variant(e) => e.time(shape),)*
                 }
             }
 

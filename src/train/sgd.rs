@@ -553,6 +553,30 @@ impl super::EngineSpec for Sgd {
         shape.parameters(&mut c);
         c
     }
+    /// Every epoch visits every (grid time, sample, coordinate): K·epochs·n·d elements at
+    /// [`calibration::SGD_F64`](crate::budget::calibration::SGD_F64) (or `SGD_F32`) each.
+    fn time(&self, shape: &super::Shape) -> crate::budget::Cost {
+        use crate::budget::calibration::{SGD_F32, SGD_F64};
+        let per = match self.precision {
+            Precision::F64 => SGD_F64,
+            Precision::F32 => SGD_F32,
+        };
+        let (n, d, k) = (shape.n as f64, shape.d as f64, shape.steps as f64);
+        let epochs = self.epochs as f64;
+        let mut c = crate::budget::Cost::time();
+        c.add_work(
+            "sgd training, K·epochs·n·d elements",
+            k * epochs * n * d,
+            per,
+            &[
+                ("epochs", epochs, 2000.0),
+                shape.n(),
+                shape.d(),
+                shape.steps(),
+            ],
+        );
+        c
+    }
 }
 
 #[cfg(test)]

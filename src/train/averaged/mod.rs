@@ -128,6 +128,9 @@ pub const MAX_NEWTON: usize = 30;
 pub const B_SATURATED: f64 = 20.0;
 /// Conjugate-gradient iterations per Newton solve.
 pub const MAX_CG: usize = 200;
+/// Conjugate-gradient products of a typical Newton solve, for the time estimate (module
+/// doc: "one or two Newton iterations of 5–20 CG products").
+pub const CG_TYPICAL: f64 = 20.0;
 /// CG stops when the residual is below this fraction of the gradient (inexact Newton: the
 /// step is then within ~10 % of −H⁻¹∇, enough both as a step and as a distance estimate;
 /// 1e-2 costs about twice the Hessian-vector products for no change in the results).
@@ -755,6 +758,47 @@ impl super::EngineSpec for Averaged {
             &[shape.steps(), shape.d()],
         );
         shape.parameters(&mut c);
+        c
+    }
+    /// At the iteration caps: the Gram matrix (m²·d) and the solutions mapped back to ℝ^d
+    /// (2K·m·d) at [`calibration::DENSE`](crate::budget::calibration::DENSE); per grid
+    /// time, `max_iters` L-BFGS iterations of one evaluation each and `max_newton` + 1
+    /// Newton iterations of [`CG_TYPICAL`] Hessian products plus two evaluations (the
+    /// gradient and a full step), each evaluation O(m·(r + Q)) at
+    /// [`calibration::EVAL`](crate::budget::calibration::EVAL).
+    ///
+    /// Not counted, so a degenerate problem can take several times this: a line search
+    /// of several evaluations per iteration (at most [`EVALS_PER_ITER`]), Newton solves
+    /// of more than [`CG_TYPICAL`] products (at most [`MAX_CG`]) or with backtracking, and
+    /// the re-solve from a symmetric saddle. Counting them all would put the default
+    /// caps at ≈ 200 times a typical run and refuse documented commands.
+    fn time(&self, shape: &super::Shape) -> crate::budget::Cost {
+        use crate::budget::calibration::{DENSE, EVAL, EVAL_OVERHEAD};
+        let (n, d, k) = (shape.n as f64, shape.d as f64, shape.steps as f64);
+        let m = match self.noise {
+            Noise::Fresh => n,
+            Noise::Fixed => 2.0 * n,
+        };
+        let r = m.min(d);
+        let evals = self.max_iters as f64 + (self.max_newton as f64 + 1.0) * (CG_TYPICAL + 2.0);
+        let mut c = crate::budget::Cost::time();
+        c.add_work(
+            "averaged engine Gram matrix and solutions in ℝ^d, (m² + 2K·m)·d",
+            (m * m + 2.0 * k * m) * d,
+            DENSE,
+            &[shape.n(), shape.d(), shape.steps()],
+        );
+        c.add_work(
+            "averaged engine at its caps, K·(max-iters + (max-newton + 1)·22) evaluations of m·(r + 400)",
+            k * evals * m * (r + EVAL_OVERHEAD),
+            EVAL,
+            &[
+                ("max-iters", self.max_iters as f64, MAX_ITERS as f64),
+                ("max-newton", self.max_newton as f64, MAX_NEWTON as f64),
+                shape.n(),
+                shape.steps(),
+            ],
+        );
         c
     }
 }
