@@ -59,6 +59,7 @@ pub mod limit;
 pub mod loss;
 pub mod mse;
 pub mod reduced;
+pub mod wishart;
 pub mod report;
 
 pub use euler::EulerPrediction;

@@ -288,7 +288,8 @@ pub struct StepKin {
 }
 
 impl StepKin {
-    fn sp2(&self) -> f64 {
+    /// σ⊥² = σ²(1 − 1/d): the mean of the orthogonal Gram block's diagonal.
+    pub fn sp2(&self) -> f64 {
         self.sigma2 * (1.0 - 1.0 / self.d)
     }
 }
@@ -320,6 +321,17 @@ pub struct Eval {
 /// # Panics
 /// If `x.len() != atoms.len() + 1`.
 pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
+    objective_full(k, at, x, &[0.0; 4]).eval
+}
+
+/// [`objective`] with the orthogonal Gram block's four channels shifted and the pieces the
+/// second-order Wishart correction ([`crate::theory::wishart`]) needs.
+///
+/// The channels `ch` = (δ_Ω, δ_Y, δ_Q, δ_X) are added to the four places the block
+/// W = σ⊥²(I + E) enters R_k (module doc, "Order of accuracy"): Σν h y (so that
+/// Ω = (Σν h y + δ_Ω)/σ⊥², the exact form hᵀ(I + E)⁻¹y), Σν y² (the cost yᵀ(I + E)⁻¹y in r),
+/// Σν M₁² (the gain M₁ᵀ(I + E)M₁) and X₂ (σ⊥² tr E). With `ch` = 0 this is [`objective`].
+pub fn objective_full(k: &StepKin, at: &Atoms, x: &[f64], ch: &[f64; 4]) -> Full {
     let na = at.len();
     assert_eq!(x.len(), na + 1, "x = (b, y_1..y_N)");
     let (al, be, d) = (k.alpha, k.beta, k.d);
@@ -338,6 +350,9 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         x2 += at.nu[a] * (at.h[a] * at.h[a] + sp2);
         n += at.nu[a];
     }
+    om_cap += ch[0];
+    y2 += ch[1];
+    x2 += ch[3];
     om_cap /= sp2;
     let r = (om_cap * om_cap + y2 / sp2) / (bsd * bsd);
     let amp = al * r.sqrt();
@@ -353,6 +368,7 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         q1 += nu * mom[a].m1 * mom[a].m1;
         wb += nu * mom[a].m1 * lin;
     }
+    q1 += ch[2];
     let e = n - s2;
     let s = s2 + k.lambda_u;
     let kk = al * al * e / sd;
@@ -414,16 +430,43 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         .filter(|&a| at.nu[a] >= 1e-6 * n)
         .map(|a| (om_cap * at.h[a] + y[a] + b).abs() - 4.0 * amp)
         .fold(f64::INFINITY, f64::min);
-    Eval {
-        value,
-        grad,
-        c,
-        m,
-        omega,
-        sqrt_q: qq.max(0.0).sqrt(),
-        sqrt_r: r.sqrt(),
-        saturation,
+    let ch_grad = [
+        f_om / sp2,
+        f_r / (sp2 * bsd * bsd),
+        f_q1,
+        (1.0 - c * be).powi(2),
+    ];
+    Full {
+        eval: Eval {
+            value,
+            grad,
+            c,
+            m,
+            omega,
+            sqrt_q: qq.max(0.0).sqrt(),
+            sqrt_r: r.sqrt(),
+            saturation,
+        },
+        ch_grad,
+        moments: mom,
+        amp,
+        om_cap,
     }
+}
+
+/// [`objective_full`]'s answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Full {
+    /// Value, gradient in (b, y) and overlaps.
+    pub eval: Eval,
+    /// ∂R_k/∂(δ_Ω, δ_Y, δ_Q, δ_X) at fixed (b, y).
+    pub ch_grad: [f64; 4],
+    /// Each atom's tanh moments M_j(A, B_a).
+    pub moments: Vec<crate::quadrature::TanhMoments>,
+    /// A = α√r.
+    pub amp: f64,
+    /// Ω.
+    pub om_cap: f64,
 }
 
 /// Why the reduced solver stopped.
