@@ -505,6 +505,7 @@ fn second_order(
 
 /// Step of the channel finite differences: relative to the channel's base value.
 fn channel_steps(p: &Problem, th: &[f64], pt: &Point, rel: f64) -> [f64; 4] {
+    let rel = rel * fd_scale("PF_FD_CH");
     let y = &th[1..];
     let hy = dot(p.h, y).abs();
     let yy = dot(y, y);
@@ -516,6 +517,10 @@ fn channel_steps(p: &Problem, th: &[f64], pt: &Point, rel: f64) -> [f64; 4] {
         rel * (1.0 + q),
         rel * (1.0 + x2),
     ]
+}
+
+fn fd_scale(name: &str) -> f64 {
+    std::env::var(name).map_or(1.0, |s| s.parse().unwrap())
 }
 
 fn unit(k: usize, v: f64) -> [f64; 4] {
@@ -554,18 +559,20 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
     let zero = [0.0; 4];
     let p0 = pr.eval(theta0, &zero);
     // Hessian and ∇O by forward differences.
-    let hstep = 1e-6;
+    let hstep = 1e-5 * fd_scale("PF_FD_H");
     let mut hm = vec![0.0; nn * nn];
     let mut go = vec![[0.0; OVERLAPS]; nn];
     for j in 0..nn {
         let mut th = theta0.to_vec();
         th[j] += hstep;
-        let pj = pr.eval(&th, &zero);
+        let pp = pr.eval(&th, &zero);
+        th[j] = theta0[j] - hstep;
+        let pm = pr.eval(&th, &zero);
         for i in 0..nn {
-            hm[i * nn + j] = (pj.grad[i] - p0.grad[i]) / hstep;
+            hm[i * nn + j] = (pp.grad[i] - pm.grad[i]) / (2.0 * hstep);
         }
         for o in 0..OVERLAPS {
-            go[j][o] = (pj.obs[o] - p0.obs[o]) / hstep;
+            go[j][o] = (pp.obs[o] - pm.obs[o]) / (2.0 * hstep);
         }
     }
     for i in 0..nn {
@@ -576,6 +583,22 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
         }
     }
     let hinv = spd_inverse(&hm, nn)?;
+    if std::env::var_os("PF_WISHART_DEBUG").is_some() {
+        let power = |m: &[f64]| {
+            let mut v = vec![1.0; nn];
+            let mut lam = 0.0;
+            for _ in 0..500 {
+                let w = matvec(m, nn, nn, &v);
+                lam = dot(&w, &w).sqrt();
+                v = w.iter().map(|x| x / lam).collect();
+            }
+            (lam, v)
+        };
+        let (lmax, _) = power(&hm);
+        let (linv, v) = power(&hinv);
+        eprintln!("H: λ_max {lmax:.3e}, λ_min {:.3e}; soft mode b-comp {:.3e}, |y-part| {:.3e}, y·h/|h| {:.3e}",
+            1.0 / linv, v[0], dot(&v[1..], &v[1..]).sqrt(), dot(&v[1..], h) / dot(h, h).sqrt());
+    }
     // Channel derivatives at θ₀: A = ∂λ/∂θ, Γ = ∂λ/∂δ, ∂O/∂δ, ∂²O/∂δ².
     let eta = channel_steps(&pr, theta0, &p0, 1e-5);
     let mut a = vec![0.0; nn * 4];
@@ -662,7 +685,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
     let mut t3 = vec![0.0; nn];
     let mut o2 = [0.0; OVERLAPS];
     for l in &cols {
-        let Some(eps) = dir_step(l, 1e-4) else {
+        let Some(eps) = dir_step(l, 1e-3 * fd_scale("PF_FD_T")) else {
             continue;
         };
         let pp = pr.eval(&axpy(theta0, eps, l), &zero);
@@ -678,7 +701,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
     let wk: Vec<Vec<f64>> = d1.iter().map(|d| t1.with_lin(d)).collect();
     let mut grad_lo = [0.0; OVERLAPS];
     for kk in 0..4 {
-        let Some(eps) = dir_step(&wk[kk], 1e-4) else {
+        let Some(eps) = dir_step(&wk[kk], 1e-5 * fd_scale("PF_FD_W")) else {
             continue;
         };
         let f = |s: f64, c: f64| pr.eval(&axpy(theta0, s * eps, &wk[kk]), &unit(kk, c * etab[kk])).obs;
@@ -697,19 +720,28 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
         let g: Vec<f64> = (0..nn).map(|j| go[j][o]).collect();
         let zeta = matvec(&hinv, nn, nn, &g);
         let mut first = 0.5 * dot(&zeta, &t3);
-        if let Some(eps) = dir_step(&zeta, 1e-3) {
+        if let Some(eps) = dir_step(&zeta, 1e-3 * fd_scale("PF_FD_Z")) {
             let psi = |s: f64| psi(&pr, &t1, &w, &axpy(theta0, s * eps, &zeta));
             first += (psi(1.0) - psi(-1.0)) / (2.0 * eps);
         }
         delta[o] = -first + 0.5 * o2[o] + grad_lo[o] + lo2;
+        if std::env::var_os("PF_WISHART_DEBUG").is_some() {
+            eprintln!(
+                "overlap {o}: −∇O·H⁻¹(½T) {:+.3e}  −∇O·H⁻¹∇Ψ {:+.3e}  ½⟨∇²O,C₁⟩ {:+.3e}  E[∇Λ_O·θ₁] {:+.3e}  E[Λ_O2] {:+.3e}",
+                -0.5 * dot(&zeta, &t3),
+                -(first - 0.5 * dot(&zeta, &t3)),
+                0.5 * o2[o],
+                grad_lo[o],
+                lo2
+            );
+        }
     }
     Some(delta)
 }
 
 /// Ψ(θ) = E[∇Λ(θ)·θ₁] + E[Λ₂(θ)] with θ₁ frozen at θ₀: ∇Ψ = E[∇²Λθ₁] + ∇E[Λ₂].
 fn psi(pr: &Problem, t1: &Theta1, w: &Wick, th: &[f64]) -> f64 {
-    let zero = [0.0; 4];
-    let p = pr.eval(th, &zero);
+    let p = pr.eval(th, &[0.0; 4]);
     let y = &th[1..];
     let sp2 = pr.k.sp2();
     let d1 = delta1(pr.h, y, &p.m1, sp2);
@@ -724,12 +756,15 @@ fn psi(pr: &Problem, t1: &Theta1, w: &Wick, th: &[f64]) -> f64 {
         for l in 0..4 {
             gam[l][kk] = (pp.lam[l] - pm.lam[l]) / (2.0 * eta[kk]);
         }
+        // ∇λ_k·W_k = (∂∇R/∂δ_k)·W_k: the channel difference of the analytic gradient.
         let wk = t1.with_lin(&d1[kk]);
-        if let Some(eps) = dir_step(&wk, 1e-4) {
-            let lp = pr.eval(&axpy(th, eps, &wk), &zero).lam[kk];
-            let lm = pr.eval(&axpy(th, -eps, &wk), &zero).lam[kk];
-            dd += (lp - lm) / (2.0 * eps);
-        }
+        let dg: Vec<f64> = pp
+            .grad
+            .iter()
+            .zip(&pm.grad)
+            .map(|(a, b)| (a - b) / (2.0 * eta[kk]))
+            .collect();
+        dd += dot(&dg, &wk);
     }
     for kk in 0..4 {
         for l in 0..kk {
