@@ -58,8 +58,9 @@ fn main() {
             .expect("class solution");
         let dl = wishart::for_class(&k, np, pr.n - np, &class);
         println!(
-            "theory t={t} n+={np} delta={dl:?} ({:.2} s)",
-            t0.elapsed().as_secs_f64()
+            "theory t={t} n+={np} delta={dl:?} ({:.2} s, {} evaluations)",
+            t0.elapsed().as_secs_f64(),
+            wishart::EVALS.swap(0, std::sync::atomic::Ordering::Relaxed)
         );
     }
     let lines: Vec<String> = (0..reps)
@@ -77,13 +78,9 @@ fn main() {
             for &t in &ts {
                 let k = kin(t);
                 let sb = minimise(&k, &at, initial_point(&k, &at));
-                let raw_m = reduced::objective(&k, &at, &sb.x).m;
-                let mut dl = wishart::correction(&k, &h, &sb.x).expect("correction");
-                if raw_m < 0.0 {
-                    for i in [1, 2, 3] {
-                        dl[i] = -dl[i];
-                    }
-                }
+                let dl = wishart::correction(&k, &h, &sb.x)
+                    .expect("correction")
+                    .canonical();
                 out += &format!("r={r} t={t} delta={dl:?} stop={:?}\n", sb.stop);
             }
             out

@@ -41,7 +41,10 @@
 //! scalar E[∇Λ(θ)·θ₁] + E[Λ₂(θ)] (θ₁ frozen at θ₀). Cost: O(n) evaluations of R_k of
 //! O(n) each plus O(n³) dense algebra per grid time.
 
-use super::reduced::{Atoms, ReducedStop, Solution, StepKin, minimise, objective_full};
+use super::finite_n::{FiniteN, Noise};
+use super::reduced::{
+    Atoms, ReducedStop, Solution, StepKin, conditional, minimise, objective_full,
+};
 
 /// A scalar linear functional of E: c·pᵀEq, or c·tr E.
 #[derive(Debug, Clone)]
@@ -232,6 +235,9 @@ pub fn pseudo_samples(n_plus: usize, n_minus: usize, sigma2: f64, d: f64) -> Vec
 /// The overlaps in the raw sign: c, m, ω, b, √q, √r.
 pub const OVERLAPS: usize = 6;
 
+/// Objective evaluations made by this module (a cost diagnostic).
+pub static EVALS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Evaluations of R_k on explicit samples with channels.
 struct Problem<'a> {
     k: &'a StepKin,
@@ -256,6 +262,7 @@ impl Problem<'_> {
     }
 
     fn eval(&self, th: &[f64], ch: &[f64; 4]) -> Point {
+        EVALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let f = objective_full(self.k, &self.at, th, ch);
         let e = &f.eval;
         Point {
@@ -539,34 +546,19 @@ fn dir_step(v: &[f64], size: f64) -> Option<f64> {
     (m > 0.0 && m.is_finite()).then(|| size / m)
 }
 
-/// The Wishart correction E[O(θ*(E), E)] − O(θ₀, 0) of the raw-sign overlaps
-/// (c, m, ω, b, √q, √r) on explicit samples `h` at their (converged) mean-Gram minimiser
-/// `theta0` = (b, y). `None` if the Hessian is not positive definite.
-pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLAPS]> {
-    let n = h.len();
-    let nn = n + 1;
-    assert_eq!(theta0.len(), nn);
-    let pr = Problem {
-        k,
-        at: Atoms::samples(h),
-        h,
-    };
-    let sp2 = k.sp2();
-    let w = Wick {
-        kappa: 1.0 / (k.d - 1.0),
-        n,
-    };
+/// Hessian of R_k in θ and the overlaps' gradient, by central differences of the analytic
+/// gradient.
+fn hessian_and_grad_o(pr: &Problem, th0: &[f64]) -> (Vec<f64>, Vec<[f64; OVERLAPS]>) {
+    let nn = th0.len();
     let zero = [0.0; 4];
-    let p0 = pr.eval(theta0, &zero);
-    // Hessian and ∇O by forward differences.
     let hstep = 1e-5 * fd_scale("PF_FD_H");
     let mut hm = vec![0.0; nn * nn];
     let mut go = vec![[0.0; OVERLAPS]; nn];
     for j in 0..nn {
-        let mut th = theta0.to_vec();
+        let mut th = th0.to_vec();
         th[j] += hstep;
         let pp = pr.eval(&th, &zero);
-        th[j] = theta0[j] - hstep;
+        th[j] = th0[j] - hstep;
         let pm = pr.eval(&th, &zero);
         for i in 0..nn {
             hm[i * nn + j] = (pp.grad[i] - pm.grad[i]) / (2.0 * hstep);
@@ -582,7 +574,91 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
             hm[j * nn + i] = v;
         }
     }
-    let hinv = spd_inverse(&hm, nn)?;
+    (hm, go)
+}
+
+/// Chord steps (Newton with a fixed Hessian inverse) from `th` until the step is
+/// ≤ [`crate::theory::reduced::STEP_TOL`]·(1 + max|θ|); `None` after [`CHORD_MAX`] steps.
+/// Returns the point and the last step.
+fn chord(pr: &Problem, hinv: &[f64], th: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let nn = th.len();
+    let mut x = th.to_vec();
+    for _ in 0..CHORD_MAX {
+        let g = pr.eval(&x, &[0.0; 4]).grad;
+        let st = matvec(hinv, nn, nn, &g);
+        let smax = st.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        for (xi, si) in x.iter_mut().zip(&st) {
+            *xi -= si;
+        }
+        let xmax = x.iter().map(|v| v.abs()).fold(0.0, f64::max);
+        if !smax.is_finite() {
+            return None;
+        }
+        if smax <= crate::theory::reduced::STEP_TOL * (1.0 + xmax) {
+            return Some((x, smax));
+        }
+    }
+    None
+}
+
+/// Chord iterations allowed when polishing the mean-Gram minimiser on the pseudo-samples.
+pub const CHORD_MAX: usize = 40;
+
+/// A start whose first chord step exceeds this (max coordinate) gets its Hessian recomputed
+/// at the polished point.
+const REHESS: f64 = 1e-4;
+
+/// The correction and the minimiser it was computed at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corrected {
+    /// E[O(θ*(E), E)] − O(θ₀, 0) of (c, m, ω, b, √q, √r), raw sign.
+    pub delta: [f64; OVERLAPS],
+    /// θ₀ = (b, y): the mean-Gram minimiser on the samples (polished by chord steps).
+    pub theta: Vec<f64>,
+    /// The overlaps at θ₀ (raw sign).
+    pub base: [f64; OVERLAPS],
+}
+
+/// The Wishart correction E[O(θ*(E), E)] − O(θ₀, 0) of the raw-sign overlaps
+/// (c, m, ω, b, √q, √r) on explicit samples `h`, starting from a point `theta0` = (b, y)
+/// near their mean-Gram minimiser θ₀ (polished here by chord steps with the Hessian the
+/// correction needs anyway). `None` if the Hessian is not positive definite or the chord
+/// steps do not converge.
+pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
+    let n = h.len();
+    let nn = n + 1;
+    assert_eq!(theta0.len(), nn);
+    let pr = Problem {
+        k,
+        at: Atoms::samples(h),
+        h,
+    };
+    let sp2 = k.sp2();
+    let w = Wick {
+        kappa: 1.0 / (k.d - 1.0),
+        n,
+    };
+    let zero = [0.0; 4];
+    let (mut hm, mut go) = hessian_and_grad_o(&pr, theta0);
+    let mut hinv = spd_inverse(&hm, nn)?;
+    let first = {
+        let g = pr.eval(theta0, &zero).grad;
+        matvec(&hinv, nn, nn, &g)
+            .iter()
+            .map(|v| v.abs())
+            .fold(0.0, f64::max)
+    };
+    let (mut th, _) = chord(&pr, &hinv, theta0)?;
+    if std::env::var_os("PF_WISHART_DEBUG").is_some() {
+        eprintln!("first chord step {first:.2e}");
+    }
+    if first > REHESS {
+        (hm, go) = hessian_and_grad_o(&pr, &th);
+        hinv = spd_inverse(&hm, nn)?;
+        th = chord(&pr, &hinv, &th)?.0;
+    }
+    let theta0: &[f64] = &th;
+    let p0 = pr.eval(theta0, &zero);
     if std::env::var_os("PF_WISHART_DEBUG").is_some() {
         let power = |m: &[f64]| {
             let mut v = vec![1.0; nn];
@@ -682,6 +758,9 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
         matmul(&t, &hinv, nn, nn, nn)
     };
     let cols = psd_columns(&c1, nn, 1e-12);
+    if std::env::var_os("PF_WISHART_DEBUG").is_some() {
+        eprintln!("C₁ directions: {}", cols.len());
+    }
     let mut t3 = vec![0.0; nn];
     let mut o2 = [0.0; OVERLAPS];
     for l in &cols {
@@ -736,7 +815,11 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<[f64; OVERLA
             );
         }
     }
-    Some(delta)
+    Some(Corrected {
+        delta,
+        theta: th.clone(),
+        base: p0.obs,
+    })
 }
 
 /// Ψ(θ) = E[∇Λ(θ)·θ₁] + E[Λ₂(θ)] with θ₁ frozen at θ₀: ∇Ψ = E[∇²Λθ₁] + ∇E[Λ₂].
@@ -910,26 +993,84 @@ pub fn for_class(
             .map(|(a, b)| (*a, *b))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let j = pts.partition_point(|p| p.0 < hi).clamp(1, pts.len() - 1);
-        let (a, b) = (pts[j - 1], pts[j]);
-        x0.push(a.1 + (b.1 - a.1) * (hi - a.0) / (b.0 - a.0));
+        // Lagrange through the four nearest nodes (cubic: the start is then within ~1e-5)
+        let j = pts.partition_point(|p| p.0 < hi);
+        let lo = j.saturating_sub(2).min(pts.len().saturating_sub(4));
+        let nodes = &pts[lo..(lo + 4).min(pts.len())];
+        let mut v = 0.0;
+        for (a, pa) in nodes.iter().enumerate() {
+            let mut wgt = 1.0;
+            for (b, pb) in nodes.iter().enumerate() {
+                if a != b {
+                    wgt *= (hi - pb.0) / (pa.0 - pb.0);
+                }
+            }
+            v += wgt * pa.1;
+        }
+        x0.push(v);
     }
-    let sol = minimise(k, &Atoms::samples(&h), x0);
-    if !matches!(
-        sol.stop,
-        ReducedStop::Converged { .. } | ReducedStop::Stalled { .. }
-    ) {
+    // The interpolated start is within ~1e-4 of the pseudo-sample minimiser: the chord
+    // steps of `correction` polish it; if they fail, solve from it and retry.
+    let c = correction(k, &h, &x0).or_else(|| {
+        let sol = minimise(k, &Atoms::samples(&h), x0);
+        matches!(
+            sol.stop,
+            ReducedStop::Converged { .. } | ReducedStop::Stalled { .. }
+        )
+        .then(|| correction(k, &h, &sol.x))
+        .flatten()
+    })?;
+    Some(c.canonical())
+}
+
+/// The correction of [`crate::theory::reduced::averaged`] at one grid time: [`for_class`] at
+/// the binomial law's central n₊ = round(np) (clamped to 1 … n − 1). The correction varies
+/// smoothly with n₊, so its binomial average differs from its value at the mean by
+/// ½Δ''·Var(n₊), relatively O(1/n) of an O(n/d) term. `Some([0; 6])` where the reduced
+/// prediction is a closed form (β = 0, a saturated bias or sign: no minimiser at finite
+/// θ to perturb) or n/d ≤ [`NEGLIGIBLE_N_OVER_D`]; `None` for fixed noise, n < 2 or where
+/// [`for_class`] is `None`.
+pub fn for_binomial(
+    f: &FiniteN,
+    p: f64,
+    sigma2: f64,
+    alpha: f64,
+    beta: f64,
+    d: usize,
+) -> Option<[f64; OVERLAPS]> {
+    if f.noise != Noise::Fresh || f.n < 2 {
         return None;
     }
-    let mut dl = correction(k, &h, &sol.x)?;
-    // canonical sign: flip m, ω, b with the pseudo-sample solution's m
-    let raw_m = objective_full(k, &Atoms::samples(&h), &sol.x, &[0.0; 4]).eval.m;
-    if raw_m < 0.0 {
-        for i in [1, 2, 3] {
-            dl[i] = -dl[i];
-        }
+    if f.n as f64 / d as f64 <= NEGLIGIBLE_N_OVER_D {
+        return Some([0.0; OVERLAPS]);
     }
-    Some(dl)
+    let np = ((f.n as f64 * p).round() as usize).clamp(1, f.n - 1);
+    let class = conditional(f, np as f64, sigma2, alpha, beta, d, None)?;
+    if class.x.is_empty() {
+        return Some([0.0; OVERLAPS]);
+    }
+    let k = StepKin {
+        alpha,
+        beta,
+        d: d as f64,
+        sigma2,
+        lambda_u: f.lambda_u,
+        lambda_w: f.lambda_w,
+    };
+    for_class(&k, np, f.n - np, &class)
+}
+
+impl Corrected {
+    /// The correction in the canonical sign (m ≥ 0 at θ₀): m, ω, b flip with the raw m.
+    pub fn canonical(&self) -> [f64; OVERLAPS] {
+        let mut dl = self.delta;
+        if self.base[1] < 0.0 {
+            for i in [1, 2, 3] {
+                dl[i] = -dl[i];
+            }
+        }
+        dl
+    }
 }
 
 #[cfg(test)]
@@ -1017,14 +1158,7 @@ mod tests {
         assert!(matches!(sol.stop, ReducedStop::Converged { .. } | ReducedStop::Stalled { .. }));
         let p = sol.prediction;
         let base = [p.c, p.m, p.omega, p.b, p.sqrt_q, p.sqrt_r].map(Option::unwrap);
-        let raw_m = objective_full(k, &at, &sol.x, &[0.0; 4]).eval.m;
-        let mut dl = correction(k, h, &sol.x).expect("correction");
-        if raw_m < 0.0 {
-            for i in [1, 2, 3] {
-                dl[i] = -dl[i];
-            }
-        }
-        (base, dl)
+        (base, correction(k, h, &sol.x).expect("correction").canonical())
     }
 
     /// Brute force: the engine averaged over `draws` Wishart blocks minus the mean-Gram
