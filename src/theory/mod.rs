@@ -59,8 +59,8 @@ pub mod limit;
 pub mod loss;
 pub mod mse;
 pub mod reduced;
-pub mod wishart;
 pub mod report;
+pub mod wishart;
 
 pub use euler::EulerPrediction;
 pub use finite_n::{FiniteN, Noise};
