@@ -53,6 +53,9 @@ fn main() {
     let np = ((pr.n as f64 * pr.p).round() as usize).clamp(1, pr.n - 1);
     for &t in &ts {
         let k = kin(t);
+        let rule = reduced::binomial_rule(pr.n, pr.p);
+        let base = reduced::averaged_with(&f, &rule, pr.sigma2, k.alpha, k.beta, d);
+        println!("base t={t} {base:?}");
         let t0 = std::time::Instant::now();
         let class = reduced::conditional(&f, np as f64, pr.sigma2, k.alpha, k.beta, d, None)
             .expect("class solution");
@@ -78,10 +81,17 @@ fn main() {
             for &t in &ts {
                 let k = kin(t);
                 let sb = minimise(&k, &at, initial_point(&k, &at));
+                let p = sb.prediction;
+                let bv =
+                    [p.c, p.m, p.omega, p.b, p.sqrt_q, p.sqrt_r].map(|v| v.unwrap_or(f64::NAN));
+                if std::env::var_os("PF_NO_DELTA").is_some() {
+                    out += &format!("r={r} t={t} b={bv:?}\n");
+                    continue;
+                }
                 let dl = wishart::correction(&k, &h, &sb.x)
                     .expect("correction")
                     .canonical();
-                out += &format!("r={r} t={t} delta={dl:?} stop={:?}\n", sb.stop);
+                out += &format!("r={r} t={t} delta={dl:?} b={bv:?} stop={:?}\n", sb.stop);
             }
             out
         })
