@@ -1,9 +1,9 @@
 //! The reduced theory's orthogonal Gram block to second order: the O(n/d) correction.
 //!
 //! [`crate::theory::reduced`] replaces the data's orthogonal Gram block W = Ξ⊥Ξ⊥ᵀ/d by its
-//! mean. Write W = σ⊥²-normalised as W = (1 − 1/d)(I + E): E is symmetric with E[E] = 0 and,
+//! mean. Write W = σ⊥²-normalised as W = (1 − 1/d)(I + E): E is symmetric with E\[E\] = 0 and,
 //! exactly for the Wishart law of d − 1 orthogonal directions,
-//! Cov(E_ij, E_kl) = κ(δ_ik δ_jl + δ_il δ_jk), κ = 1/(d − 1), so E[E²] = (n + 1)κ·I. In the
+//! Cov(E_ij, E_kl) = κ(δ_ik δ_jl + δ_il δ_jk), κ = 1/(d − 1), so E\[E²\] = (n + 1)κ·I. In the
 //! reduced variables θ = (b, y) (one y per sample; the engine's w = Σ g_j x_j with
 //! y = β√d σ⊥²(I + E)g) E enters R_k through four channels only, each a quadratic form
 //! ([`crate::theory::reduced::objective_full`]):
@@ -17,28 +17,28 @@
 //! (λ_k = ∂R/∂δ_k) and Λ₂ = Σ_k λ_k δ²_k + ½Σ_kl Γ_kl δ¹_k δ¹_l quadratic (Γ = ∂²R/∂δ∂δ; δ²_Q
 //! = 2M₁ᵀE(∂M₁/∂δ_Ω δ¹_Ω + ∂M₁/∂δ_Y δ¹_Y)). The minimiser θ*(E) = θ₀ + θ₁ + θ₂ + …:
 //!
-//! θ₁ = −H⁻¹∇Λ,   E[θ₂] = −H⁻¹(½ ∇³L₀[C₁] + E[∇²Λ θ₁] + ∇E[Λ₂]),   C₁ = E[θ₁θ₁ᵀ] = H⁻¹ΣH⁻¹,
+//! θ₁ = −H⁻¹∇Λ,   E\[θ₂\] = −H⁻¹(½ ∇³L₀\[C₁\] + E\[∇²Λ θ₁\] + ∇E\[Λ₂\]),   C₁ = E\[θ₁θ₁ᵀ\] = H⁻¹ΣH⁻¹,
 //!
-//! Σ = E[∇Λ∇Λᵀ], and an overlap O(θ, E) (c, m, √q, ω, √r depend on E through the same
+//! Σ = E\[∇Λ∇Λᵀ\], and an overlap O(θ, E) (c, m, √q, ω, √r depend on E through the same
 //! channels; b = θ₀) has
 //!
-//! E[O] − O₀ = ∇O·E[θ₂] + ½⟨∇²O, C₁⟩ + E[∇Λ_O·θ₁] + E[Λ_O,2]
+//! E\[O\] − O₀ = ∇O·E\[θ₂\] + ½⟨∇²O, C₁⟩ + E\[∇Λ_O·θ₁\] + E\[Λ_O,2\]
 //!
 //! with Λ_O, Λ_O,2 the same expansions with ∂O/∂δ in place of ∂R/∂δ. Every expectation is a
 //! Gaussian contraction of E with fixed n-vectors (h, y, M₁, rows of H⁻¹, of the Jacobian of
-//! M₁) by the three rules E[(aᵀEb)(cᵀEe)] = κ[(a·c)(b·e) + (a·e)(b·c)],
-//! E[(aᵀEb)Ev] = κ[a(b·v) + b(a·v)], E[E M E] = κ(Mᵀ + tr M·I): no random draw. Third-order
-//! terms (E[E³] ~ (n/d)²) and the Wishart law's non-Gaussian cumulants (O(n/d²)) are left
+//! M₁) by the three rules E\[(aᵀEb)(cᵀEe)\] = κ\[(a·c)(b·e) + (a·e)(b·c)\],
+//! E\[(aᵀEb)Ev\] = κ\[a(b·v) + b(a·v)\], E\[E M E\] = κ(Mᵀ + tr M·I): no random draw. Third-order
+//! terms (E\[E³\] ~ (n/d)²) and the Wishart law's non-Gaussian cumulants (O(n/d²)) are left
 //! out: the correction is the O(n/d) term, with O((n/d)²) left.
 //!
 //! **Numerics.** The problem is solved on n pseudo-samples (the n₊, n₋ class members at the
 //! normal quantiles (j + ½)/n_s of ζ), because the identity part of E's covariance moves each
 //! sample independently, which class atoms of weight n_s cannot represent. Derivatives: the
 //! gradient of R_k in (θ, δ) is analytic; the Hessian, ∂λ/∂θ, Γ and the overlaps' derivatives
-//! are finite differences of analytic quantities; ∇³L₀[C₁] and ⟨∇²O, C₁⟩ are second
+//! are finite differences of analytic quantities; ∇³L₀\[C₁\] and ⟨∇²O, C₁⟩ are second
 //! differences of the gradient and of O along the columns of a pivoted Cholesky factor of
-//! C₁; E[∇²Λθ₁] and ∇E[Λ₂] are needed only along H⁻¹∇O and are central differences of the
-//! scalar E[∇Λ(θ)·θ₁] + E[Λ₂(θ)] (θ₁ frozen at θ₀). Cost: O(n) evaluations of R_k of
+//! C₁; E\[∇²Λθ₁\] and ∇E\[Λ₂\] are needed only along H⁻¹∇O and are central differences of the
+//! scalar E\[∇Λ(θ)·θ₁\] + E\[Λ₂(θ)\] (θ₁ frozen at θ₀). Cost: O(n) evaluations of R_k of
 //! O(n) each plus O(n³) dense algebra per grid time.
 
 use super::finite_n::{FiniteN, Noise};
@@ -65,7 +65,7 @@ struct Wick {
 }
 
 impl Wick {
-    /// E[a(E)·b(E)].
+    /// E\[a(E)·b(E)\].
     fn ll(&self, a: &Lin, b: &Lin) -> f64 {
         let k = self.kappa;
         match (a, b) {
@@ -87,7 +87,7 @@ impl Wick {
         }
     }
 
-    /// E[a(E)·E v] (an n-vector).
+    /// E\[a(E)·E v\] (an n-vector).
     fn lv(&self, a: &Lin, v: &[f64]) -> Vec<f64> {
         let k = self.kappa;
         match a {
@@ -394,7 +394,7 @@ impl Theta1 {
         matvec(&self.zm, self.nn, self.n(), x)
     }
 
-    /// W = E[θ₁·L(E)] (N-vector).
+    /// W = E\[θ₁·L(E)\] (N-vector).
     fn with_lin(&self, l: &Lin) -> Vec<f64> {
         let nn = self.nn;
         let cov: Vec<f64> = self.d1.iter().map(|d| self.w.ll(d, l)).collect();
@@ -452,7 +452,7 @@ impl Theta1 {
         }
     }
 
-    /// E[xᵀ E (P θ₁)].
+    /// E\[xᵀ E (P θ₁)\].
     fn x_e_p(&self, x: &[f64], p: &Jac) -> f64 {
         let n = self.n();
         let k = self.w.kappa;
@@ -479,25 +479,27 @@ impl Theta1 {
         -s
     }
 
-    /// Σ_k φ_k·E[∇δ¹_k(θ)·θ₁] at θ (y, m1, J_m at θ).
+    /// Σ_k φ_k·E\[∇δ¹_k(θ)·θ₁\] at θ (y, m1, J_m at θ).
     fn phi_grad_delta(&self, phi: &[f64; 4], h: &[f64], y: &[f64], m1: &[f64], jm: &[f64]) -> f64 {
         -phi[0] * self.x_e_p(h, &Jac::Y) - 2.0 * phi[1] * self.x_e_p(y, &Jac::Y)
             + 2.0 * phi[2] * self.x_e_p(m1, &Jac::Dense(jm))
     }
 }
 
-/// E[Λ_Φ,2] = Σ_k φ_k E[δ²_k] + ½Σ_kl φ_kl E[δ¹_k δ¹_l] at θ.
-fn second_order(
-    w: &Wick,
-    phi: &[f64; 4],
-    phi2: &[[f64; 4]; 4],
-    d1: &[Lin; 4],
-    h: &[f64],
-    y: &[f64],
-    m1: &[f64],
-    m_om: &[f64],
-    m_y: &[f64],
-) -> f64 {
+/// E\[Λ_Φ,2\] = Σ_k φ_k E\[δ²_k\] + ½Σ_kl φ_kl E\[δ¹_k δ¹_l\] at θ.
+/// The n-vectors of the second-order channel terms at one θ.
+struct AtTheta<'a> {
+    h: &'a [f64],
+    y: &'a [f64],
+    m1: &'a [f64],
+    /// ∂M₁/∂δ_Ω.
+    m_om: &'a [f64],
+    /// ∂M₁/∂δ_Y.
+    m_y: &'a [f64],
+}
+
+fn second_order(w: &Wick, phi: &[f64; 4], phi2: &[[f64; 4]; 4], d1: &[Lin; 4], v: &AtTheta) -> f64 {
+    let (h, y, m1, m_om, m_y) = (v.h, v.y, v.m1, v.m_om, v.m_y);
     let e2 = (w.n as f64 + 1.0) * w.kappa;
     let mut s = phi[0] * e2 * dot(h, y) + phi[1] * e2 * dot(y, y);
     let fo = Lin::Form {
@@ -521,7 +523,6 @@ fn second_order(
 
 /// Step of the channel finite differences: relative to the channel's base value.
 fn channel_steps(p: &Problem, th: &[f64], pt: &Point, rel: f64) -> [f64; 4] {
-    let rel = rel;
     let y = &th[1..];
     let hy = dot(p.h, y).abs();
     let yy = dot(y, y);
@@ -616,7 +617,7 @@ const REHESS: f64 = 1e-4;
 /// The correction and the minimiser it was computed at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Corrected {
-    /// E[O(θ*(E), E)] − O(θ₀, 0) of (c, m, ω, b, √q, √r), raw sign.
+    /// E\[O(θ*(E), E)\] − O(θ₀, 0) of (c, m, ω, b, √q, √r), raw sign.
     pub delta: [f64; OVERLAPS],
     /// θ₀ = (b, y): the mean-Gram minimiser on the samples (polished by chord steps).
     pub theta: Vec<f64>,
@@ -624,7 +625,7 @@ pub struct Corrected {
     pub base: [f64; OVERLAPS],
 }
 
-/// The Wishart correction E[O(θ*(E), E)] − O(θ₀, 0) of the raw-sign overlaps
+/// The Wishart correction E\[O(θ*(E), E)\] − O(θ₀, 0) of the raw-sign overlaps
 /// (c, m, ω, b, √q, √r) on explicit samples `h`, starting from a point `theta0` = (b, y)
 /// near their mean-Gram minimiser θ₀ (polished here by chord steps with the Hessian the
 /// correction needs anyway). `None` if the Hessian is not positive definite or the chord
@@ -780,7 +781,19 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
     for o in 0..OVERLAPS {
         let phi = od[o];
         grad_lo[o] += t1.phi_grad_delta(&phi, h, y0, &p0.m1, &jm0);
-        let lo2 = second_order(&w, &phi, &odd[o], &d1, h, y0, &p0.m1, &m_om0, &m_y0);
+        let lo2 = second_order(
+            &w,
+            &phi,
+            &odd[o],
+            &d1,
+            &AtTheta {
+                h,
+                y: y0,
+                m1: &p0.m1,
+                m_om: &m_om0,
+                m_y: &m_y0,
+            },
+        );
         // ∇O·E[θ₂] = −ζ·(½T + U + ∇L₂), ζ = H⁻¹∇O.
         let g: Vec<f64> = (0..nn).map(|j| go[j][o]).collect();
         let zeta = matvec(&hinv, nn, nn, &g);
@@ -798,7 +811,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
     })
 }
 
-/// Ψ(θ) = E[∇Λ(θ)·θ₁] + E[Λ₂(θ)] with θ₁ frozen at θ₀: ∇Ψ = E[∇²Λθ₁] + ∇E[Λ₂].
+/// Ψ(θ) = E\[∇Λ(θ)·θ₁\] + E\[Λ₂(θ)\] with θ₁ frozen at θ₀: ∇Ψ = E\[∇²Λθ₁\] + ∇E\[Λ₂\].
 fn psi(pr: &Problem, t1: &Theta1, w: &Wick, th: &[f64]) -> f64 {
     let p = pr.eval(th, &[0.0; 4]);
     let y = &th[1..];
@@ -834,10 +847,22 @@ fn psi(pr: &Problem, t1: &Theta1, w: &Wick, th: &[f64]) -> f64 {
     }
     let (m_om, m_y) = pr.m_delta(&p);
     let s = dd + t1.phi_grad_delta(&p.lam, pr.h, y, &p.m1, &jm);
-    s + second_order(w, &p.lam, &gam, &d1, pr.h, y, &p.m1, &m_om, &m_y)
+    s + second_order(
+        w,
+        &p.lam,
+        &gam,
+        &d1,
+        &AtTheta {
+            h: pr.h,
+            y,
+            m1: &p.m1,
+            m_om: &m_om,
+            m_y: &m_y,
+        },
+    )
 }
 
-/// Σ = E[∇Λ∇Λᵀ], ∇Λ = Aδ¹ + J_yᵀE u_e + J_mᵀE u_m (N × N).
+/// Σ = E\[∇Λ∇Λᵀ\], ∇Λ = Aδ¹ + J_yᵀE u_e + J_mᵀE u_m (N × N).
 fn sigma_matrix(
     w: &Wick,
     a: &[f64],
@@ -938,7 +963,7 @@ pub const MAX_N: usize = 4096;
 /// [`crate::theory::reduced::conditional`] at n₊ = `n_plus`, n₋ = `n_minus`): the mean-Gram
 /// problem re-solved on [`pseudo_samples`] (warm-started from the class atoms' y(ζ),
 /// interpolated), then [`correction`]. Canonical sign (that of the pseudo-sample m).
-/// `Some([0; 6])` when n/d ≤ [`NEGLIGIBLE_N_OVER_D`]; `None` when the pseudo-sample solve is
+/// `Some(\[0; 6\])` when n/d ≤ [`NEGLIGIBLE_N_OVER_D`]; `None` when the pseudo-sample solve is
 /// not certified, the Hessian is not positive definite, or n > [`MAX_N`].
 pub fn for_class(
     k: &StepKin,
@@ -1002,7 +1027,7 @@ pub fn for_class(
 /// The correction of [`crate::theory::reduced::averaged`] at one grid time: [`for_class`] at
 /// the binomial law's central n₊ = round(np) (clamped to 1 … n − 1). The correction varies
 /// smoothly with n₊, so its binomial average differs from its value at the mean by
-/// ½Δ''·Var(n₊), relatively O(1/n) of an O(n/d) term. `Some([0; 6])` where the reduced
+/// ½Δ''·Var(n₊), relatively O(1/n) of an O(n/d) term. `Some(\[0; 6\])` where the reduced
 /// prediction is a closed form (β = 0, a saturated bias or sign: no minimiser at finite
 /// θ to perturb) or n/d ≤ [`NEGLIGIBLE_N_OVER_D`]; `None` for fixed noise, n < 2 or where
 /// [`for_class`] is `None`.
