@@ -1,7 +1,7 @@
 //! The reduced theory's orthogonal Gram block to second order: the O(n/d) correction.
 //!
 //! [`crate::theory::reduced`] replaces the data's orthogonal Gram block W = Ξ⊥Ξ⊥ᵀ/d by its
-//! mean. Write W = σ⊥²-normalised as W = (1 − 1/d)(I + E): E is symmetric with E\[E\] = 0 and,
+//! mean. Write W = (1 − 1/d)(I + E): E is symmetric with E\[E\] = 0 and,
 //! exactly for the Wishart law of d − 1 orthogonal directions,
 //! Cov(E_ij, E_kl) = κ(δ_ik δ_jl + δ_il δ_jk), κ = 1/(d − 1), so E\[E²\] = (n + 1)κ·I. In the
 //! reduced variables θ = (b, y) (one y per sample; the engine's w = Σ g_j x_j with
@@ -959,6 +959,12 @@ pub const NEGLIGIBLE_N_OVER_D: f64 = 1e-7;
 /// reported as unavailable.
 pub const MAX_N: usize = 4096;
 
+/// The expansion's range: above this n/d the second-order term is not applied (0). The
+/// expansion parameter is E[E²] ≈ (n/d)·I; at n ≥ d − 1 the block W is singular and
+/// (I + E)⁻¹ has no expansion at all (e.g. the claims' d = 250, n = 256). Between 1/2 and
+/// this bound the O((n/d)²) remainder is ≈ n/d of the correction.
+pub const MAX_N_OVER_D: f64 = 0.75;
+
 /// The correction for the class-averaged solution `class` (a [`Solution`] of
 /// [`crate::theory::reduced::conditional`] at n₊ = `n_plus`, n₋ = `n_minus`): the mean-Gram
 /// problem re-solved on [`pseudo_samples`] (warm-started from the class atoms' y(ζ),
@@ -1029,7 +1035,8 @@ pub fn for_class(
 /// smoothly with n₊, so its binomial average differs from its value at the mean by
 /// ½Δ''·Var(n₊), relatively O(1/n) of an O(n/d) term. `Some(\[0; 6\])` where the reduced
 /// prediction is a closed form (β = 0, a saturated bias or sign: no minimiser at finite
-/// θ to perturb) or n/d ≤ [`NEGLIGIBLE_N_OVER_D`]; `None` for fixed noise, n < 2 or where
+/// θ to perturb), n/d ≤ [`NEGLIGIBLE_N_OVER_D`] or n/d > [`MAX_N_OVER_D`] (outside the
+/// expansion's range: the mean-Gram theory, as before); `None` for fixed noise, n < 2 or where
 /// [`for_class`] is `None`.
 pub fn for_binomial(
     f: &FiniteN,
@@ -1042,7 +1049,8 @@ pub fn for_binomial(
     if f.noise != Noise::Fresh || f.n < 2 {
         return None;
     }
-    if f.n as f64 / d as f64 <= NEGLIGIBLE_N_OVER_D {
+    let ratio = f.n as f64 / d as f64;
+    if ratio <= NEGLIGIBLE_N_OVER_D || ratio > MAX_N_OVER_D {
         return Some([0.0; OVERLAPS]);
     }
     let np = ((f.n as f64 * p).round() as usize).clamp(1, f.n - 1);
