@@ -960,7 +960,7 @@ pub const NEGLIGIBLE_N_OVER_D: f64 = 1e-7;
 pub const MAX_N: usize = 4096;
 
 /// The expansion's range: above this n/d the second-order term is not applied (0). The
-/// expansion parameter is E[E²] ≈ (n/d)·I; at n ≥ d − 1 the block W is singular and
+/// expansion parameter is E\[E²\] ≈ (n/d)·I; at n ≥ d − 1 the block W is singular and
 /// (I + E)⁻¹ has no expansion at all (e.g. the claims' d = 250, n = 256). Between 1/2 and
 /// this bound the O((n/d)²) remainder is ≈ n/d of the correction.
 pub const MAX_N_OVER_D: f64 = 0.75;
