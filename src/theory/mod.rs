@@ -63,6 +63,7 @@ pub mod loss;
 pub mod mse;
 pub mod reduced;
 pub mod report;
+pub mod wishart;
 
 pub use euler::EulerPrediction;
 pub use finite_n::{FiniteN, Noise};
@@ -98,6 +99,23 @@ pub struct Prediction {
     pub sqrt_r: Option<f64>,
     /// Per-dimension MSE (1/d)·E|f(x_t) − x1|² of the predicted denoiser (SPEC §5.5).
     pub mse: Option<f64>,
+}
+
+impl Prediction {
+    /// This prediction with `dl` = (c, m, ω, b, √q, √r) added to the keys that are present
+    /// (e.g. [`wishart::for_binomial`]'s correction).
+    pub fn plus_overlaps(&self, dl: &[f64; 6]) -> Self {
+        let add = |v: Option<f64>, d: f64| v.map(|x| x + d);
+        Self {
+            c: add(self.c, dl[0]),
+            m: add(self.m, dl[1]),
+            omega: add(self.omega, dl[2]),
+            b: add(self.b, dl[3]),
+            sqrt_q: add(self.sqrt_q, dl[4]),
+            sqrt_r: add(self.sqrt_r, dl[5]),
+            mse: self.mse,
+        }
+    }
 }
 
 /// All predictions at one grid time.
@@ -300,15 +318,20 @@ impl Theory {
             .par_iter()
             .map(|&t| {
                 let rule = reduced::binomial_rule(f.n, self.p);
-                let pr = reduced::averaged_certified(
-                    &f,
-                    &rule,
-                    self.sigma2,
-                    s.alpha(t),
-                    s.beta(t),
-                    self.d,
-                );
-                (t.to_bits(), pr)
+                let (al, be) = (s.alpha(t), s.beta(t));
+                let (pr, cert) =
+                    reduced::averaged_certified(&f, &rule, self.sigma2, al, be, self.d);
+                // The orthogonal Gram block to second order (module `wishart`): a prediction
+                // without it is not the theory's, so a missing correction uncertifies it.
+                let Some(pr) = pr else {
+                    return (t.to_bits(), (None, cert));
+                };
+                let corr = wishart::for_binomial(&f, self.p, self.sigma2, al, be, self.d);
+                let pr = match corr {
+                    Some(dl) => pr.plus_overlaps(&dl),
+                    None => pr,
+                };
+                (t.to_bits(), (Some(pr), cert && corr.is_some()))
             })
             .collect();
         let mut cache = self.reduced_cache.lock().expect("cache lock");

@@ -66,7 +66,7 @@
 //! replica 0): trained on the real data m = 0.45512; on synthetic data with exactly the same
 //! h_i but an exactly orthogonal noise block m = 0.45482; with h_i = s_i (ζ removed)
 //! m = 0.43803, the saturated §5.3 value being 0.4379. The projections ζ_i explain 98 % of the
-//! discrepancy; the orthogonal block's fluctuations (left out here) the rest.
+//! discrepancy; the orthogonal block's fluctuations (then left out) the rest.
 //!
 //! Re-measured on the general-path code (issue 11's done-criterion, ≤ 3 SE): the quick preset
 //! (p = 0.8, σ² = 1, κ = 2, n = 256, K = 20, R = 16, λ_u = λ_w = 0.01, master seed 0), every
@@ -86,7 +86,8 @@
 //! overlaps 4.2 (d = 1000, √r at t = 1.7) and 3.4 (d = 8000, √r at t = 1.6): √r is the
 //! overlap the neglected orthogonal-block fluctuation moves most (below). The measured m sits
 //! 1–2 SE *below* the reduced value through mid phase 2 at both d, consistent in sign with
-//! that neglected term (−7e-4 at d = 1000, −6e-5 at d = 8000, "Order of accuracy"). Every
+//! that then-neglected term (now modelled, "Order of accuracy"; these z are against the
+//! mean-Gram value without it). Every
 //! step of those runs was certified by the engine's Newton step (largest distance 9.9e-7).
 //! Tighter
 //! optimisation does not move m (L-BFGS to 1e-10 changes it by < 1e-5): it is not an
@@ -97,16 +98,23 @@
 //! ## Order of accuracy
 //! Exact: the x0-average, u and c in closed form, the span constraint, per-sample h_i, every
 //! finite-d factor (α, β, β√d, the O(1/d) Stein term, the ridges), the binomial average.
-//! Left out: (i) the fluctuation of the orthogonal Gram block W = Ξ⊥Ξ⊥ᵀ/d around
-//! (1 − 1/d)·I. It enters the engine's objective in two places only: the cost of w,
+//!
+//! **The orthogonal Gram block, to second order** (modelled since 2026-12-07,
+//! [`crate::theory::wishart`]). This module's minimiser replaces W = Ξ⊥Ξ⊥ᵀ/d by its mean
+//! (1 − 1/d)·I. W enters the engine's objective in four places only: the cost of w,
 //! r = zᵀG̃⁻¹z/(β²d) with z the pre-activation means and G̃ = hhᵀ + σ²W (so the per-sample
-//! parts cost yᵀW⁻¹y and Ω = hᵀW⁻¹y/σ²), and the gain of u, |a|²/d = P² + σ²·M₁ᵀWM₁. At
-//! fixed parameters both are unbiased to first order (h is independent of W); the bias comes
-//! from the optimiser adapting z to W, second order in W − I, whose mean square is
-//! E[(W − I)²] ≈ (n/d)·I: a bias **∝ n/d**, not a vanishing higher order. Measured per
-//! replica with `examples/decompose_bias.rs` (the engine on the real data minus this
-//! objective with one atom per real sample, [`Atoms::samples`]; quick preset, master seed 11
-//! unless stated), for the phase-2 m at t = 1.9 (m ≈ 0.0137; SE = the 48-replica SE of m):
+//! parts cost yᵀW⁻¹y and Ω = hᵀW⁻¹y/σ²), the gain of u, |a|²/d = P² + σ²·M₁ᵀWM₁, and
+//! X₂ = Σ|x_i|²/d ([`objective_full`]'s channels). At fixed parameters these are unbiased to
+//! first order (h is independent of W); the bias comes from the optimiser adapting z to W,
+//! second order in W − I, whose mean square is E[(W − I)²] ≈ (n/d)·I: a bias **∝ n/d**.
+//! [`crate::theory::Theory::reduced`] adds the second-order perturbation of the minimiser and
+//! of the overlaps in E = W/(1 − 1/d) − I, averaged in closed form over the exact Wishart
+//! covariance (no random draw; [`crate::theory::wishart`] derives it), computed on n
+//! pseudo-samples at the class quantiles of ζ at the central n₊ = round(np). Measured before
+//! the correction, per replica with `examples/decompose_bias.rs` (the engine on the real data
+//! minus this objective with one atom per real sample, [`Atoms::samples`]; quick preset,
+//! master seed 11 unless stated), for the phase-2 m at t = 1.9 (m ≈ 0.0137; SE = the
+//! 48-replica SE of m):
 //!
 //! | d | n | engine − one-atom-per-sample, m | in SE | ω | √r | b |
 //! |---|---|---|---|---|---|---|
@@ -115,18 +123,39 @@
 //! | 4000 | 256 | +1.6e-5 ± 0.4e-5 | +2.2 | −0.6e-4 | −0.4e-4 | −0.3e-3 |
 //! | 1000 | 128 | +3.0e-5 ± 0.8e-5 | +2.0 | −0.7e-4 | −0.7e-4 | −1.3e-3 |
 //!
-//! (u larger, w smaller than predicted.) The absolute bias halves with each doubling of d
-//! and with each halving of n (∝ n/d), while the SE falls only like 1/√d, so z falls like
-//! ≈ d^(−0.6): this term, not the ζ average or the numerics, is the theory's known bias, at
-//! +4.6 SE on average over seeds at d = 1000, t = 1.9 (and −1.5 SE for m at t = 1.4, +5.8 SE
-//! for √r at t = 1.5). The mean inverse of W (a cost factor d/(d − n − 1)) over-corrects it:
-//! for a quadratic per-sample fit the exact deterministic equivalent of E[W(kW + s)⁻¹] is
-//! 1 − s·m_MP(−s) (m_MP the Marchenko–Pastur Stieltjes transform at ratio n/d), which runs
-//! from the mean inverse (s → 0) to no correction (s → ∞); the nonlinear, coupled (u, w)
-//! version of that self-consistent equation is not derived yet, so the term is not modelled.
-//! (ii) the finite-sample fluctuation of the class averages over ζ (one atom per real sample
-//! minus [`Atoms::classes`] at the replica's n₊): mean −6e-6 ± 8e-6 (−0.5 ± 0.7 SE) at
-//! t = 1.9 over 96 replicas of four seeds at d = 1000, not resolved from zero. The binomial
+//! The correction predicts these (`cargo run --release --example wishart_check`, joined with
+//! `decompose_bias` by replica; residual = measured − predicted in units of the paired SE of
+//! the difference, over t = 1.3, 1.5, 1.9 and m, ω, b, √q, √r, c): at d = 1000, n = 256 the
+//! predicted m is +5.3e-5 at t = 1.9 (measured +5.7e-5 ± 0.6e-5), −4.9e-4 at t = 1.3
+//! (−4.7e-4 ± 0.8e-4), √r +5.9e-3 at t = 1.5 (+5.7e-3 ± 0.3e-3); every residual within
+//! 1.8 SE except b at t = 1.3 and 1.5 (−2.4 SE each: −2.6e-3 and −3.0e-3, 0.4 and 0.6 SE of
+//! the run); at d = 2000, n = 256 and d = 1000, n = 128 every residual within 1.9 SE.
+//! A unit test checks the correction against the engine averaged over 1500 real Wishart draws
+//! at fixed h (n = 12, d = 200). c's correction is not zero but ≤ 1e-5 (≤ 0.04 SE).
+//! **Left out** of this term: its third order, O((n/d)²) relative to the correction (a
+//! brute-force check at n/d = 0.22 leaves b 12 % and √r 13 % short of the Wishart average,
+//! m, ω within 1 SE), the non-Gaussian cumulants of the Wishart law (O(n/d²)), and the
+//! correction's variation over n₊ (evaluated at the central n₊; relatively O(1/n)). Its
+//! numerics are finite differences of analytic gradients and are not bounded rigorously: the
+//! Hessian has a soft direction (condition number up to 7e4 at t = 1.5) and the correction is
+//! a cancellation of terms up to a thousand times larger. Dividing each step by ten moves the
+//! correction at d = 1000 by ≤ 2 % at t = 1.3–1.5 and by 5–15 % at t = 1.9 (m 6 %, √r 12 %,
+//! b 15 %: ≤ 0.3 SE of the run), so that is its numerical uncertainty; multiplying the
+//! third-derivative or ζ steps by ten moves m at t = 1.5 threefold (truncation): the steps
+//! sit at the small end usable before rounding. Cost: about 1 200–1 750 evaluations of
+//! R_k on n pseudo-samples per grid time (two finite-difference Hessians), O(n²) each, plus
+//! O(n³) dense algebra.
+//! The correction is applied for n/d ≤ [`crate::theory::wishart::MAX_N_OVER_D`] (at
+//! n ≥ d − 1 W is singular and the expansion does not exist; beyond the bound the prediction
+//! is the mean-Gram one, as before).
+//!
+//! Left out: (ii) the finite-sample fluctuation of the class averages over ζ (one atom per
+//! real sample minus [`Atoms::classes`] at the replica's n₊): first measured −6e-6 ± 8e-6
+//! (−0.5 ± 0.7 SE) at t = 1.9 over 96 replicas of four seeds at d = 1000; with the mean-Gram
+//! solves of 48 replicas at each of seeds 0, 1, 2, 3, 11 (one atom per sample minus the
+//! class-averaged theory, binomial fluctuation included) m at t = 1.9 is −3.0, −1.7, −2.5,
+//! −1.4, +0.7e-5 (± 1.1–1.4e-5 each), mean −1.6e-5 ≈ −1.4 SE of a run: resolved, not
+//! modelled (a second-order effect of sampling ζ about its class law). The binomial
 //! rule's error is < 3e-9 (8 nodes against the exact 99-term sum, t = 1.4 and 1.9), the
 //! tanh moments' < 5e-14 at the amplitudes of phase 2. The ζ rule: 12 → 24 nodes changes
 //! m by 1e-5 at t = 1.4, but at t = 1.9 (d = 1000, n₊ = 205) the 12-node solve ends
@@ -288,7 +317,8 @@ pub struct StepKin {
 }
 
 impl StepKin {
-    fn sp2(&self) -> f64 {
+    /// σ⊥² = σ²(1 − 1/d): the mean of the orthogonal Gram block's diagonal.
+    pub fn sp2(&self) -> f64 {
         self.sigma2 * (1.0 - 1.0 / self.d)
     }
 }
@@ -320,6 +350,17 @@ pub struct Eval {
 /// # Panics
 /// If `x.len() != atoms.len() + 1`.
 pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
+    objective_full(k, at, x, &[0.0; 4]).eval
+}
+
+/// [`objective`] with the orthogonal Gram block's four channels shifted and the pieces the
+/// second-order Wishart correction ([`crate::theory::wishart`]) needs.
+///
+/// The channels `ch` = (δ_Ω, δ_Y, δ_Q, δ_X) are added to the four places the block
+/// W = σ⊥²(I + E) enters R_k (module doc, "Order of accuracy"): Σν h y (so that
+/// Ω = (Σν h y + δ_Ω)/σ⊥², the exact form hᵀ(I + E)⁻¹y), Σν y² (the cost yᵀ(I + E)⁻¹y in r),
+/// Σν M₁² (the gain M₁ᵀ(I + E)M₁) and X₂ (σ⊥² tr E). With `ch` = 0 this is [`objective`].
+pub fn objective_full(k: &StepKin, at: &Atoms, x: &[f64], ch: &[f64; 4]) -> Full {
     let na = at.len();
     assert_eq!(x.len(), na + 1, "x = (b, y_1..y_N)");
     let (al, be, d) = (k.alpha, k.beta, k.d);
@@ -338,6 +379,9 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         x2 += at.nu[a] * (at.h[a] * at.h[a] + sp2);
         n += at.nu[a];
     }
+    om_cap += ch[0];
+    y2 += ch[1];
+    x2 += ch[3];
     om_cap /= sp2;
     let r = (om_cap * om_cap + y2 / sp2) / (bsd * bsd);
     let amp = al * r.sqrt();
@@ -353,6 +397,7 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         q1 += nu * mom[a].m1 * mom[a].m1;
         wb += nu * mom[a].m1 * lin;
     }
+    q1 += ch[2];
     let e = n - s2;
     let s = s2 + k.lambda_u;
     let kk = al * al * e / sd;
@@ -414,16 +459,43 @@ pub fn objective(k: &StepKin, at: &Atoms, x: &[f64]) -> Eval {
         .filter(|&a| at.nu[a] >= 1e-6 * n)
         .map(|a| (om_cap * at.h[a] + y[a] + b).abs() - 4.0 * amp)
         .fold(f64::INFINITY, f64::min);
-    Eval {
-        value,
-        grad,
-        c,
-        m,
-        omega,
-        sqrt_q: qq.max(0.0).sqrt(),
-        sqrt_r: r.sqrt(),
-        saturation,
+    let ch_grad = [
+        f_om / sp2,
+        f_r / (sp2 * bsd * bsd),
+        f_q1,
+        (1.0 - c * be).powi(2),
+    ];
+    Full {
+        eval: Eval {
+            value,
+            grad,
+            c,
+            m,
+            omega,
+            sqrt_q: qq.max(0.0).sqrt(),
+            sqrt_r: r.sqrt(),
+            saturation,
+        },
+        ch_grad,
+        moments: mom,
+        amp,
+        om_cap,
     }
+}
+
+/// [`objective_full`]'s answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Full {
+    /// Value, gradient in (b, y) and overlaps.
+    pub eval: Eval,
+    /// ∂R_k/∂(δ_Ω, δ_Y, δ_Q, δ_X) at fixed (b, y).
+    pub ch_grad: [f64; 4],
+    /// Each atom's tanh moments M_j(A, B_a).
+    pub moments: Vec<crate::quadrature::TanhMoments>,
+    /// A = α√r.
+    pub amp: f64,
+    /// Ω.
+    pub om_cap: f64,
 }
 
 /// Why the reduced solver stopped.
