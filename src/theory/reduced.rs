@@ -538,49 +538,6 @@ pub struct Solution {
     pub step_norm: f64,
 }
 
-/// Cholesky of a symmetric n×n matrix (row-major) in place; `false` if not positive
-/// definite. Dense, ≤ 2·ZETA_NODES + 1 unknowns: a few microseconds.
-fn cholesky(a: &mut [f64], n: usize) -> bool {
-    for j in 0..n {
-        let mut s = a[j * n + j];
-        for k in 0..j {
-            s -= a[j * n + k] * a[j * n + k];
-        }
-        if s.is_nan() || s <= 0.0 {
-            return false;
-        }
-        let l = s.sqrt();
-        a[j * n + j] = l;
-        for i in j + 1..n {
-            let mut v = a[i * n + j];
-            for k in 0..j {
-                v -= a[i * n + k] * a[j * n + k];
-            }
-            a[i * n + j] = v / l;
-        }
-    }
-    true
-}
-
-fn cholesky_solve(l: &[f64], n: usize, rhs: &[f64]) -> Vec<f64> {
-    let mut z = rhs.to_vec();
-    for i in 0..n {
-        let mut s = z[i];
-        for k in 0..i {
-            s -= l[i * n + k] * z[k];
-        }
-        z[i] = s / l[i * n + i];
-    }
-    for i in (0..n).rev() {
-        let mut s = z[i];
-        for k in i + 1..n {
-            s -= l[k * n + i] * z[k];
-        }
-        z[i] = s / l[i * n + i];
-    }
-    z
-}
-
 /// The solver's coordinates: ξ = (b, √ν_a·y_a). In them every atom's diagonal curvature is
 /// of order one whatever its weight (R sums ν_a·f(y_a)), so one step tolerance fits all.
 fn to_y(at: &Atoms, xi: &[f64]) -> Vec<f64> {
@@ -674,9 +631,9 @@ pub fn minimise(k: &StepKin, at: &Atoms, y0: Vec<f64>) -> Solution {
             for i in 0..n {
                 a[i * n + i] += mu;
             }
-            if cholesky(&mut a, n) {
+            if crate::linalg::cholesky(&mut a, n) {
                 let neg: Vec<f64> = ev.grad.iter().map(|g| -g).collect();
-                break cholesky_solve(&a, n, &neg);
+                break crate::linalg::cholesky_solve(&a, n, &neg);
             }
             mu = if mu == 0.0 {
                 1e-10 * diag_max.max(1e-300)

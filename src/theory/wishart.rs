@@ -140,53 +140,6 @@ fn matmul(a: &[f64], b: &[f64], r: usize, m: usize, c: usize) -> Vec<f64> {
     out
 }
 
-/// The inverse of a symmetric positive definite matrix by Cholesky; `None` if not PD.
-fn spd_inverse(a: &[f64], n: usize) -> Option<Vec<f64>> {
-    let mut l = a.to_vec();
-    for j in 0..n {
-        let mut s = l[j * n + j];
-        for k in 0..j {
-            s -= l[j * n + k] * l[j * n + k];
-        }
-        if s.is_nan() || s <= 0.0 {
-            return None;
-        }
-        let d = s.sqrt();
-        l[j * n + j] = d;
-        for i in j + 1..n {
-            let mut v = l[i * n + j];
-            for k in 0..j {
-                v -= l[i * n + k] * l[j * n + k];
-            }
-            l[i * n + j] = v / d;
-        }
-    }
-    // inverse of L (lower), then L⁻ᵀL⁻¹
-    let mut li = vec![0.0; n * n];
-    for j in 0..n {
-        li[j * n + j] = 1.0 / l[j * n + j];
-        for i in j + 1..n {
-            let mut s = 0.0;
-            for k in j..i {
-                s -= l[i * n + k] * li[k * n + j];
-            }
-            li[i * n + j] = s / l[i * n + i];
-        }
-    }
-    let mut inv = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let mut s = 0.0;
-            for k in i..n {
-                s += li[k * n + i] * li[k * n + j];
-            }
-            inv[i * n + j] = s;
-            inv[j * n + i] = s;
-        }
-    }
-    Some(inv)
-}
-
 /// Columns l_m of a pivoted Cholesky factor of a positive semi-definite S (n×n):
 /// S = Σ_m l_m l_mᵀ up to the dropped pivots below `rel`·max diag.
 fn psd_columns(s: &[f64], n: usize, rel: f64) -> Vec<Vec<f64>> {
@@ -646,7 +599,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
     };
     let zero = [0.0; 4];
     let (mut hm, mut go) = hessian_and_grad_o(&pr, theta0);
-    let mut hinv = spd_inverse(&hm, nn)?;
+    let mut hinv = crate::linalg::spd_inverse(&hm, nn)?;
     let first = {
         let g = pr.eval(theta0, &zero).grad;
         matvec(&hinv, nn, nn, &g)
@@ -657,7 +610,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
     let (mut th, _) = chord(&pr, &hinv, theta0)?;
     if first > REHESS {
         (hm, go) = hessian_and_grad_o(&pr, &th);
-        hinv = spd_inverse(&hm, nn)?;
+        hinv = crate::linalg::spd_inverse(&hm, nn)?;
         th = chord(&pr, &hinv, &th)?.0;
     }
     let theta0: &[f64] = &th;
