@@ -26,7 +26,7 @@ use phaseflow::error::Error;
     version,
     about,
     long_about = None,
-    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce`: the quick tier of the ten claims C1–C10, a table, and a report folder phaseflow-out/reproduce-quick (about 1.5 min on 2 cores).\n\nSection numbers such as §5.3 refer to the theory as the project states it (docs/theory.md in the source repository).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
+    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce`: the quick tier of the ten claims C1–C10, a table, and a report folder phaseflow-out/reproduce-quick (about 3 min on 2 cores).\n\nSection numbers such as §5.3 refer to the theory as the project states it (docs/theory.md in the source repository).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
 )]
 pub struct Cli {
     /// What to do (default: `reproduce`, quick tier).
