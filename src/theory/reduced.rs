@@ -317,6 +317,18 @@ pub struct StepKin {
 }
 
 impl StepKin {
+    /// The kinematics of one grid time (α, β) of the finite-n configuration `f` at (σ², d).
+    pub(crate) fn of(f: &FiniteN, sigma2: f64, alpha: f64, beta: f64, d: usize) -> Self {
+        Self {
+            alpha,
+            beta,
+            d: d as f64,
+            sigma2,
+            lambda_u: f.lambda_u,
+            lambda_w: f.lambda_w,
+        }
+    }
+
     /// σ⊥² = σ²(1 − 1/d): the mean of the orthogonal Gram block's diagonal.
     pub fn sp2(&self) -> f64 {
         self.sigma2 * (1.0 - 1.0 / self.d)
@@ -741,14 +753,7 @@ pub fn conditional(
     warm: Option<&[f64]>,
 ) -> Option<Solution> {
     let n = f.n as f64;
-    let k = StepKin {
-        alpha,
-        beta,
-        d: d as f64,
-        sigma2,
-        lambda_u: f.lambda_u,
-        lambda_w: f.lambda_w,
-    };
+    let k = StepKin::of(f, sigma2, alpha, beta, d);
     let at = Atoms::classes(n_plus, n - n_plus, sigma2, d as f64);
     let saturated = |stop| {
         let np = n_plus.round() as usize;

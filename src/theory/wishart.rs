@@ -1011,14 +1011,7 @@ pub fn for_binomial(
     if class.x.is_empty() {
         return Some([0.0; OVERLAPS]);
     }
-    let k = StepKin {
-        alpha,
-        beta,
-        d: d as f64,
-        sigma2,
-        lambda_u: f.lambda_u,
-        lambda_w: f.lambda_w,
-    };
+    let k = StepKin::of(f, sigma2, alpha, beta, d);
     for_class(&k, np, f.n - np, &class)
 }
 
