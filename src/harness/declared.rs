@@ -566,6 +566,26 @@ fn family_of(s: &CheckSpec) -> String {
     s.family.clone().unwrap_or_else(|| s.name.clone())
 }
 
+/// The theories of the controls of one evaluation, built once per distinct perturbation: the
+/// built-in families share three (p + 0.02, σ² × 1.02, κ × 1.03), and each is a full
+/// [`ExpTheory`] (the reduced theory at every grid time).
+#[derive(Default)]
+pub struct ControlTheories(Vec<(Control, ExpTheory)>);
+
+impl ControlTheories {
+    /// The theory of control `c` of `exp` (`None` for a control that names another source).
+    fn get(&mut self, c: Control, exp: &Experiment) -> Result<Option<&ExpTheory>, Error> {
+        let Some(i) = self.0.iter().position(|(k, _)| *k == c) else {
+            let Some(th) = control_theory(c, exp)? else {
+                return Ok(None);
+            };
+            self.0.push((c, th));
+            return Ok(self.0.last().map(|(_, t)| t));
+        };
+        Ok(Some(&self.0[i].1))
+    }
+}
+
 fn control_theory(c: Control, exp: &Experiment) -> Result<Option<ExpTheory>, Error> {
     c.perturbed(exp).map(|e| ExpTheory::new(&e)).transpose()
 }
@@ -751,7 +771,12 @@ fn allowance_of(s: &CheckSpec, source: Source) -> Allowance {
 /// [`Error::Config`] naming `checks[i]` if the theory has no value (ruled out before training
 /// by [`check_specs`] wherever the schedule is known then), or a control theory cannot be built.
 pub fn inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
-    inputs_of(cell, &cell.exp.checks, None)
+    inputs_of(
+        cell,
+        &cell.exp.checks,
+        None,
+        &mut ControlTheories::default(),
+    )
 }
 
 /// The check inputs of `specs` on `cell` (module doc). `builtin`: the built-in family they
@@ -765,6 +790,7 @@ pub fn inputs_of(
     cell: Cell<'_>,
     specs: &[CheckSpec],
     builtin: Option<Family>,
+    controls: &mut ControlTheories,
 ) -> Result<Vec<CheckInput>, Error> {
     let exp = cell.exp;
     let mut out: Vec<CheckInput> = Vec::new();
@@ -800,7 +826,7 @@ pub fn inputs_of(
             .into());
         }
         let wrong_th = match s.control {
-            Some(c) => control_theory(c, exp)?,
+            Some(c) => controls.get(c, exp)?,
             None => None,
         };
         let site = s
@@ -813,7 +839,7 @@ pub fn inputs_of(
                 continue;
             };
             if let (Some(c), true) = (s.control, site == Some(*k)) {
-                let (th_c, pred) = control_source(c, s, cell.theory, wrong_th.as_ref());
+                let (th_c, pred) = control_source(c, s, cell.theory, wrong_th);
                 let wrong = stats_of(s, pred, th_c);
                 match wrong.iter().find(|(kk, _)| kk == k) {
                     Some((_, w)) => {

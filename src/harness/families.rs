@@ -636,6 +636,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
     let exp = cell.exp;
     let th = cell.theory;
     let mut all = Vec::new();
+    let mut controls = super::declared::ControlTheories::default();
     for fam in exp.families() {
         if let Err(why) = fam.applies(th.phases.as_ref(), exp.train.problem.d) {
             return Err(ConfigError::Invalid {
@@ -648,6 +649,7 @@ pub fn check_inputs(cell: Cell<'_>) -> Result<Vec<CheckInput>, Error> {
             cell,
             fam.declarations(),
             Some(fam),
+            &mut controls,
         )?);
     }
     Ok(all)

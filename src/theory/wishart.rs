@@ -1053,26 +1053,12 @@ mod tests {
                 g[j * n + i] = v;
             }
         }
-        // Cholesky of σ²W
+        // Cholesky of σ²W (only the lower triangle of l is read below)
         let mut l = g.clone();
-        for j in 0..n {
-            let mut s = l[j * n + j];
-            for kk in 0..j {
-                s -= l[j * n + kk] * l[j * n + kk];
-            }
-            let dj = s.sqrt();
-            l[j * n + j] = dj;
-            for i in j + 1..n {
-                let mut v = l[i * n + j];
-                for kk in 0..j {
-                    v -= l[i * n + kk] * l[j * n + kk];
-                }
-                l[i * n + j] = v / dj;
-            }
-            for i in 0..j {
-                l[i * n + j] = 0.0;
-            }
-        }
+        assert!(
+            crate::linalg::cholesky(&mut l, n),
+            "σ²W is positive definite"
+        );
         let r = n + 1;
         let sd = d.sqrt();
         let mut x = vec![0.0; n * r];
