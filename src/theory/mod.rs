@@ -33,6 +33,8 @@
 //!   windows in a², the I-MMSE sum rule.
 //! * [`loss`] — §4, the x0-averaged squared error of engine 2 ([`expected_sq_error`]).
 //! * [`report`] — the `phaseflow theory` JSON document ([`TheoryReport`]) and its config.
+//! * `memo` — a process-wide memo of the costly pure computations (the reduced theory, the
+//!   phase-1 finite-n terms), keyed by the exact bits of their inputs.
 //!
 //! [`Theory`] bundles a validated problem and answers per grid time with a
 //! [`StepPrediction`]; a quantity the theory does not determine (it diverges, or the regime
@@ -60,6 +62,7 @@ pub mod euler;
 pub mod finite_n;
 pub mod limit;
 pub mod loss;
+mod memo;
 pub mod mse;
 pub mod reduced;
 pub mod report;
@@ -75,10 +78,9 @@ use crate::mixture::Mixture;
 use crate::path::{PathSpec, PhaseSide};
 use crate::problem::ConfigError;
 use crate::schedule::{Phases, Schedule, ScheduleSpec};
+use memo::{Memo, StepKey, step_key};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 /// Predicted overlaps (SPEC §3) and per-dimension MSE at one time. `None` means the theory
 /// gives no finite value (a diverging ω or b, an unidentifiable parameter, or a quantity the
@@ -155,10 +157,13 @@ pub struct Theory {
     sigma2: f64,
     d: usize,
     finite_n: Option<FiniteN>,
-    /// Reduced-theory predictions already computed, keyed by the bits of t (each costs a
-    /// few Newton solves; the harness asks for the same times several times).
-    reduced_cache: Mutex<BTreeMap<u64, (Option<Prediction>, bool)>>,
 }
+
+/// A reduced prediction and whether every solve behind it certified.
+type ReducedValue = (Option<Prediction>, bool);
+
+/// Reduced-theory predictions already computed in this process ([`memo`]).
+static REDUCED: Memo<StepKey, ReducedValue> = Memo::new();
 
 impl Theory {
     /// Validate and build for the schedule `path` ∘ `spec`.
@@ -187,7 +192,6 @@ impl Theory {
             sigma2,
             d,
             finite_n: None,
-            reduced_cache: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -198,7 +202,6 @@ impl Theory {
     pub fn with_finite_n(mut self, f: FiniteN) -> Result<Self, ConfigError> {
         f.validate()?;
         self.finite_n = Some(f);
-        self.reduced_cache = Mutex::new(BTreeMap::new());
         Ok(self)
     }
 
@@ -299,55 +302,58 @@ impl Theory {
 
     /// [`Theory::reduced`] at several times, the missing ones computed in parallel.
     pub fn reduced_at(&self, ts: &[f64]) -> Vec<Option<Prediction>> {
+        self.reduced_with_cert(ts)
+            .into_iter()
+            .map(|v| v.0)
+            .collect()
+    }
+
+    /// The reduced prediction and its certificate at each of `ts`: from the process-wide
+    /// memo ([`reduced_memo`]), the missing ones computed in parallel.
+    fn reduced_with_cert(&self, ts: &[f64]) -> Vec<ReducedValue> {
         let Some(f) = self.finite_n else {
-            return vec![None; ts.len()];
-        };
-        let missing: Vec<f64> = {
-            let cache = self.reduced_cache.lock().expect("cache lock");
-            let mut m: Vec<f64> = ts
-                .iter()
-                .copied()
-                .filter(|t| !cache.contains_key(&t.to_bits()))
-                .collect();
-            m.sort_by(f64::total_cmp);
-            m.dedup();
-            m
+            return vec![(None, true); ts.len()];
         };
         let s = self.schedule();
-        let new: Vec<(u64, (Option<Prediction>, bool))> = missing
-            .par_iter()
-            .map(|&t| {
-                let rule = reduced::binomial_rule(f.n, self.p);
-                let (al, be) = (s.alpha(t), s.beta(t));
-                let (pr, cert) =
-                    reduced::averaged_certified(&f, &rule, self.sigma2, al, be, self.d);
-                // The orthogonal Gram block to second order (module `wishart`): a prediction
-                // without it is not the theory's, so a missing correction uncertifies it.
-                let Some(pr) = pr else {
-                    return (t.to_bits(), (None, cert));
-                };
-                let corr = wishart::for_binomial(&f, self.p, self.sigma2, al, be, self.d);
-                let pr = match corr {
-                    Some(dl) => pr.plus_overlaps(&dl),
-                    None => pr,
-                };
-                (t.to_bits(), (Some(pr), cert && corr.is_some()))
-            })
+        let keys: Vec<StepKey> = ts
+            .iter()
+            .map(|&t| step_key(&f, self.p, self.sigma2, s.alpha(t), s.beta(t), self.d))
             .collect();
-        let mut cache = self.reduced_cache.lock().expect("cache lock");
-        cache.extend(new);
-        ts.iter().map(|t| cache[&t.to_bits()].0).collect()
+        REDUCED.get_many(&keys, |missing| {
+            missing
+                .par_iter()
+                .map(|&i| {
+                    let t = ts[i];
+                    let rule = reduced::binomial_rule(f.n, self.p);
+                    let (al, be) = (s.alpha(t), s.beta(t));
+                    let (pr, cert) =
+                        reduced::averaged_certified(&f, &rule, self.sigma2, al, be, self.d);
+                    // The orthogonal Gram block to second order (module `wishart`): a
+                    // prediction without it is not the theory's, so a missing correction
+                    // uncertifies it.
+                    let Some(pr) = pr else {
+                        return (None, cert);
+                    };
+                    let corr = wishart::for_binomial(&f, self.p, self.sigma2, al, be, self.d);
+                    let pr = match corr {
+                        Some(dl) => pr.plus_overlaps(&dl),
+                        None => pr,
+                    };
+                    (Some(pr), cert && corr.is_some())
+                })
+                .collect()
+        })
     }
 
     /// The times of `ts` whose reduced prediction is not certified: some n₊ solve stopped at
     /// its iteration cap ([`reduced::averaged_certified`]). A check against such a prediction
     /// has no verdict: the harness fails the run or claim and names the times.
     pub fn reduced_uncertified(&self, ts: &[f64]) -> Vec<f64> {
-        let _ = self.reduced_at(ts);
-        let cache = self.reduced_cache.lock().expect("cache lock");
-        ts.iter()
-            .copied()
-            .filter(|t| cache.get(&t.to_bits()).is_some_and(|v| !v.1))
+        self.reduced_with_cert(ts)
+            .iter()
+            .zip(ts)
+            .filter(|(v, _)| !v.1)
+            .map(|(_, &t)| t)
             .collect()
     }
 
