@@ -186,7 +186,7 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         let st = &lim.steps[i_mid];
         st.overlap
             .and_then(|(pr, _)| q.predicted(&pr))
-            .or_else(|| st.finite_n.and_then(|pr| q.predicted(&pr)))
+            .or_else(|| lim.finite_n(i_mid).and_then(|pr| q.predicted(&pr)))
     };
     if let Some(limit) = lim_pred(q) {
         let name = format!("{}@t={t_i:.2}", q.name());
@@ -326,10 +326,10 @@ pub(crate) fn invariance_claim(ctx: &Context, phase1: bool) -> Result<Outcome, E
         let ct = th.steps[ci].t;
         // δ = 0 (the difference is claimed exact); the control claims the overlap that does
         // move with the other parameter does not.
-        let predicted = th.steps[ci]
-            .finite_n
+        let predicted = th
+            .finite_n(ci)
             .and_then(|x| cq.predicted(&x))
-            .zip(tb.steps[ci].finite_n.and_then(|x| cq.predicted(&x)))
+            .zip(tb.finite_n(ci).and_then(|x| cq.predicted(&x)))
             .map(|(pa, pb)| pa - pb);
         if let Some(real) = predicted.and_then(|pred| {
             paired_check(
@@ -386,7 +386,9 @@ fn wrong_c_offset(t: &Trained, sigma2: f64) -> f64 {
     let v: Vec<f64> = t
         .theory
         .phase2()
-        .filter_map(|(_, s)| Some(fin.phase2_ab(sigma2, s.alpha, s.beta).c? - s.finite_n?.c?))
+        .filter_map(|(i, s)| {
+            Some(fin.phase2_ab(sigma2, s.alpha, s.beta).c? - t.theory.finite_n(i)?.c?)
+        })
         .collect();
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }

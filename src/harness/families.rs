@@ -103,14 +103,11 @@ pub struct StepTheory {
     pub beta: f64,
     /// §5.1 at this d.
     pub bayes: Prediction,
-    /// §5.3 at this d (binomial average over n₊ in phase 1, the closed form in phase 2);
-    /// `None` off the dilated schedule.
-    pub finite_n: Option<Prediction>,
     /// The prediction the trained overlaps are checked against (`overlap_prediction`: the
-    /// reduced theory where it exists, else `finite_n`) and its source.
+    /// reduced theory where it exists, else [`ExpTheory::finite_n`]) and its source.
     pub overlap: Option<(Prediction, Source)>,
-    /// Phase 1: E[(1 + tanh b)/2] over n₊ (the p̂_w of this step, SPEC §5.7).
-    pub p_w: Option<f64>,
+    /// Whether t_k is in phase 1 ([`Phases::in_phase1`]; false without phases).
+    phase1: bool,
 }
 
 /// The theory of one experiment, computed once: per grid time, the Euler predictions of the
@@ -133,6 +130,8 @@ pub struct ExpTheory {
     /// The schedule's two-phase split ([`crate::schedule::Schedule::phases`]); `None`
     /// without one. Every phase test of the families reads it.
     pub phases: Option<Phases>,
+    /// The finite-n configuration (for the phase-1 terms, computed when first asked for).
+    fin: FiniteN,
 }
 
 impl ExpTheory {
@@ -165,64 +164,23 @@ impl ExpTheory {
             noise: exp.train.engine.noise(),
         };
         let phases = s.phases();
-        let (p, s2) = (c.p, c.sigma2);
         if phases.is_some() {
-            // every grid time of the reduced theory at once (solved in parallel, cached)
+            // every grid time of the reduced theory at once (solved in parallel, memoised)
             let _ = theory.reduced_at(&grid);
         }
         let steps: Vec<StepTheory> = grid
             .iter()
-            .map(|&t| {
-                let (alpha, beta) = (s.alpha(t), s.beta(t));
-                let mut st = StepTheory {
-                    t,
-                    alpha,
-                    beta,
-                    bayes: theory.bayes(t),
-                    finite_n: None,
-                    overlap: None,
-                    p_w: None,
-                };
-                let Some(ph) = &phases else {
-                    return st;
-                };
-                st.overlap = overlap_prediction(&theory, t);
-                if !ph.in_phase1(t) {
-                    st.finite_n = theory.finite_n_at_d(t);
-                    return st;
-                }
-                let terms = fin.phase1_terms_at(p, s2, alpha, beta, c.d);
-                if terms.is_empty() {
-                    return st;
-                }
-                let mean = |g: &dyn Fn(&Prediction) -> Option<f64>| -> Option<f64> {
-                    terms.iter().map(|(_, w, pr)| g(pr).map(|v| w * v)).sum()
-                };
-                let keys: [fn(&Prediction) -> Option<f64>; 6] = [
-                    |q| q.c,
-                    |q| q.m,
-                    |q| q.omega,
-                    |q| q.b,
-                    |q| q.sqrt_q,
-                    |q| q.sqrt_r,
-                ];
-                let v: Vec<Option<f64>> = keys.iter().map(|g| mean(g)).collect();
-                st.finite_n = Some(Prediction {
-                    c: v[0],
-                    m: v[1],
-                    omega: v[2],
-                    b: v[3],
-                    sqrt_q: v[4],
-                    sqrt_r: v[5],
-                    mse: None,
-                });
-                let pw = |q: &Prediction| q.b.map(p_from_bias);
-                st.p_w = mean(&pw);
-                st
+            .map(|&t| StepTheory {
+                t,
+                alpha: s.alpha(t),
+                beta: s.beta(t),
+                bayes: theory.bayes(t),
+                overlap: phases.and_then(|_| overlap_prediction(&theory, t)),
+                phase1: phases.is_some_and(|ph| ph.in_phase1(t)),
             })
             .collect();
         let euler = euler_of(exp, &theory);
-        let var_perp = var_perp_of(exp, &theory, s2);
+        let var_perp = var_perp_of(exp, &theory, c.sigma2);
         let uncertified = theory.reduced_uncertified(&grid);
         Ok(Self {
             theory,
@@ -231,7 +189,60 @@ impl ExpTheory {
             var_perp,
             uncertified,
             phases,
+            fin,
         })
+    }
+
+    /// The phase-1 predictions of grid step `i` conditional on each n₊ (n₊, weight,
+    /// prediction; [`FiniteN::phase1_terms_at`], memoised), empty outside phase 1. Computed
+    /// when first asked for: only the weight-estimate and invariance checks read them.
+    fn phase1_terms(&self, i: usize) -> Vec<(usize, f64, Prediction)> {
+        let Some(st) = self.steps.get(i).filter(|st| st.phase1) else {
+            return Vec::new();
+        };
+        let th = &self.theory;
+        self.fin
+            .phase1_terms_at(th.p(), th.sigma2(), st.alpha, st.beta, th.d())
+    }
+
+    /// §5.3 at this d at grid step `i`: the binomial average over n₊ of the phase-1
+    /// minimiser in phase 1, the closed form ([`Theory::finite_n_at_d`]) in phase 2; `None`
+    /// without phases.
+    pub fn finite_n(&self, i: usize) -> Option<Prediction> {
+        let st = self.steps.get(i)?;
+        self.phases?;
+        if !st.phase1 {
+            return self.theory.finite_n_at_d(st.t);
+        }
+        let terms = self.phase1_terms(i);
+        if terms.is_empty() {
+            return None;
+        }
+        let mean = |g: fn(&Prediction) -> Option<f64>| -> Option<f64> {
+            terms.iter().map(|(_, w, pr)| g(pr).map(|v| w * v)).sum()
+        };
+        Some(Prediction {
+            c: mean(|q| q.c),
+            m: mean(|q| q.m),
+            omega: mean(|q| q.omega),
+            b: mean(|q| q.b),
+            sqrt_q: mean(|q| q.sqrt_q),
+            sqrt_r: mean(|q| q.sqrt_r),
+            mse: None,
+        })
+    }
+
+    /// Phase 1: E[(1 + tanh b)/2] over n₊ at grid step `i` (the p̂_w of this step, SPEC
+    /// §5.7); `None` outside phase 1.
+    pub fn p_w(&self, i: usize) -> Option<f64> {
+        let terms = self.phase1_terms(i);
+        if terms.is_empty() {
+            return None;
+        }
+        terms
+            .iter()
+            .map(|(_, w, pr)| pr.b.map(p_from_bias).map(|v| w * v))
+            .sum()
     }
 
     /// The steps of phase 1 ([`Phases::in_phase1`]; none without phases).
@@ -431,7 +442,7 @@ pub fn var_perp_rel(th: &ExpTheory) -> Option<Stat<'static>> {
 /// p̂_w averaged over phase 1 against the binomial average of (1 + tanh b)/2 (§5.3, §5.7).
 pub fn p_hat_w(th: &ExpTheory) -> Option<Stat<'_>> {
     let idx: Vec<usize> = th.phase1().map(|(i, _)| i).collect();
-    let preds: Option<Vec<f64>> = th.phase1().map(|(_, s)| s.p_w).collect();
+    let preds: Option<Vec<f64>> = idx.iter().map(|&i| th.p_w(i)).collect();
     let preds = preds.filter(|v| !v.is_empty())?;
     let k = preds.len() as f64;
     Some(Stat::new(
@@ -459,7 +470,7 @@ pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
         .collect();
     let preds: Option<Vec<f64>> = win
         .iter()
-        .map(|(_, s)| sigma2_from_c(step_c(s)?, s.alpha, s.beta))
+        .map(|&(i, s)| sigma2_from_c(step_c(th, i)?, s.alpha, s.beta))
         .collect();
     let preds = preds.filter(|v| !v.is_empty())?;
     let idx: Vec<usize> = win.iter().map(|(i, _)| *i).collect();
@@ -479,8 +490,11 @@ pub fn sigma2_w(th: &ExpTheory) -> Option<Stat<'_>> {
 /// closed form, whose tanh is saturated (d → ∞), while the c checks used the reduced theory;
 /// at finite d the two differ and σ̂²_w pooled over the ladder was −3.9 and −5.1 SE off at
 /// master seeds 2 and 5, var⊥ −4.8 SE at seed 5 (quick tier, R = 32).
-fn step_c(s: &StepTheory) -> Option<f64> {
-    s.overlap.and_then(|(p, _)| p.c).or(s.finite_n?.c)
+fn step_c(th: &ExpTheory, i: usize) -> Option<f64> {
+    let s = th.steps.get(i)?;
+    s.overlap
+        .and_then(|(p, _)| p.c)
+        .or_else(|| th.finite_n(i)?.c)
 }
 
 /// The finite-n configuration of `exp`.
