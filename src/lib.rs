@@ -109,6 +109,7 @@ pub mod report;
 pub mod rng;
 pub mod schedule;
 pub mod stats;
+pub mod target;
 pub mod theory;
 pub mod train;
 
