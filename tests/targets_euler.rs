@@ -13,8 +13,7 @@ use phaseflow::path::PathSpec;
 use phaseflow::rng::{Purpose, stream};
 use phaseflow::schedule::ScheduleSpec;
 use phaseflow::target::{
-    Hierarchical, KMode, Target, TwoMode, VarianceMixture, orthogonal_excess,
-    orthogonal_window_a2,
+    Hierarchical, KMode, Target, TwoMode, VarianceMixture, orthogonal_excess, orthogonal_window_a2,
 };
 use phaseflow::theory::bayes::bayes_step_params;
 use phaseflow::theory::euler::euler_bayes_to;
@@ -30,13 +29,14 @@ fn two_mode_adapter_equals_the_two_mode_theory() {
     let mut rng = stream(26, 0, Purpose::Test, 0);
     for mix in [
         Mixture::ones(0.8, 1.0, 50).unwrap(),
-        Mixture::random_direction(0.3, 0.6, 40, &mut stream(26, 0, Purpose::Direction, 0))
-            .unwrap(),
+        Mixture::random_direction(0.3, 0.6, 40, &mut stream(26, 0, Purpose::Direction, 0)).unwrap(),
     ] {
         let t = TwoMode::new(mix.clone()).unwrap();
         let d = mix.d();
         for (al, be) in [(1.0, 0.0), (0.9, 0.1), (0.5, 0.5), (0.05, 0.95)] {
-            let x: Vec<f64> = (0..d).map(|_| 2.0 * rng.sample::<f64, _>(StandardNormal)).collect();
+            let x: Vec<f64> = (0..d)
+                .map(|_| 2.0 * rng.sample::<f64, _>(StandardNormal))
+                .collect();
             let sp = bayes_step_params(al, be, mix.p(), mix.sigma2(), mix.mu());
             let (mut a, mut b) = (vec![0.0; d], vec![0.0; d]);
             sp.eval(&x, &mut a);
@@ -89,9 +89,15 @@ fn two_mode_adapter_equals_the_two_mode_theory() {
 fn two_mode_adapter_samples_the_mixture_stream() {
     let m = Mixture::ones(0.7, 0.5, 12).unwrap();
     let a = m.sample(64, &mut stream(5, 1, Purpose::Data, 0));
-    let b = TwoMode::new(m).unwrap().sample(64, &mut stream(5, 1, Purpose::Data, 0));
+    let b = TwoMode::new(m)
+        .unwrap()
+        .sample(64, &mut stream(5, 1, Purpose::Data, 0));
     assert_eq!(a.x, b.x);
-    assert!(a.s.iter().zip(&b.label).all(|(&s, &l)| (s > 0.0) == (l == 0)));
+    assert!(
+        a.s.iter()
+            .zip(&b.label)
+            .all(|(&s, &l)| (s > 0.0) == (l == 0))
+    );
 }
 
 /// Exact Euler on `knots` (or the linear warp) at d with K grid points.
@@ -108,15 +114,60 @@ type Row = (usize, &'static str, [Option<f64>; 3], [f64; 3]);
 fn hierarchical_table_of_spec_9_2() {
     let nan = f64::NAN;
     let rows: [Row; 9] = [
-        (10_000, "linear", [Some(0.813), Some(0.796), Some(0.331)], [0.8139, 0.7966, 0.3240]),
-        (10_000, "two", [Some(0.706), Some(0.814), Some(0.289)], [0.7047, 0.8127, 0.2911]),
-        (10_000, "three", [Some(0.707), Some(0.804), Some(0.297)], [0.7072, 0.8045, 0.2981]),
-        (1_000_000, "linear", [Some(1.000), Some(0.788), None], [1.0, 0.7887, nan]),
-        (1_000_000, "two", [Some(0.705), Some(0.860), Some(0.243)], [0.7048, 0.8610, 0.2467]),
-        (1_000_000, "three", [Some(0.706), Some(0.807), Some(0.293)], [0.7072, 0.8069, 0.2948]),
-        (100_000_000, "linear", [Some(1.000), Some(0.807), None], [1.0, 0.8058, nan]),
-        (100_000_000, "two", [Some(0.705), Some(0.983), Some(0.083)], [0.7048, 0.9831, 0.0852]),
-        (100_000_000, "three", [Some(0.707), Some(0.809), Some(0.292)], [0.7072, 0.8078, 0.2936]),
+        (
+            10_000,
+            "linear",
+            [Some(0.813), Some(0.796), Some(0.331)],
+            [0.8139, 0.7966, 0.3240],
+        ),
+        (
+            10_000,
+            "two",
+            [Some(0.706), Some(0.814), Some(0.289)],
+            [0.7047, 0.8127, 0.2911],
+        ),
+        (
+            10_000,
+            "three",
+            [Some(0.707), Some(0.804), Some(0.297)],
+            [0.7072, 0.8045, 0.2981],
+        ),
+        (
+            1_000_000,
+            "linear",
+            [Some(1.000), Some(0.788), None],
+            [1.0, 0.7887, nan],
+        ),
+        (
+            1_000_000,
+            "two",
+            [Some(0.705), Some(0.860), Some(0.243)],
+            [0.7048, 0.8610, 0.2467],
+        ),
+        (
+            1_000_000,
+            "three",
+            [Some(0.706), Some(0.807), Some(0.293)],
+            [0.7072, 0.8069, 0.2948],
+        ),
+        (
+            100_000_000,
+            "linear",
+            [Some(1.000), Some(0.807), None],
+            [1.0, 0.8058, nan],
+        ),
+        (
+            100_000_000,
+            "two",
+            [Some(0.705), Some(0.983), Some(0.083)],
+            [0.7048, 0.9831, 0.0852],
+        ),
+        (
+            100_000_000,
+            "three",
+            [Some(0.707), Some(0.809), Some(0.292)],
+            [0.7072, 0.8078, 0.2936],
+        ),
     ];
     let mut differ = Vec::new();
     let mut lost_fine = 0.0;
@@ -143,7 +194,10 @@ fn hierarchical_table_of_spec_9_2() {
             }
         }
         if name == "two" {
-            assert!((got[0] - 0.7).abs() < 0.015, "two phases keep P(a+): {got:?}");
+            assert!(
+                (got[0] - 0.7).abs() < 0.015,
+                "two phases keep P(a+): {got:?}"
+            );
             lost_fine = got[1];
         }
         // The error of a conditional x/(x + y) given errors ≤ ε on x and y: ≤ 2ε/(x + y).
@@ -190,7 +244,8 @@ fn hierarchical_table_of_spec_9_2() {
         .flat_map(|(d, name, cols)| {
             let mut c = cols.to_vec();
             c.dedup();
-            c.into_iter().map(move |i| format!("d={d} {name} {}", col(i)))
+            c.into_iter()
+                .map(move |i| format!("d={d} {name} {}", col(i)))
         })
         .collect();
     want.sort();
@@ -201,7 +256,10 @@ fn hierarchical_table_of_spec_9_2() {
     got.sort();
     assert_eq!(got, want, "entries off SPEC's table: {differ:?}");
     // The claims of the table hold on our numbers.
-    assert!(lost_fine > 0.95, "two phases at d = 10⁸: P̂(b+|a+) = {lost_fine}");
+    assert!(
+        lost_fine > 0.95,
+        "two phases at d = 10⁸: P̂(b+|a+) = {lost_fine}"
+    );
 }
 
 #[test]
@@ -236,7 +294,10 @@ fn variance_classes_table_of_spec_9_3() {
         );
         assert!((e.p_hat[0] + e.p_hat[1] - 1.0).abs() < tol::ROUNDOFF);
         if (e.p_hat[0] - spec).abs() > SPEC_ROUNDING {
-            differ.push(format!("d={d} {name} K={k}: ours {:.4}, SPEC {spec}", e.p_hat[0]));
+            differ.push(format!(
+                "d={d} {name} K={k}: ours {:.4}, SPEC {spec}",
+                e.p_hat[0]
+            ));
         }
     }
     // SPEC §9.3 prints these two one unit of its last digit or more away (docs/theory.md).
@@ -253,7 +314,11 @@ fn variance_classes_table_of_spec_9_3() {
 fn variance_classes_mse_bump_and_uturn_amplitude() {
     // SPEC §9.3: the class information's MSE bump has height ≈ 0.177/√d; the U-turn starts at
     // 2p(1 − p). The bump's maximum over τ·d^¼ ∈ (0, 4] on a grid of 400 points.
-    for (d, pinned) in [(10_000usize, 0.169_544), (1_000_000, 0.176_103), (100_000_000, 0.176_770)] {
+    for (d, pinned) in [
+        (10_000usize, 0.169_544),
+        (1_000_000, 0.176_103),
+        (100_000_000, 0.176_770),
+    ] {
         let v = VarianceMixture::new(d, 0.8, 1.0, 0.25).unwrap();
         let q = (d as f64).powf(0.25);
         let bump = (1..400)
@@ -290,7 +355,10 @@ fn k_mode_mse_drop_windows_and_limits_of_spec_9_1() {
     ] {
         for (level, want) in [0.9, 0.5, 0.1].into_iter().zip(ours) {
             let a2 = orthogonal_window_a2(&w, level);
-            assert!((a2 / want - 1.0).abs() < 1e-4, "{w:?} level {level}: {a2} vs {want}");
+            assert!(
+                (a2 / want - 1.0).abs() < 1e-4,
+                "{w:?} level {level}: {a2} vs {want}"
+            );
         }
     }
     // d → ∞ limits on the dilated schedule (κ = 2): the finite-d Bayes softmax parameters
@@ -305,7 +373,12 @@ fn k_mode_mse_drop_windows_and_limits_of_spec_9_1() {
         let bound = 4.0 * 2.0 * tt / (d as f64).sqrt();
         assert!(fin.c.abs() <= bound && lim.c == 0.0);
         for i in 0..3 {
-            assert!((fin.b[i] - lim.b[i]).abs() <= bound, "b {:?} {:?}", fin.b, lim.b);
+            assert!(
+                (fin.b[i] - lim.b[i]).abs() <= bound,
+                "b {:?} {:?}",
+                fin.b,
+                lim.b
+            );
             for j in 0..3 {
                 assert!((fin.m[i][j] - lim.m[i][j]).abs() <= bound);
                 assert!((fin.omega[i][j] - lim.omega[i][j]).abs() <= bound * 2.0 * tt);
@@ -339,5 +412,8 @@ fn k_mode_linear_loses_the_weights_dilation_keeps_them() {
         assert!(tv(&k.p_hat) < 0.03, "d={d}: dilated p̂ {:?}", k.p_hat);
         lin.push(tv(&e.p_hat));
     }
-    assert!(lin[2] > 0.25 && lin[0] < lin[1] && lin[1] < lin[2], "linear TV {lin:?}");
+    assert!(
+        lin[2] > 0.25 && lin[0] < lin[1] && lin[1] < lin[2],
+        "linear TV {lin:?}"
+    );
 }

@@ -109,7 +109,10 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
 fn kmode_checks(ctx: &Context, out: &mut Outcome, plot: &mut Plot) -> Result<(), Error> {
     let fam = "c11_kmode";
     let p = [0.5, 0.3, 0.2];
-    let ds: Vec<usize> = ctx.pick(vec![1000, 100_000, 10_000_000], vec![1000, 100_000, 10_000_000]);
+    let ds: Vec<usize> = ctx.pick(
+        vec![1000, 100_000, 10_000_000],
+        vec![1000, 100_000, 10_000_000],
+    );
     let k = 40;
     let deg = 1.0 - 0.5; // TV from p to the one-hot on the heaviest mode
     let tv = |q: &[f64]| 0.5 * q.iter().zip(p).map(|(a, b)| (a - b).abs()).sum::<f64>();
@@ -294,13 +297,15 @@ fn variance_dilation_checks(
         p / 4.0,
         "declared: kept = within a quarter of the way from p to the degenerate p̂ = 0",
     );
-    let lost = declared(0.0, "declared: lost = past half the way to the degenerate p̂ = 0");
+    let lost = declared(
+        0.0,
+        "declared: lost = past half the way to the degenerate p̂ = 0",
+    );
     let mut notes = Vec::new();
     for &d in &ds {
         let v = VarianceMixture::new(d, p, 1.0, 0.25)?;
         let q = (d as f64).powf(0.25);
-        let quarter =
-            ScheduleSpec::piecewise(vec![(0.0, 0.0), (1.0, kappa / q), (2.0, 1.0)]);
+        let quarter = ScheduleSpec::piecewise(vec![(0.0, 0.0), (1.0, kappa / q), (2.0, 1.0)]);
         let pq = euler(&v, &quarter, k)?.p_hat[0];
         let ps = euler(&v, &ScheduleSpec::dilated(kappa), k)?.p_hat[0];
         let pl = euler(&v, &ScheduleSpec::linear(), k)?.p_hat[0];
@@ -440,12 +445,15 @@ fn window_checks(ctx: &Context, out: &mut Outcome, plot: &mut Plot) -> Result<()
         // d ln(t/(1 − t))/dt = 1/(t(1 − t)): a time error ≤ res moves ln(β/α) by ≤ res/(t(1 − t)).
         interp.push(res / (tb * (1.0 - tb)));
         // Which window each probe finds (detector, default slope extent).
-        let mse: Vec<(f64, f64)> = g
-            .iter()
-            .map(|&t| v.bayes_mse(1.0 - t, t))
-            .collect();
-        let wm = crate::phase::detect(&curve(&g, &mse.iter().map(|m| m.0).collect::<Vec<_>>())?, &detector())?;
-        let ws = crate::phase::detect(&curve(&g, &mse.iter().map(|m| m.1).collect::<Vec<_>>())?, &detector())?;
+        let mse: Vec<(f64, f64)> = g.iter().map(|&t| v.bayes_mse(1.0 - t, t)).collect();
+        let wm = crate::phase::detect(
+            &curve(&g, &mse.iter().map(|m| m.0).collect::<Vec<_>>())?,
+            &detector(),
+        )?;
+        let ws = crate::phase::detect(
+            &curve(&g, &mse.iter().map(|m| m.1).collect::<Vec<_>>())?,
+            &detector(),
+        )?;
         let wu = crate::phase::detect(&curve(&g, &u)?, &detector())?;
         let half_gap = 0.5 * (ws.centre - tb).abs();
         let finds = |what: &str| {
@@ -504,7 +512,8 @@ fn window_checks(ctx: &Context, out: &mut Outcome, plot: &mut Plot) -> Result<()
             wm.centre,
             ws.centre
         ));
-        plot.window.push((d, tb / (1.0 - tb), wm.centre / (1.0 - wm.centre)));
+        plot.window
+            .push((d, tb / (1.0 - tb), wm.centre / (1.0 - wm.centre)));
     }
     let (s1, _) = slope(&xs, &y1);
     let (s2, w) = slope(&xs, &y2);

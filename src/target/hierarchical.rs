@@ -210,8 +210,8 @@ mod tests {
         let lv = |scale: f64, plus: Vec<f64>| Level { scale, plus };
         let e = Hierarchical::new(100, vec![lv(0.0, vec![0.5])], 1.0).unwrap_err();
         assert!(e.to_string().starts_with("levels[0].scale:"), "{e}");
-        let e = Hierarchical::new(100, vec![lv(1.0, vec![0.5]), lv(0.1, vec![0.5])], 1.0)
-            .unwrap_err();
+        let e =
+            Hierarchical::new(100, vec![lv(1.0, vec![0.5]), lv(0.1, vec![0.5])], 1.0).unwrap_err();
         assert!(e.to_string().starts_with("levels[1].plus:"), "{e}");
         let e = Hierarchical::new(100, vec![lv(1.0, vec![0.5]), lv(0.1, vec![0.5, 1.5])], 1.0)
             .unwrap_err();

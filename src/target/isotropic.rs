@@ -221,7 +221,10 @@ impl Isotropic {
         let mut e = vec![0.0; self.d];
         for j in 0..self.span_dim() {
             let w: f64 = (1.0 - c * beta)
-                * pi.iter().zip(&self.coords).map(|(p, m)| p * m[j]).sum::<f64>();
+                * pi.iter()
+                    .zip(&self.coords)
+                    .map(|(p, m)| p * m[j])
+                    .sum::<f64>();
             self.basis_vector(j, &mut e);
             for (o, &ej) in out.iter_mut().zip(&e) {
                 *o += w * ej;
@@ -463,10 +466,7 @@ fn centred(b: &[f64]) -> Vec<f64> {
 /// Orthonormalise `vectors` (Gram–Schmidt, twice for stability), dropping directions whose
 /// remaining norm is below 1e-10 of the largest: the basis of their span.
 pub(crate) fn orthonormal_span(vectors: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let scale = vectors
-        .iter()
-        .map(|v| dot(v, v).sqrt())
-        .fold(0.0, f64::max);
+    let scale = vectors.iter().map(|v| dot(v, v).sqrt()).fold(0.0, f64::max);
     let mut basis: Vec<Vec<f64>> = Vec::new();
     for v in vectors {
         let mut w = v.clone();

@@ -157,7 +157,12 @@ fn excess_with(a2: f64, p: &[f64], n: usize) -> f64 {
     let rule: Vec<(f64, f64)> = gh
         .nodes()
         .zip(gh.weights())
-        .map(|(&x, &w)| (x * std::f64::consts::SQRT_2, w / std::f64::consts::PI.sqrt()))
+        .map(|(&x, &w)| {
+            (
+                x * std::f64::consts::SQRT_2,
+                w / std::f64::consts::PI.sqrt(),
+            )
+        })
         .collect();
     let a = a2.sqrt();
     let lp: Vec<f64> = p.iter().map(|v| v.ln()).collect();
@@ -227,7 +232,11 @@ mod tests {
         for i in 0..3 {
             for j in 0..3 {
                 let want = if i == j { 1.0 } else { -0.5 };
-                assert!((g[i][j] - want).abs() < crate::tol::ROUNDOFF, "G{i}{j} {}", g[i][j]);
+                assert!(
+                    (g[i][j] - want).abs() < crate::tol::ROUNDOFF,
+                    "G{i}{j} {}",
+                    g[i][j]
+                );
             }
         }
         let o = KMode::orthogonal(300, vec![0.25; 4], 1.0).unwrap();
@@ -245,18 +254,28 @@ mod tests {
         assert!(e.to_string().starts_with("sigma2:"), "{e}");
         let e = KMode::orthogonal(2, vec![0.2, 0.3, 0.5], 1.0).unwrap_err();
         assert!(e.to_string().starts_with("d:"), "{e}");
-        let e = KMode::new(vec![vec![1.0, 0.0], vec![f64::NAN, 1.0]], vec![0.5, 0.5], 1.0)
-            .unwrap_err();
+        let e = KMode::new(
+            vec![vec![1.0, 0.0], vec![f64::NAN, 1.0]],
+            vec![0.5, 0.5],
+            1.0,
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("means[1]:"), "{e}");
-        let e = KMode::new(vec![vec![1.0, 0.0], vec![1.0, 0.0]], vec![0.5, 0.5], 1.0)
-            .unwrap_err();
-        assert!(e.to_string().starts_with("means[1]: equals means[0]"), "{e}");
+        let e = KMode::new(vec![vec![1.0, 0.0], vec![1.0, 0.0]], vec![0.5, 0.5], 1.0).unwrap_err();
+        assert!(
+            e.to_string().starts_with("means[1]: equals means[0]"),
+            "{e}"
+        );
     }
 
     #[test]
     fn bayes_denoiser_is_the_posterior_mean_of_a_brute_force_sum() {
         // d = 3 explicit means: E[x1 | x_t] from Bayes' rule written out per class.
-        let means = vec![vec![1.0, 0.5, 0.0], vec![-1.0, 0.2, 0.3], vec![0.0, -1.0, 1.0]];
+        let means = vec![
+            vec![1.0, 0.5, 0.0],
+            vec![-1.0, 0.2, 0.3],
+            vec![0.0, -1.0, 1.0],
+        ];
         let (w, s2) = (vec![0.2, 0.5, 0.3], 0.7);
         let t = KMode::new(means.clone(), w.clone(), s2).unwrap();
         let (al, be) = (0.6, 0.8);
@@ -281,7 +300,10 @@ mod tests {
         let mut got = [0.0; 3];
         t.denoise(al, be, &x, &mut got);
         for j in 0..3 {
-            assert!((got[j] - want[j]).abs() < crate::tol::ROUNDOFF, "{got:?} {want:?}");
+            assert!(
+                (got[j] - want[j]).abs() < crate::tol::ROUNDOFF,
+                "{got:?} {want:?}"
+            );
         }
         let post = t.posterior(al, be, &x);
         for (a, l) in post.iter().zip(&lik) {

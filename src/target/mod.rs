@@ -69,7 +69,7 @@ mod variance;
 
 pub use hierarchical::{Hierarchical, Level};
 pub use isotropic::{Isotropic, SoftmaxParams};
-pub use k_mode::{KMode, orthogonal_window_a2, orthogonal_excess};
+pub use k_mode::{KMode, orthogonal_excess, orthogonal_window_a2};
 pub use two_mode::TwoMode;
 pub use variance::VarianceMixture;
 
@@ -178,10 +178,7 @@ pub(crate) fn check_weights(field: &'static str, w: &[f64], min: usize) -> Resul
         if !(p > 0.0 && p < 1.0) {
             return Err(ConfigError::InvalidAt {
                 field: format!("{field}[{i}]"),
-                rule: format!(
-                    "must satisfy 0 < p < 1, got {}",
-                    crate::problem::Num(p)
-                ),
+                rule: format!("must satisfy 0 < p < 1, got {}", crate::problem::Num(p)),
             });
         }
     }

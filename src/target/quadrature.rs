@@ -24,12 +24,7 @@ fn rho_max(r: usize) -> f64 {
 
 /// Class masses along one ray (unit direction `e`): the χ_r mass of each class between the
 /// switch points of `class(s₀ρ·e)`.
-fn ray_masses(
-    e: &[f64],
-    k: usize,
-    s0: f64,
-    class: &(dyn Fn(&[f64]) -> usize + Sync),
-) -> Vec<f64> {
+fn ray_masses(e: &[f64], k: usize, s0: f64, class: &(dyn Fn(&[f64]) -> usize + Sync)) -> Vec<f64> {
     let r = e.len();
     let point = |rho: f64| -> Vec<f64> { e.iter().map(|v| s0 * rho * v).collect() };
     let at = |rho: f64| class(&point(rho));
@@ -192,7 +187,11 @@ mod tests {
         // An offset half-plane in 2-D (s₀ = 2): Φ(−0.6/(2√2)), within the reported error.
         let (m, err) = class_masses(2, 2, 2.0, &|z: &[f64]| usize::from(z[0] + z[1] > 0.6));
         let want = 0.5 * statrs::function::erf::erfc(0.6 / (2.0 * 2f64.sqrt()) * FRAC_1_SQRT_2);
-        assert!((m[1] - want).abs() <= err && err < 1e-3, "{} vs {want} (err {err})", m[1]);
+        assert!(
+            (m[1] - want).abs() <= err && err < 1e-3,
+            "{} vs {want} (err {err})",
+            m[1]
+        );
         // Octants in 3-D: 1/8 each, within the reported error.
         let (m, err) = class_masses(3, 8, 1.0, &|z: &[f64]| {
             usize::from(z[0] > 0.0) + 2 * usize::from(z[1] > 0.0) + 4 * usize::from(z[2] > 0.0)

@@ -105,7 +105,9 @@ impl VarianceMixture {
         if (sigma2_plus / sigma2_minus - 1.0).abs() < 1e-9 {
             return Err(ConfigError::Invalid {
                 field: "sigma2_minus",
-                rule: format!("must differ from sigma2_plus = {sigma2_plus}: the classes differ only in variance"),
+                rule: format!(
+                    "must differ from sigma2_plus = {sigma2_plus}: the classes differ only in variance"
+                ),
             });
         }
         Ok(Self {
@@ -135,7 +137,8 @@ impl VarianceMixture {
     pub fn posterior_y(&self, alpha: f64, beta: f64, y: f64) -> f64 {
         let v = self.v(alpha, beta);
         let half_d = 0.5 * self.d as f64;
-        let l = (self.weights[0] / self.weights[1]).ln() - half_d * (v[0] / v[1]).ln()
+        let l = (self.weights[0] / self.weights[1]).ln()
+            - half_d * (v[0] / v[1]).ln()
             - half_d * y * (1.0 / v[0] - 1.0 / v[1]);
         1.0 / (1.0 + (-l).exp())
     }
@@ -323,10 +326,7 @@ impl Target for VarianceMixture {
     ) -> Option<ClassEuler> {
         let s0 = schedule.alpha(*grid.first()?);
         let maps = self.maps(schedule, grid, endpoint)?;
-        let y0 = maps
-            .iter()
-            .rev()
-            .fold(self.threshold(), |y, m| m.invert(y));
+        let y0 = maps.iter().rev().fold(self.threshold(), |y, m| m.invert(y));
         let big = self.big();
         let mut p_hat = [0.0; 2];
         p_hat[big] = self.upper(s0 * s0, y0);
@@ -372,7 +372,10 @@ mod tests {
         let e = VarianceMixture::new(10, 0.8, 1.0, f64::NAN).unwrap_err();
         assert!(e.to_string().starts_with("sigma2_minus:"), "{e}");
         let e = VarianceMixture::new(10, 0.8, 1.0, 1.0).unwrap_err();
-        assert!(e.to_string().starts_with("sigma2_minus: must differ"), "{e}");
+        assert!(
+            e.to_string().starts_with("sigma2_minus: must differ"),
+            "{e}"
+        );
         assert!(VarianceMixture::new(0, 0.8, 1.0, 0.25).is_err());
     }
 
