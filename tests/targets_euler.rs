@@ -387,8 +387,8 @@ fn k_mode_mse_drop_windows_and_limits_of_spec_9_1() {
         // No σ² in phase 1: the limit's b is ln p_i centred (equal norms).
         let lp: Vec<f64> = p.iter().map(|v| v.ln()).collect();
         let mean = lp.iter().sum::<f64>() / 3.0;
-        for i in 0..3 {
-            assert!((lim.b[i] - (lp[i] - mean)).abs() < tol::ROUNDOFF);
+        for (b, l) in lim.b.iter().zip(&lp) {
+            assert!((b - (l - mean)).abs() < tol::ROUNDOFF);
         }
     }
     // Phase 2: c as §5.2 and m = (1 − cτ′)G, no p.

@@ -1,7 +1,7 @@
-//! The two-mode mixture of SPEC §1 as a [`Target`]: an adapter over [`Mixture`], class 0 the
-//! + mode (weight p), class 1 the − mode. Sampling is [`Mixture::sample`] itself (the same
-//! stream gives the same data and signs); the posterior, the denoiser and exact Euler are
-//! the shared isotropic engine with the means ±μ (span dimension 1), which equal the
+//! The two-mode mixture of SPEC §1 as a [`Target`]: an adapter over [`Mixture`]. Class 0 is
+//! the mode at +μ (weight p), class 1 the mode at −μ. Sampling is [`Mixture::sample`] itself
+//! (the same stream gives the same data and signs); the posterior, the denoiser and exact Euler
+//! are the shared isotropic engine with the means ±μ (span dimension 1), which equal the
 //! two-mode theory of SPEC §5.1 and §5.4 to round-off (tested in `tests/targets_euler.rs`).
 
 use super::isotropic::{Basis, Isotropic};
