@@ -417,3 +417,89 @@ fn k_mode_linear_loses_the_weights_dilation_keeps_them() {
         "linear TV {lin:?}"
     );
 }
+
+/// Integrate `n` starts x(0) ~ N(0, s₀²I_d) through explicit Euler in all d coordinates with
+/// the target's own Bayes denoiser ([`Target::denoise`]) and count the classes of the end
+/// points ([`Target::classify`]).
+fn full_dimensional_fractions(t: &dyn Target, spec: ScheduleSpec, k: usize, n: usize) -> Vec<f64> {
+    let d = t.d();
+    let s = spec.build(d).unwrap();
+    let grid = s.grid(k);
+    let mut rng = stream(26, 1, Purpose::Test, 0);
+    let mut counts = vec![0.0; t.classes()];
+    let (mut f, mut x) = (vec![0.0; d], vec![0.0; d]);
+    for _ in 0..n {
+        let s0 = s.alpha(grid[0]);
+        for v in x.iter_mut() {
+            *v = s0 * rng.sample::<f64, _>(StandardNormal);
+        }
+        for (i, &ti) in grid.iter().enumerate() {
+            let dt = grid.get(i + 1).copied().unwrap_or(s.t_end()) - ti;
+            let (al, be) = (s.alpha(ti), s.beta(ti));
+            let (ad, bd) = (s.alpha_dot(ti), s.beta_dot(ti));
+            let (a, g) = (ad / al, bd - ad * be / al);
+            t.denoise(al, be, &x, &mut f);
+            for (xj, fj) in x.iter_mut().zip(&f) {
+                *xj += dt * (a * *xj + g * fj);
+            }
+        }
+        counts[t.classify(&x)] += 1.0;
+    }
+    counts.iter().map(|c| c / n as f64).collect()
+}
+
+#[test]
+fn span_euler_equals_euler_in_all_d_coordinates() {
+    // The reduction to the means' span (and to |x|² for the variance classes) against Euler
+    // in ℝ^d with the same denoiser: class fractions of n = 4000 samples within MC_Z binomial
+    // standard errors plus the quadrature's own error.
+    let n = 4000;
+    let targets: Vec<(Box<dyn Target>, ScheduleSpec)> = vec![
+        (
+            Box::new(KMode::simplex(60, vec![0.5, 0.3, 0.2], 0.8).unwrap()),
+            ScheduleSpec::linear(),
+        ),
+        (
+            Box::new(KMode::orthogonal(40, vec![0.4, 0.35, 0.25], 1.0).unwrap()),
+            ScheduleSpec::dilated(2.0),
+        ),
+        (
+            Box::new(Hierarchical::spec92(64).unwrap()),
+            ScheduleSpec::linear(),
+        ),
+        (
+            Box::new(VarianceMixture::new(50, 0.8, 1.0, 0.25).unwrap()),
+            ScheduleSpec::linear(),
+        ),
+    ];
+    // Negative control: the span Euler of the simplex target with weights moved by 0.1
+    // (≈ 12 SE) must be told apart from the ℝ^d run of the nominal one.
+    let nominal = KMode::simplex(60, vec![0.5, 0.3, 0.2], 0.8).unwrap();
+    let wrong = KMode::simplex(60, vec![0.6, 0.25, 0.15], 0.8).unwrap();
+    let s = ScheduleSpec::linear().build(60).unwrap();
+    let e = wrong.euler(s.as_ref(), &s.grid(12), Endpoint::End).unwrap();
+    let mc = full_dimensional_fractions(&nominal, ScheduleSpec::linear(), 12, n);
+    let detected = mc
+        .iter()
+        .zip(&e.p_hat)
+        .any(|(m, p)| (m - p).abs() > tol::MC_Z * (p * (1.0 - p) / n as f64).sqrt() + e.numerical);
+    assert!(
+        detected,
+        "weights off by 0.1 not detected: {mc:?} vs {:?}",
+        e.p_hat
+    );
+    for (t, spec) in targets {
+        let s = spec.build(t.d()).unwrap();
+        let e = t.euler(s.as_ref(), &s.grid(12), Endpoint::End).unwrap();
+        let mc = full_dimensional_fractions(t.as_ref(), spec.clone(), 12, n);
+        for (i, (m, p)) in mc.iter().zip(&e.p_hat).enumerate() {
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (m - p).abs() <= tol::MC_Z * se + e.numerical,
+                "{} {spec:?} class {i}: ℝ^d Euler {m:.4} vs span Euler {p:.4} (SE {se:.4}, numerical {:.1e})",
+                t.name(),
+                e.numerical
+            );
+        }
+    }
+}
