@@ -67,7 +67,9 @@
 //!    (data, §1), with the utilities [`rng`] (seed derivation, §7), [`stats`], [`linalg`],
 //!    [`quadrature`], [`io`], [`budget`] (size limits checked before any work);
 //! 2. [`denoiser`] (the model, §3) → [`flow`] (every sampler, §3/§5.4) → [`train`] (the
-//!    engines and their configuration, §4) → [`theory`] (every prediction, §5);
+//!    engines and their configuration, §4) → [`theory`] (every prediction, §5); beside
+//!    them [`target`] (general targets of §9 with their Bayes denoisers and exact Euler,
+//!    over [`flow`]'s step coefficients);
 //! 3. [`phase`] (profiles, windows, phase-aware schedules, §5.5/§8) → [`experiment`] (one
 //!    run end to end: `phaseflow train` and `theory`) → [`detect`] (`phaseflow detect`) →
 //!    [`harness`] (replicas, checks, shards, sweeps, power, §6) → [`claims`] (C1–C9,
@@ -109,6 +111,7 @@ pub mod report;
 pub mod rng;
 pub mod schedule;
 pub mod stats;
+pub mod target;
 pub mod theory;
 pub mod train;
 

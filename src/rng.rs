@@ -70,6 +70,12 @@ pub enum Purpose {
     DigitsUTurn = 16,
     /// Monte-Carlo MSE excess and clone draws of SPEC §10 (index = chunk of samples).
     Clones = 17,
+    /// Labelled samples of a general target of SPEC §9 ([`crate::target::Target::sample`];
+    /// index = chunk of samples, 0 for one draw).
+    TargetData = 18,
+    /// The random shifts of the exact-Euler class quadrature of a target whose means span
+    /// two or more dimensions (index unused, 0; [`crate::target::quadrature`]).
+    TargetDirections = 19,
 }
 
 impl Purpose {
