@@ -1,6 +1,6 @@
 //! The JSON documents (each with its `schema_version`): on stdout with `--json`, and as files
 //! in the output folder (`train.json`, `theory.json`, `detect_*.json`, `report.json`,
-//! `sweep.json`, `reproduce.json`).
+//! `sweep.json`, `reproduce.json`, `power.json`).
 
 use super::{Figures, Reporter};
 use crate::claims::Reproduction;
@@ -8,6 +8,7 @@ use crate::detect::DetectOutput;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
+use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::theory::TheoryReport;
 use serde::Serialize;
@@ -63,5 +64,8 @@ impl Reporter for Json {
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         self.emit(&r.report, dir, "reproduce.json")
+    }
+    fn power(&self, report: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "power.json")
     }
 }

@@ -1,5 +1,5 @@
 //! Markdown reports: `report.md` of a run, `reproduce.md` of a reproduction (every check,
-//! the figures linked as PNG).
+//! the figures linked as PNG), `power.md` of a power measurement.
 
 use super::{
     Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, perturbation_side,
@@ -8,6 +8,7 @@ use super::{
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
 use crate::harness::RunReport;
+use crate::harness::power::{POWER_TARGET, PowerCell, PowerReport};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -29,6 +30,15 @@ impl Reporter for Markdown {
         Ok(crate::io::write_atomic(
             &dir.join("reproduce.md"),
             reproduce_markdown(&r.report).as_bytes(),
+        )?)
+    }
+    fn power(&self, r: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let Some(dir) = dir else { return Ok(()) };
+        let mut md = power_markdown(r);
+        md.push_str("\n![detection rate vs perturbation](power_curves.png)\n");
+        Ok(crate::io::write_atomic(
+            &dir.join("power.md"),
+            md.as_bytes(),
         )?)
     }
 }
@@ -136,6 +146,95 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
             );
         }
         let _ = writeln!(s);
+    }
+    s
+}
+
+/// A power measurement as Markdown: the headline, one row per perturbation (detection rate
+/// with its interval, primary tests, information bound, each family), the false-alarm rate
+/// and the MDE of each kind.
+pub fn power_markdown(r: &PowerReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# phaseflow power {}\n",
+        super::escape(&r.subject.name())
+    );
+    let _ = writeln!(
+        s,
+        "{} master seeds ({}…{}), family-wise α = {} (Holm) per run; δ of SPEC §6's kinds only (no pilot).\n",
+        r.seeds.len(),
+        r.seeds.first().copied().unwrap_or(0),
+        r.seeds.last().copied().unwrap_or(0),
+        r.alpha
+    );
+    let _ = writeln!(
+        s,
+        "**False-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}: {}.**\n",
+        r.nominal.any.rate,
+        r.nominal.any.ci[0],
+        r.nominal.any.ci[1],
+        r.alpha,
+        if r.false_alarm_ok {
+            "within α"
+        } else {
+            "ABOVE α"
+        }
+    );
+    let fams: Vec<&str> = r.nominal.families.iter().map(|(f, _)| f.as_str()).collect();
+    let _ = write!(s, "| perturbation | any | 95% CI | primary | bound |");
+    for f in &fams {
+        let _ = write!(s, " {f} |");
+    }
+    let _ = write!(s, "\n|---|---|---|---|---|");
+    for _ in &fams {
+        let _ = write!(s, "---|");
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, c: &PowerCell| {
+        let name = c
+            .perturbation
+            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let _ = write!(
+            s,
+            "| {name} | {:.2} | [{:.2}, {:.2}] | {:.2} | {} |",
+            c.any.rate,
+            c.any.ci[0],
+            c.any.ci[1],
+            c.primary.rate,
+            c.bound
+                .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
+        );
+        for f in &fams {
+            let v = c
+                .families
+                .iter()
+                .find(|(g, _)| g == f)
+                .map_or(f64::NAN, |(_, x)| x.rate);
+            let _ = write!(s, " {v:.2} |");
+        }
+        let _ = writeln!(s);
+    };
+    row(&mut s, &r.nominal);
+    for c in &r.cells {
+        row(&mut s, c);
+    }
+    let _ = writeln!(
+        s,
+        "\n| kind | by | MDE at {:.0} % power | largest tried |",
+        100.0 * POWER_TARGET
+    );
+    let _ = writeln!(s, "|---|---|---|---|");
+    for m in &r.mde {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            m.kind,
+            m.by,
+            m.mde
+                .map_or_else(|| format!("> {}", m.max_tried), |v| format!("{v:.4}")),
+            m.max_tried
+        );
     }
     s
 }

@@ -4,7 +4,7 @@
 //!
 //! Formats, one file each: [`terminal`] (the tables on stdout), [`json`] (the stable JSON
 //! schemas, on stdout with `--json` and as files in the output folder), [`markdown`]
-//! (`report.md`, `reproduce.md`), [`figures`] (SVG + PNG) and [`html`] (one self-contained
+//! (`report.md`, `reproduce.md`, `power.md`), [`figures`] (SVG + PNG) and [`html`] (one self-contained
 //! `report.html` / `reproduce.html` with the figures inline). A new format is a new file
 //! implementing [`Reporter`] plus one line in [`Reports::new`].
 //!
@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
+use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::plot::Figure;
 use crate::theory::TheoryReport;
@@ -85,6 +86,15 @@ pub trait Reporter {
     }
     /// `phaseflow reproduce`.
     fn reproduce(&self, _r: &Reproduction, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow power`.
+    fn power(
+        &self,
+        _report: &PowerReport,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -198,6 +208,17 @@ impl Reports {
     /// A file that cannot be written.
     pub fn reproduce(&self, r: &Reproduction) -> Result<(), Error> {
         self.each(|x, d| x.reproduce(r, d))
+    }
+    /// Report a power measurement (its power curves are drawn only for an output folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn power(&self, report: &PowerReport) -> Result<(), Error> {
+        let figs = match self.dir {
+            Some(_) => vec![("power_curves".to_string(), report.figure())],
+            None => Vec::new(),
+        };
+        self.each(|r, d| r.power(report, &figs, d))
     }
 }
 

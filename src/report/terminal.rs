@@ -9,6 +9,7 @@ use crate::detect::DetectOutput;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
+use crate::harness::power::{PowerCell, PowerReport};
 use crate::harness::sweep::SweepReport;
 use crate::stats::Estimate;
 use crate::theory::{FiniteN, Prediction, TheoryReport};
@@ -43,6 +44,10 @@ impl Reporter for Terminal {
     }
     fn sweep(&self, report: &SweepReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
         print!("{}", escape_text(&sweep_table(report)));
+        Ok(())
+    }
+    fn power(&self, r: &PowerReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
+        print!("{}", escape_text(&power_table(r)));
         Ok(())
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
@@ -567,6 +572,86 @@ pub fn sweep_table(r: &SweepReport) -> String {
             100.0 * f.level,
             f.ci[0],
             f.ci[1]
+        );
+    }
+    s
+}
+
+/// The table of `phaseflow power`: detection rates per perturbation and family, the
+/// false-alarm rate against α and the MDE of each kind.
+pub fn power_table(r: &PowerReport) -> String {
+    let mut s = String::new();
+    let fams: Vec<&str> = r.nominal.families.iter().map(|(f, _)| f.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "phaseflow power {}: {} master seeds ({}…{}), α = {}; δ of SPEC §6's kinds only (no pilot)",
+        r.subject.name(),
+        r.seeds.len(),
+        r.seeds.first().copied().unwrap_or(0),
+        r.seeds.last().copied().unwrap_or(0),
+        r.alpha,
+    );
+    let _ = write!(
+        s,
+        "{:<20} {:>14} {:>10} {:>7}",
+        "perturbation", "any [95% CI]", "primary", "bound"
+    );
+    for f in &fams {
+        let _ = write!(s, " {f:>16}");
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, c: &PowerCell| {
+        let name = c
+            .perturbation
+            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let _ = write!(
+            s,
+            "{:<20} {:>4.2} [{:.2},{:.2}] {:>10.2} {:>7}",
+            name,
+            c.any.rate,
+            c.any.ci[0],
+            c.any.ci[1],
+            c.primary.rate,
+            c.bound
+                .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
+        );
+        for f in &fams {
+            let r = c
+                .families
+                .iter()
+                .find(|(g, _)| g == f)
+                .map_or(f64::NAN, |(_, r)| r.rate);
+            let _ = write!(s, " {r:>16.2}");
+        }
+        let _ = writeln!(s);
+    };
+    row(&mut s, &r.nominal);
+    for c in &r.cells {
+        row(&mut s, c);
+    }
+    let _ = writeln!(
+        s,
+        "false-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}: {}",
+        r.nominal.any.rate,
+        r.nominal.any.ci[0],
+        r.nominal.any.ci[1],
+        r.alpha,
+        if r.false_alarm_ok {
+            "within α"
+        } else {
+            "ABOVE α"
+        }
+    );
+    for m in r.mde.iter().filter(|m| m.by == "any") {
+        let _ = writeln!(
+            s,
+            "MDE at {:.0} % power, {}: {}",
+            100.0 * crate::harness::power::POWER_TARGET,
+            m.kind,
+            m.mde.map_or_else(
+                || format!("> {} (largest tried)", m.max_tried),
+                |v| format!("{v:.4}")
+            )
         );
     }
     s
