@@ -43,6 +43,14 @@ impl super::Reporter for Figures {
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         save_all(&r.figures, dir)
     }
+    fn digits(
+        &self,
+        _d: &super::Digits<'_>,
+        f: &super::Figures,
+        dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        save_all(f, dir)
+    }
     fn power(&self, _r: &PowerReport, f: &super::Figures, dir: Option<&Path>) -> Result<(), Error> {
         save_all(f, dir)
     }

@@ -1,9 +1,10 @@
 //! Markdown reports: `report.md` of a run, `reproduce.md` of a reproduction (every check,
-//! the figures linked as PNG), `power.md` of a power measurement.
+//! the figures linked as PNG), `power.md` of a power measurement, `digits_*.md` of a digits
+//! command's checks.
 
 use super::{
-    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, perturbation_side,
-    role, source, verdict,
+    Digits, Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe,
+    perturbation_side, role, source, verdict,
 };
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
@@ -32,6 +33,15 @@ impl Reporter for Markdown {
             reproduce_markdown(&r.report).as_bytes(),
         )?)
     }
+    fn digits(&self, doc: &Digits<'_>, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let (Some(dir), Some(md)) = (dir, digits_markdown(doc)) else {
+            return Ok(());
+        };
+        Ok(crate::io::write_atomic(
+            &dir.join(format!("{}.md", doc.stem())),
+            md.as_bytes(),
+        )?)
+    }
     fn power(&self, r: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
         let Some(dir) = dir else { return Ok(()) };
         let mut md = power_markdown(r);
@@ -51,13 +61,20 @@ pub fn run_markdown(r: &RunReport) -> String {
     let _ = writeln!(s, "{}.\n", describe(c));
     let line = super::terminal::summary_line(&r.summary, "** — ");
     let _ = writeln!(s, "**{line}.\n");
+    checks_table(&mut s, &r.checks, c.alpha);
+    s
+}
+
+/// The table of checks of a run (and of a digits command): one row per check with its
+/// interval at 1 − α, prediction, allowance, statistic, critical value and verdict.
+fn checks_table(s: &mut String, checks: &[crate::harness::check::CheckResult], alpha: f64) {
     let _ = writeln!(
         s,
         "| check | role | measured | {:.0}% CI | theory | source | δ | δ/SE | δ source | t | crit | verdict |",
-        100.0 * (1.0 - c.alpha)
+        100.0 * (1.0 - alpha)
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for ch in &r.checks {
+    for ch in checks {
         let _ = writeln!(
             s,
             "| {} | {} | {:.5} | [{:.5}, {:.5}] | {:.5} | {} | {:.2e} | {} | {} | {:.2} | {:.2} | {} |",
@@ -76,7 +93,37 @@ pub fn run_markdown(r: &RunReport) -> String {
             verdict(ch)
         );
     }
-    s
+}
+
+/// A digits command's checks as Markdown (`None` for `digits train`, which has none): the
+/// summary, the gain findings and every check in the same table as a run's.
+pub fn digits_markdown(doc: &Digits<'_>) -> Option<String> {
+    let (summary, what) = match doc {
+        Digits::Train(_) => return None,
+        Digits::Uturn(d) => (&d.summary, "uturn"),
+        Digits::Compare(r) => (&r.summary, "compare"),
+        Digits::CompareEpochs(r) => (&r.summary, "compare-epochs"),
+    };
+    let alpha = crate::digits::curve::ALPHA;
+    let mut s = String::new();
+    let _ = writeln!(s, "# phaseflow digits {what}\n");
+    let _ = writeln!(
+        s,
+        "Family-wise α = {alpha} (Holm within each tier), the same evaluation as `phaseflow run`.\n"
+    );
+    let line = super::terminal::summary_line(summary, "** — ");
+    let _ = writeln!(s, "**{line}.\n");
+    if !doc.findings().is_empty() {
+        let _ = writeln!(
+            s,
+            "## Findings (H₀: no difference from uniform; reported either way, not in the verdict)\n"
+        );
+        checks_table(&mut s, doc.findings(), alpha);
+        let _ = writeln!(s, "\n## Checks\n");
+    }
+    checks_table(&mut s, doc.checks(), alpha);
+    let _ = writeln!(s, "\n![{0}]({0}.png)", doc.stem());
+    Some(s)
 }
 
 /// The claims report as Markdown, with every check.

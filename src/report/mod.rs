@@ -24,6 +24,8 @@ pub mod terminal;
 
 use crate::claims::Reproduction;
 use crate::detect::DetectOutput;
+use crate::digits::compare::{CompareReport, TrainDoc, UTurnDoc};
+use crate::digits::curve::CurveReport;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
@@ -86,6 +88,15 @@ pub trait Reporter {
     }
     /// `phaseflow reproduce`.
     fn reproduce(&self, _r: &Reproduction, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow digits …`.
+    fn digits(
+        &self,
+        _doc: &Digits<'_>,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
         Ok(())
     }
     /// `phaseflow power`.
@@ -209,6 +220,29 @@ impl Reports {
     pub fn reproduce(&self, r: &Reproduction) -> Result<(), Error> {
         self.each(|x, d| x.reproduce(r, d))
     }
+    /// Report a result of `phaseflow digits …` (its figure is drawn only for an output
+    /// folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written or a figure that cannot be drawn.
+    pub fn digits(&self, doc: &Digits<'_>) -> Result<(), Error> {
+        let figs = match (&self.dir, doc) {
+            (None, _) | (_, Digits::Train(_)) => Vec::new(),
+            (Some(_), Digits::Uturn(d)) => {
+                vec![(
+                    doc.stem().to_string(),
+                    crate::digits::compare::uturn_figure(&d.uturn),
+                )]
+            }
+            (Some(_), Digits::Compare(r)) => {
+                vec![(doc.stem().to_string(), crate::digits::curve::figure(r))]
+            }
+            (Some(_), Digits::CompareEpochs(r)) => {
+                vec![(doc.stem().to_string(), crate::digits::compare::figure(r))]
+            }
+        };
+        self.each(|r, d| r.digits(doc, &figs, d))
+    }
     /// Report a power measurement (its power curves are drawn only for an output folder).
     ///
     /// # Errors
@@ -219,6 +253,52 @@ impl Reports {
             None => Vec::new(),
         };
         self.each(|r, d| r.power(report, &figs, d))
+    }
+}
+
+/// A result of `phaseflow digits …`, one variant per subcommand.
+#[derive(Debug, Clone, Copy)]
+pub enum Digits<'a> {
+    /// `digits uturn`.
+    Uturn(&'a UTurnDoc),
+    /// `digits train`.
+    Train(&'a TrainDoc),
+    /// `digits compare` (the learning curve of issue 13).
+    Compare(&'a CurveReport),
+    /// `digits compare-epochs` (issue 8).
+    CompareEpochs(&'a CompareReport),
+}
+
+impl Digits<'_> {
+    /// The file stem of its JSON document, Markdown report and figure.
+    pub fn stem(&self) -> &'static str {
+        match self {
+            Digits::Uturn(_) => "digits_uturn",
+            Digits::Train(_) => "digits_train",
+            Digits::Compare(_) => "digits_curve",
+            Digits::CompareEpochs(_) => "digits_compare",
+        }
+    }
+    /// Its checks and controls (none for `train`).
+    pub fn checks(&self) -> &[CheckResult] {
+        match self {
+            Digits::Uturn(d) => &d.checks,
+            Digits::Train(_) => &[],
+            Digits::Compare(r) => &r.checks,
+            Digits::CompareEpochs(r) => &r.checks,
+        }
+    }
+    /// Its gain findings (none for `uturn` and `train`).
+    pub fn findings(&self) -> &[CheckResult] {
+        match self {
+            Digits::Uturn(_) | Digits::Train(_) => &[],
+            Digits::Compare(r) => &r.findings,
+            Digits::CompareEpochs(r) => &r.findings,
+        }
+    }
+    /// Process exit code: 1 when a check or control is not as expected, else 0.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.checks().iter().all(CheckResult::as_expected))
     }
 }
 
