@@ -302,6 +302,14 @@ impl Digits<'_> {
     }
 }
 
+/// A progress line on stderr (a claim starting or done, with its wall time): the one place
+/// besides the reporters and the progress bars where the library writes to the terminal, so
+/// that stdout holds only the report and the report stays deterministic. Silenced by the
+/// caller's `quiet`.
+pub fn progress_note(line: &str) {
+    eprintln!("{}", escape(line));
+}
+
 /// The verdict of a check in words.
 pub(crate) fn verdict(c: &CheckResult) -> &'static str {
     match (&c.negative_control, c.passed) {
@@ -427,4 +435,65 @@ pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::harness::power::{PowerCell, PowerReport, Rate, Subject};
+
+    fn cell(pert: Option<&str>, k: usize) -> PowerCell {
+        let perturbation = pert.map(|p| p.parse().unwrap());
+        PowerCell {
+            perturbation,
+            kind: perturbation
+                .map_or("nominal", |p: crate::perturbation::Perturbation| p.kind())
+                .to_string(),
+            magnitude: perturbation.map_or(0.0, |p| p.magnitude()),
+            any: Rate::of(k, 20),
+            primary: Rate::of(k, 20),
+            families: vec![("p_hat".into(), Rate::of(k, 20))],
+            bound: None,
+        }
+    }
+
+    /// Issue 23: `phaseflow power`'s table, Markdown and JSON come from the report module;
+    /// the table keeps its rows (nominal first), the false-alarm line and the MDE line.
+    #[test]
+    fn power_report_is_rendered_by_the_report_module() {
+        let r = PowerReport::new(
+            Subject::Claims {
+                tier: "quick".into(),
+                claims: vec!["C1".into()],
+                replicas: None,
+            },
+            0.01,
+            (0..20).collect(),
+            cell(None, 0),
+            vec![cell(Some("theory:p+0.02"), 19)],
+        );
+        let t = super::terminal::power_table(&r);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "phaseflow power reproduce C1 (quick tier): 20 master seeds (0…19), α = 0.01; δ of SPEC §6's kinds only (no pilot)"
+        );
+        assert!(lines[2].starts_with("nominal "), "{t}");
+        assert!(lines[3].starts_with("theory:p+0.02 "), "{t}");
+        assert!(
+            lines[4].starts_with("false-alarm rate 0.000 [0.000, 0.168] vs α = 0.01: within α"),
+            "{t}"
+        );
+        assert!(lines[5].starts_with("MDE at 90 % power, theory:p: "), "{t}");
+        let md = super::markdown::power_markdown(&r);
+        assert!(
+            md.starts_with("# phaseflow power reproduce C1 (quick tier)\n"),
+            "{md}"
+        );
+        assert!(md.contains("| theory:p+0.02 | 0.95 |"), "{md}");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["schema_version"],
+            crate::harness::power::POWER_SCHEMA_VERSION
+        );
+    }
 }
