@@ -135,6 +135,15 @@ fn stat(v: f64) -> String {
 /// rows that are not as a correct harness expects are marked, and so is a δ/SE above
 /// [`LOOSE_DELTA_SE`].
 fn checks_table(s: &mut String, checks: &[CheckResult]) {
+    checks_table_with(s, checks, verdict);
+}
+
+/// [`checks_table`] with the verdict column in other words (a digits finding).
+fn checks_table_with(
+    s: &mut String,
+    checks: &[CheckResult],
+    words: fn(&CheckResult) -> &'static str,
+) {
     let mut sources: Vec<&str> = Vec::new();
     s.push_str(
         "<table class=\"checks\">\n<thead><tr><th>check</th><th>measured ± SE</th>\
@@ -154,8 +163,8 @@ fn checks_table(s: &mut String, checks: &[CheckResult]) {
             None => "<td>exact</td>".to_string(),
         };
         let what = match &c.negative_control {
-            Some(w) => format!("{} — control: {}", verdict(c), w),
-            None => verdict(c).to_string(),
+            Some(w) => format!("{} — control: {}", words(c), w),
+            None => words(c).to_string(),
         };
         let vclass = if c.as_expected() { "pass" } else { "fail" };
         let note = match sources.iter().position(|x| *x == c.allowance_source) {
@@ -385,7 +394,7 @@ pub fn digits_page(doc: &Digits<'_>, figures: &Figures) -> Result<Option<String>
             "<section class=\"family\" id=\"findings\">\n<h2>findings (H₀: no difference from \
              uniform; reported either way, not in the verdict)</h2>\n",
         );
-        checks_table(&mut s, doc.findings());
+        checks_table_with(&mut s, doc.findings(), super::finding);
         s.push_str("</section>\n");
     }
     let mut families: Vec<&str> = Vec::new();

@@ -61,13 +61,18 @@ pub fn run_markdown(r: &RunReport) -> String {
     let _ = writeln!(s, "{}.\n", describe(c));
     let line = super::terminal::summary_line(&r.summary, "** — ");
     let _ = writeln!(s, "**{line}.\n");
-    checks_table(&mut s, &r.checks, c.alpha);
+    checks_table(&mut s, &r.checks, c.alpha, verdict);
     s
 }
 
 /// The table of checks of a run (and of a digits command): one row per check with its
 /// interval at 1 − α, prediction, allowance, statistic, critical value and verdict.
-fn checks_table(s: &mut String, checks: &[crate::harness::check::CheckResult], alpha: f64) {
+fn checks_table(
+    s: &mut String,
+    checks: &[crate::harness::check::CheckResult],
+    alpha: f64,
+    words: fn(&crate::harness::check::CheckResult) -> &'static str,
+) {
     let _ = writeln!(
         s,
         "| check | role | measured | {:.0}% CI | theory | source | δ | δ/SE | δ source | t | crit | verdict |",
@@ -90,7 +95,7 @@ fn checks_table(s: &mut String, checks: &[crate::harness::check::CheckResult], a
             ch.allowance_source,
             ch.statistic,
             ch.critical,
-            verdict(ch)
+            words(ch)
         );
     }
 }
@@ -118,10 +123,10 @@ pub fn digits_markdown(doc: &Digits<'_>) -> Option<String> {
             s,
             "## Findings (H₀: no difference from uniform; reported either way, not in the verdict)\n"
         );
-        checks_table(&mut s, doc.findings(), alpha);
+        checks_table(&mut s, doc.findings(), alpha, super::finding);
         let _ = writeln!(s, "\n## Checks\n");
     }
-    checks_table(&mut s, doc.checks(), alpha);
+    checks_table(&mut s, doc.checks(), alpha, verdict);
     let _ = writeln!(s, "\n![{0}]({0}.png)", doc.stem());
     Some(s)
 }

@@ -320,6 +320,16 @@ pub(crate) fn verdict(c: &CheckResult) -> &'static str {
     }
 }
 
+/// The outcome of a gain finding of the digits commands (H₀: no difference from uniform) in
+/// words: a check's PASS/FAIL would read as a verdict, which a finding is not.
+pub(crate) fn finding(c: &CheckResult) -> &'static str {
+    match (c.passed, c.measured > 0.0) {
+        (true, _) => "no significant difference",
+        (false, true) => "significantly better than uniform",
+        (false, false) => "significantly worse than uniform",
+    }
+}
+
 /// The source of a check's prediction as in JSON (`finite_n`, …).
 pub(crate) fn source(c: &CheckResult) -> String {
     serde_json::to_value(c.source)

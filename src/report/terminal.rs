@@ -705,11 +705,7 @@ pub fn digits_checks(checks: &[CheckResult]) -> String {
 fn digits_findings(findings: &[CheckResult]) -> String {
     let mut s = String::new();
     for k in findings {
-        let what = match (k.passed, k.measured > 0.0) {
-            (true, _) => "no significant difference",
-            (false, true) => "significantly better than uniform",
-            (false, false) => "significantly worse than uniform",
-        };
+        let what = super::finding(k);
         let _ = writeln!(
             s,
             "  {:<44} {:+.4} ± {:.4} vs {:.4}  p = {:.3}  finding: {what}",
