@@ -100,3 +100,29 @@ fn step_trainer_is_paired_and_seeded() {
         net(TimeSampler::Uniform, TimeDraw::Iid, 3)
     );
 }
+
+/// Issue 23: the terminal table of `digits compare` is built by the report module (the
+/// library prints nothing), from the settings line through one row per cell to the checks,
+/// and the report carries the shared evaluation's summary.
+#[test]
+fn toy_table_comes_from_the_report_module() {
+    use phaseflow::report::terminal::{digits_checks, digits_curve_table};
+    let r = run(&default_path(), &toy(), &|| {}).unwrap();
+    let t = digits_curve_table(&r);
+    assert!(
+        t.starts_with("phaseflow digits compare: 222 images, q = 0.8018, R = 2 paired seeds"),
+        "{t}"
+    );
+    assert!(t.ends_with(&digits_checks(&r.checks)), "{t}");
+    for c in &r.cells {
+        let head = format!("{:>14} {:>6}  ", c.arm, c.budget);
+        assert_eq!(
+            t.lines().filter(|l| l.starts_with(&head)).count(),
+            1,
+            "{head}"
+        );
+    }
+    assert!(t.contains("significantly better than uniform (Holm over "));
+    assert_eq!(r.summary, phaseflow::harness::Summary::of(&r.checks));
+    assert_eq!(r.summary.ok, r.as_expected());
+}

@@ -1,11 +1,12 @@
 //! Full tier: the whole `phaseflow digits compare` at its defaults (R = 8 seeds per sampler,
 //! 40 epochs, N = 2 000 generated per checkpoint), about 3 minutes on 2 cores.
 //!
-//! The classifier and U-turn checks must pass and every negative control must fail. The
-//! comparison check records the measured outcome reported in docs/digits.md ("Real data:
-//! digits"): at this budget the phase-aware sampler is NOT better than uniform (the paired
-//! interval does not exclude 0 in its favour). If a change flips that outcome, this test
-//! fails so docs/digits.md is updated with the new numbers rather than silently contradicted.
+//! The classifier and U-turn checks must pass and every negative control must fail (the
+//! shared evaluation of `harness::check`, issue 23). The gain finding records the measured
+//! outcome reported in docs/digits.md ("Real data: digits"): at this budget the phase-aware
+//! sampler is NOT significantly better than uniform (H₀: Δ = 0 not rejected in its favour).
+//! If a change flips that outcome, this test fails so docs/digits.md is updated with the new
+//! numbers rather than silently contradicted.
 
 use phaseflow::digits::compare::{CompareConfig, run};
 use phaseflow::digits::data::default_path;
@@ -15,17 +16,18 @@ use phaseflow::digits::data::default_path;
 fn digits_compare_defaults_full() {
     let cfg = CompareConfig::default();
     let r = run(&default_path(), &cfg, &|| {}).unwrap();
-    phaseflow::digits::compare::print_table(&r);
+    print!("{}", phaseflow::report::terminal::digits_compare_table(&r));
+    for f in &r.findings {
+        assert!(
+            f.passed || f.measured <= 0.0,
+            "phase-aware now beats uniform ({} [{} {}]): update the numbers in docs/digits.md",
+            f.measured,
+            f.ci[0],
+            f.ci[1]
+        );
+    }
     for c in &r.checks {
-        if c.name.starts_with("ratio_error.uniform_minus_aware") {
-            assert!(
-                !c.passed,
-                "phase-aware now beats uniform ({} [{} {}]): update the numbers in docs/digits.md",
-                c.measured, c.ci[0], c.ci[1]
-            );
-        } else {
-            assert!(c.as_expected(), "{c:?}");
-        }
+        assert!(c.as_expected(), "{c:?}");
     }
     assert!(r.seconds < 600.0, "full comparison took {} s", r.seconds);
 }
@@ -39,7 +41,7 @@ fn digits_compare_defaults_full() {
 fn digits_learning_curve_defaults_full() {
     let cfg = phaseflow::digits::curve::CurveConfig::default();
     let r = phaseflow::digits::curve::run(&default_path(), &cfg, &|| {}).unwrap();
-    phaseflow::digits::curve::print_table(&r);
+    print!("{}", phaseflow::report::terminal::digits_curve_table(&r));
     for c in &r.checks {
         assert!(c.as_expected(), "{c:?}");
     }

@@ -46,3 +46,41 @@ fn uturn_falls_and_window_found_control_flat() {
     assert!(ctl.value[9] > 0.15, "control fell: {:?}", ctl.value);
     assert_eq!(c, small_curve(false), "same seed must give the same curve");
 }
+
+/// Issue 23: the U-turn checks of `digits uturn` and `compare-epochs` are the shared
+/// `harness::check` checks (two-tier Holm at α = 0.05): on the small curve the start, end and
+/// window checks pass, and both mismatched-partner controls fail as they must.
+#[test]
+fn uturn_checks_go_through_the_shared_evaluation() {
+    use phaseflow::digits::compare::{UTurnReport, evaluated, uturn_inputs};
+    let (curve, control) = (small_curve(false), small_curve(true));
+    let r = UTurnReport {
+        reference_epochs: 60,
+        window: detect(&curve, 11),
+        control_window: detect(&control, 11),
+        curve,
+        control,
+    };
+    let inputs = uturn_inputs(&r);
+    let (checks, findings) = evaluated(&inputs).unwrap();
+    assert!(findings.is_empty());
+    let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "uturn.start",
+            "uturn.end",
+            "uturn.end.control",
+            "uturn.window",
+            "uturn.window.control"
+        ]
+    );
+    for c in &checks {
+        assert!(c.as_expected(), "{c:?}");
+        assert_eq!(c.family, "digits.setup");
+    }
+    let s = phaseflow::harness::Summary::of(&checks);
+    assert!(s.ok && s.checks == 3 && s.negative_controls == 2, "{s:?}");
+    // The statistical checks carry a Holm level; the window checks are exact (no level).
+    assert!(checks[0].level.is_some() && checks[3].level.is_none());
+}

@@ -355,7 +355,7 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
     let mut uncertified = Vec::new();
     for c in &selected {
         if !ctx.quiet {
-            eprintln!("[{}] {}", c.id(), c.title());
+            crate::report::progress_note(&format!("[{}] {}", c.id(), c.title()));
         }
         let start = std::time::Instant::now();
         let _ = ctx.cache.take_unconverged();
@@ -365,11 +365,11 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
         uncertified.push(ctx.cache.take_uncertified());
         if !ctx.quiet {
             // Wall time on stderr only: the report stays deterministic.
-            eprintln!(
+            crate::report::progress_note(&format!(
                 "[{}] done in {:.1} s",
                 c.id(),
                 start.elapsed().as_secs_f64()
-            );
+            ));
         }
     }
     // One evaluation over all checks of the run (two tiers, Holm within each).

@@ -12,8 +12,8 @@ use phaseflow::digits::mechanism::{Mechanism, Solver};
 use phaseflow::digits::train::{DigitsTrainConfig, Optimiser, TimeDraw, TimeSampler};
 use phaseflow::error::Error;
 use phaseflow::harness;
-use phaseflow::plot::Figure;
 use phaseflow::problem::ConfigError;
+use phaseflow::report::{Digits, Reports};
 use std::path::PathBuf;
 
 /// Flags of `phaseflow digits`.
@@ -193,16 +193,6 @@ pub enum SamplerKind {
     Aware,
 }
 
-/// Write the output files after the result was printed; a failure says so
-/// ([`Error::NotWritten`]).
-fn written(f: impl FnOnce() -> Result<(), Error>) -> Result<(), Error> {
-    f().map_err(|e| Error::NotWritten(Box::new(e)))
-}
-
-fn exit_code(checks: &[compare::Check]) -> i32 {
-    i32::from(!checks.iter().all(compare::Check::as_expected))
-}
-
 /// Run `phaseflow digits …`; exit code 1 when a check or control is not as expected.
 pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
     let common = match &a.command {
@@ -227,37 +217,9 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 ..CompareConfig::default()
             };
             let doc = compare::uturn_command(&common.data_path(), &cfg)?;
-            let (clf, ut) = (&doc.classifier, &doc.uturn);
-            if common.output.json {
-                println!("{}", serde_json::to_string_pretty(&doc)?);
-            } else {
-                println!(
-                    "classifier held-out accuracy {:.4} ({} images); shuffled labels {:.4}",
-                    clf.fitted.accuracy, clf.fitted.n_test, clf.control_accuracy
-                );
-                println!("   t      U(t)     SE    control");
-                for i in 0..ut.curve.t.len() {
-                    println!(
-                        "{:.3}  {:.4}  {:.4}  {:.4}",
-                        ut.curve.t[i], ut.curve.value[i], ut.curve.se[i], ut.control.value[i]
-                    );
-                }
-                match &ut.window {
-                    Some(w) => println!("window {}", compare::window_line(w)),
-                    None => println!("no window found"),
-                }
-                compare::print_checks(&doc.checks);
-            }
-            if let Some(dir) = &common.output.out {
-                written(|| {
-                    phaseflow::io::write_json(&dir.join("digits_uturn.json"), &doc)?;
-                    Figure::new("digits 0 vs 1: U-turn")
-                        .with_panel(compare::uturn_panel(ut))
-                        .save(dir, "digits_uturn")?;
-                    Ok(())
-                })?;
-            }
-            Ok(exit_code(&doc.checks))
+            let doc = Digits::Uturn(&doc);
+            Reports::new(&common.output.output(None)).digits(&doc)?;
+            Ok(doc.exit_code())
         }
         DigitsCommand::Train {
             common,
@@ -304,32 +266,7 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
                 &|| pb.inc(1),
             )?;
             pb.finish_and_clear();
-            if common.output.json {
-                println!("{}", serde_json::to_string_pretty(&doc)?);
-            } else {
-                println!(
-                    "{} sampler, {} epochs, seed {} replica {}; set share q = {:.4}",
-                    s.name(),
-                    epochs,
-                    seed,
-                    replica,
-                    doc.true_share
-                );
-                for r in &doc.checkpoints {
-                    println!(
-                        "epoch {:>4}  loss {:.4}  q̂ {:.4}",
-                        r.epoch, r.loss, r.share_zero
-                    );
-                }
-            }
-            if let Some(dir) = &common.output.out {
-                written(|| {
-                    Ok(phaseflow::io::write_json(
-                        &dir.join("digits_train.json"),
-                        &doc,
-                    )?)
-                })?;
-            }
+            Reports::new(&common.output.output(None)).digits(&Digits::Train(&doc))?;
             Ok(0)
         }
         DigitsCommand::Compare {
@@ -396,19 +333,9 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             let pb = harness::progress(runs as u64, "digits runs", quiet);
             let report = curve::run(&common.data_path(), &cfg, &|| pb.inc(1))?;
             pb.finish_and_clear();
-            if common.output.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                curve::print_table(&report);
-            }
-            if let Some(dir) = &common.output.out {
-                written(|| {
-                    phaseflow::io::write_json(&dir.join("digits_curve.json"), &report)?;
-                    curve::save_figures(&report, dir)?;
-                    Ok(())
-                })?;
-            }
-            Ok(i32::from(!report.as_expected()))
+            let doc = Digits::Compare(&report);
+            Reports::new(&common.output.output(None)).digits(&doc)?;
+            Ok(doc.exit_code())
         }
         DigitsCommand::CompareEpochs {
             common,
@@ -441,19 +368,9 @@ pub fn run(a: &DigitsArgs) -> Result<i32, Error> {
             let pb = harness::progress((2 * seeds + 1) as u64, "digits runs", quiet);
             let report = compare::run(&common.data_path(), &cfg, &|| pb.inc(1))?;
             pb.finish_and_clear();
-            if common.output.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                compare::print_table(&report);
-            }
-            if let Some(dir) = &common.output.out {
-                written(|| {
-                    phaseflow::io::write_json(&dir.join("digits_compare.json"), &report)?;
-                    compare::save_figures(&report, dir)?;
-                    Ok(())
-                })?;
-            }
-            Ok(exit_code(&report.checks))
+            let doc = Digits::CompareEpochs(&report);
+            Reports::new(&common.output.output(None)).digits(&doc)?;
+            Ok(doc.exit_code())
         }
     }
 }

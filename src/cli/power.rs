@@ -51,7 +51,7 @@ pub struct PowerArgs {
     pub multipliers: Vec<f64>,
     #[command(flatten)]
     pub train: TrainGroups,
-    /// Output folder (power.json and the power-curve figure) and stdout.
+    /// Output folder (power.json, power.md and the power-curve figure) and stdout.
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -72,6 +72,8 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
         a.perturbations.len() * a.multipliers.len(),
     )?;
     let quiet = a.output.quiet || a.output.json;
+    // Held until the reports are written (bad input is refused before the folder is locked).
+    let _lock;
     let r = if let Some(ids) = &a.claims {
         let mut probe = phaseflow::experiment::TrainConfig::default();
         a.train.apply(&mut probe, g)?;
@@ -94,7 +96,7 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
             perturbations: a.perturbations.clone(),
             multipliers: a.multipliers.clone(),
         };
-        let _lock = a.output.lock(None)?;
+        _lock = a.output.lock(None)?;
         claims_power(&spec)?
     } else {
         let mut exp = super::run::experiment(a.experiment.as_ref(), a.preset)?;
@@ -102,7 +104,7 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
         if let Some(r) = a.replicas {
             exp.replicas = r;
         }
-        let _lock = a.output.lock(None)?;
+        _lock = a.output.lock(None)?;
         let spec = PowerSpec {
             experiment: exp,
             seeds,
@@ -111,16 +113,6 @@ pub fn run(a: &PowerArgs, g: &Given<'_>) -> Result<i32, Error> {
         };
         power(&spec, quiet)?
     };
-    if a.output.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
-    } else {
-        print!("{}", phaseflow::report::escape_text(&r.table()));
-    }
-    if let Some(dir) = &a.output.out {
-        phaseflow::io::write_json(&dir.join("power.json"), &r)?;
-        r.figure()
-            .save(dir, "power_curves")
-            .map_err(phaseflow::error::Error::from)?;
-    }
+    phaseflow::report::Reports::new(&a.output.output(None)).power(&r)?;
     Ok(if r.false_alarm_ok { 0 } else { 1 })
 }

@@ -13,6 +13,18 @@
 //! |q̂_r^aware − q| at the final epoch, with a Student-t 95 % interval over seeds. The
 //! error includes the binomial noise of q̂, whose floor is E|N(0, s²)| = s·√(2/π) with
 //! s = √(q(1 − q)/N) (0.0071 at N = 2000).
+//!
+//! Checks go through [`crate::harness::check`] in one run at family-wise α = [`ALPHA`], as
+//! in [`super::curve`] (issue 23):
+//! - family `digits.setup`: classifier accuracy ≥ [`ACCURACY_MIN`] (control: shuffled
+//!   labels); the U-turn curve starts at U(0) ≥ [`UTURN_START_MIN`] and ends at
+//!   U(last) ≤ [`UTURN_END_MAX`] (control: the mismatched-partner curve's end), and a window
+//!   is found (control: no window on the mismatched-partner curve);
+//! - family `digits.gain`: the primary test H₀: Δ = 0 at the final epoch (a rejection with
+//!   Δ > 0 is "significantly better"; a **finding**, reported either way, not part of the exit
+//!   code); the real diagnostic "uniform against itself on an independent generated set" (a
+//!   true null); the primary-tier control "the uniform error equals the binomial floor" (an
+//!   exact model, which the error test must tell from the trained one).
 
 use super::DigitsError;
 use super::classifier::{DigitClass, Fitted, fit_zero_one};
@@ -22,15 +34,21 @@ use super::net::Mlp;
 use super::train::{DigitsTrainConfig, TimeSampler, train};
 use super::uturn::{self, UTurnConfig, UTurnCurve, Window};
 use crate::error::Error;
+use crate::harness::Summary;
+use crate::harness::check::{Allowance, CheckInput, CheckResult, Measured, Side, Source, evaluate};
 use crate::plot::{Color, Figure, Panel, Series, Style};
 use crate::rng::Purpose;
 use crate::stats::Estimate;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Schema version of the JSON report.
-pub const SCHEMA: u32 = 1;
+/// Schema version of the JSON reports of `uturn` and `compare-epochs` (2: `checks` are
+/// [`CheckResult`]s of the shared evaluation, the gain test moved to `findings`, a `summary`
+/// was added; issue 23).
+pub const SCHEMA: u32 = 2;
+/// Schema version of the JSON report of `digits train`.
+pub const TRAIN_SCHEMA: u32 = 1;
 /// Replica index of the reference model that the U-turn is measured on.
 pub const REFERENCE_REPLICA: u64 = 1_000_000;
 /// Declared threshold on the classifier's held-out accuracy. Source: linear classifiers
@@ -42,8 +60,14 @@ pub const ACCURACY_MIN: f64 = 0.97;
 pub const UTURN_START_MIN: f64 = 0.15;
 /// Declared ceiling on U at the last grid point (t = 0.975 at 40 points): "near 0".
 pub const UTURN_END_MAX: f64 = 0.02;
-/// Confidence level of every interval in this report.
-pub const LEVEL: f64 = 0.95;
+/// Family-wise level of the checks (the same as [`super::curve::ALPHA`]).
+pub use super::curve::ALPHA;
+/// Confidence level of every interval in this report: 1 − [`ALPHA`].
+pub const LEVEL: f64 = 1.0 - ALPHA;
+/// Family of the gain test.
+pub use super::curve::GAIN;
+/// Family of the setup checks.
+pub use super::curve::SETUP;
 
 /// Settings of `phaseflow digits compare` (and of `uturn` through its first half).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,32 +298,6 @@ impl CompareConfig {
     }
 }
 
-/// One check: a statistic against a declared threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Check {
-    /// Name.
-    pub name: String,
-    /// Measured value.
-    pub measured: f64,
-    /// Its standard error (NaN where not applicable).
-    pub se: f64,
-    /// Its interval at [`LEVEL`] (NaN where not applicable).
-    pub ci: [f64; 2],
-    /// The rule, in words, with its threshold.
-    pub rule: String,
-    /// Whether the rule holds.
-    pub passed: bool,
-    /// For a negative control: the deliberate error (then `passed = false` is expected).
-    pub negative_control: Option<String>,
-}
-
-impl Check {
-    /// A real check passed or a control failed.
-    pub fn as_expected(&self) -> bool {
-        self.passed != self.negative_control.is_some()
-    }
-}
-
 /// The classifier part of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassifierReport {
@@ -366,8 +364,12 @@ pub struct CompareReport {
     pub control_diff: Estimate,
     /// Wall time in seconds (not part of any comparison).
     pub seconds: f64,
-    /// Checks and controls.
-    pub checks: Vec<Check>,
+    /// Setup checks, the true null and the controls (they decide the exit code).
+    pub checks: Vec<CheckResult>,
+    /// The gain test (a finding, either way).
+    pub findings: Vec<CheckResult>,
+    /// Counts of `checks` and the overall verdict.
+    pub summary: Summary,
 }
 
 /// Load the committed data and build the unbalanced set.
@@ -567,155 +569,176 @@ pub fn run(
         control_diff,
         seconds: 0.0,
         checks: Vec::new(),
+        findings: Vec::new(),
+        summary: Summary::of(&[]),
     };
-    report.checks = checks(&report);
+    let (checks, findings) = evaluated(&check_inputs(&report))?;
+    report.summary = Summary::of(&checks);
+    report.checks = checks;
+    report.findings = findings;
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
 
-/// The classifier checks.
-pub fn classifier_checks(c: &ClassifierReport) -> Vec<Check> {
+/// The classifier checks: held-out accuracy at least [`ACCURACY_MIN`] (one-sided, binomial
+/// SE), with the shuffled-label control.
+pub fn classifier_inputs(c: &ClassifierReport) -> Vec<CheckInput> {
     let f = &c.fitted;
-    let acc = |name: &str, a: f64, control: Option<&str>| Check {
-        name: name.into(),
-        measured: a,
-        se: crate::stats::binomial_se(a, f.n_test as f64),
-        ci: [f64::NAN; 2],
-        rule: format!("held-out accuracy ≥ {ACCURACY_MIN} (n = {})", f.n_test),
-        passed: a >= ACCURACY_MIN,
-        negative_control: control.map(String::from),
+    let binom = |a: f64, n: usize| {
+        Measured::pooled(a, crate::stats::binomial_se(a, n as f64), (n - 1) as f64)
     };
+    let acc_rule = Allowance::definition(
+        0.0,
+        "declared: linear classifiers separate 0 from 1 in the UCI 8×8 digits (Alpaydin & \
+         Kaynak 1998)",
+    );
     vec![
-        acc("classifier.accuracy", f.accuracy, None),
-        acc(
+        CheckInput::new(
+            "classifier.accuracy",
+            SETUP,
+            binom(f.accuracy, f.n_test),
+            ACCURACY_MIN,
+            Source::Experiment,
+            acc_rule.clone(),
+        )
+        .with_side(Side::AtLeast),
+        CheckInput::new(
             "classifier.accuracy.control",
-            c.control_accuracy,
-            Some("labels shuffled before fitting"),
-        ),
+            SETUP,
+            binom(c.control_accuracy, f.n_test),
+            ACCURACY_MIN,
+            Source::Experiment,
+            acc_rule,
+        )
+        .with_side(Side::AtLeast)
+        .control(Some("labels shuffled before fitting".into())),
     ]
 }
 
-/// The U-turn checks.
-pub fn uturn_checks(u: &UTurnReport) -> Vec<Check> {
-    let falls = |name: &str, c: &UTurnCurve, w: &Option<Window>, control: Option<&str>| {
-        let (u0, ul) = (c.value[0], *c.value.last().unwrap_or(&f64::NAN));
-        Check {
-            name: name.into(),
-            measured: u0 - ul,
-            se: (c.se[0].powi(2) + c.se.last().unwrap_or(&f64::NAN).powi(2)).sqrt(),
-            ci: [f64::NAN; 2],
-            rule: format!(
-                "U(0) = {u0:.3} ≥ {UTURN_START_MIN}, U({:.3}) = {ul:.3} ≤ {UTURN_END_MAX}, \
-                 window found",
-                c.t.last().unwrap_or(&f64::NAN)
-            ),
-            passed: u0 >= UTURN_START_MIN && ul <= UTURN_END_MAX && w.is_some(),
-            negative_control: control.map(String::from),
-        }
+/// The U-turn checks of the reference model (module doc): U(0) ≥ [`UTURN_START_MIN`],
+/// U(last) ≤ [`UTURN_END_MAX`] (binomial SEs, M − 1 df) and a window found; controls: the
+/// mismatched-partner curve's end and its window.
+pub fn uturn_inputs(u: &UTurnReport) -> Vec<CheckInput> {
+    let c = &u.curve;
+    let k = c.t.len() - 1;
+    let at = |c: &UTurnCurve, i: usize| {
+        Measured::pooled(c.value[i], c.se[i], c.pairs.saturating_sub(1) as f64)
     };
+    let start = Allowance::definition(
+        0.0,
+        "declared: at t = 0 the class is independent of x₁, U(0) = 2q̂(1 − q̂) (0.32 at \
+         q̂ = 0.8); 0.15 is a grossly unbalanced reference model (q̂ = 0.92)",
+    );
+    let end = Allowance::definition(0.0, "declared: U at the last grid point is \"near 0\"");
+    let window = Allowance::definition(0.0, "declared: the curve has a fastest-change window");
+    let found = |w: &Option<Window>| Measured::exact(if w.is_some() { 1.0 } else { 0.0 });
+    let partner = "class(x̂) compared with the class of a different image";
     vec![
-        falls("uturn.falls", &u.curve, &u.window, None),
-        falls(
-            "uturn.falls.control",
-            &u.control,
-            &u.control_window,
-            Some("class(x̂) compared with the class of a different image"),
+        CheckInput::new(
+            "uturn.start",
+            SETUP,
+            at(c, 0),
+            UTURN_START_MIN,
+            Source::Experiment,
+            start,
+        )
+        .with_side(Side::AtLeast),
+        CheckInput::new(
+            "uturn.end",
+            SETUP,
+            at(c, k),
+            UTURN_END_MAX,
+            Source::Experiment,
+            end.clone(),
+        )
+        .with_side(Side::AtMost),
+        CheckInput::new(
+            "uturn.end.control",
+            SETUP,
+            at(&u.control, u.control.t.len() - 1),
+            UTURN_END_MAX,
+            Source::Experiment,
+            end,
+        )
+        .with_side(Side::AtMost)
+        .control(Some(partner.into())),
+        CheckInput::new(
+            "uturn.window",
+            SETUP,
+            found(&u.window),
+            1.0,
+            Source::Experiment,
+            window.clone(),
         ),
+        CheckInput::new(
+            "uturn.window.control",
+            SETUP,
+            found(&u.control_window),
+            1.0,
+            Source::Experiment,
+            window,
+        )
+        .control(Some(partner.into())),
     ]
 }
 
-/// All checks of a finished report.
-pub fn checks(r: &CompareReport) -> Vec<Check> {
-    let mut v = classifier_checks(&r.classifier);
-    v.extend(uturn_checks(&r.uturn));
-    let better = |name: &str, e: &Estimate, control: Option<&str>| Check {
-        name: name.into(),
-        measured: e.point,
-        se: e.se,
-        ci: e.ci,
-        rule: format!(
-            "paired error difference > 0 with its {:.0} % t-interval (R = {}) excluding 0",
-            LEVEL * 100.0,
-            e.n
-        ),
-        passed: e.ci[0] > 0.0,
-        negative_control: control.map(String::from),
-    };
-    v.push(better(
-        &format!("ratio_error.uniform_minus_aware@{}", r.config.epochs),
-        &r.diff,
-        None,
+/// The checks of a finished report before evaluation (module doc).
+pub fn check_inputs(r: &CompareReport) -> Vec<CheckInput> {
+    let mut v = classifier_inputs(&r.classifier);
+    v.extend(uturn_inputs(&r.uturn));
+    let e = r.config.epochs;
+    let null = Allowance::definition(0.0, "the null hypothesis: no difference");
+    v.push(
+        CheckInput::new(
+            format!("gain.aware@{e}"),
+            GAIN,
+            Measured::from(r.diff),
+            0.0,
+            Source::Experiment,
+            null.clone(),
+        )
+        .primary(),
+    );
+    v.push(CheckInput::new(
+        format!("null.uniform_vs_resampled@{e}"),
+        GAIN,
+        Measured::from(r.control_diff),
+        0.0,
+        Source::Experiment,
+        null,
     ));
-    v.push(better(
-        &format!("ratio_error.uniform_minus_uniform@{}", r.config.epochs),
-        &r.control_diff,
-        Some("uniform against itself on an independent generated set (a true null)"),
-    ));
+    let last = r.checkpoints.len() - 1;
+    let n = r.config.generated as f64;
+    let floor = (2.0 * r.true_share * (1.0 - r.true_share) / (std::f64::consts::PI * n)).sqrt();
+    v.push(
+        CheckInput::new(
+            format!("control.uniform_error_at_floor@{e}"),
+            GAIN,
+            Measured::from(r.uniform.error_est[last]),
+            floor,
+            Source::Experiment,
+            Allowance::definition(0.0, "the binomial floor √(2q(1−q)/(πN)) of an exact model"),
+        )
+        .primary()
+        .control(Some(format!(
+            "predicts an exact model: the uniform error at {e} epochs equals the binomial \
+             floor {floor:.4} of N = {} samples",
+            r.config.generated
+        ))),
+    );
     v
 }
 
-/// Print a readable summary.
-pub fn print_table(r: &CompareReport) {
-    let c = &r.config;
-    println!(
-        "phaseflow digits compare: {} images, q = {:.4}, R = {}, epochs = {}, N = {} generated, \
-         Euler {} steps, H = {} ({:.0} s)",
-        r.n_images, r.true_share, c.seeds, c.epochs, c.generated, c.steps, c.hidden, r.seconds
-    );
-    let f = &r.classifier.fitted;
-    println!(
-        "classifier: held-out accuracy {:.4} ± {:.4} ({} of {} held out); shuffled labels {:.4}",
-        f.accuracy, f.accuracy_se, f.n_test, f.n_test, r.classifier.control_accuracy
-    );
-    if let Some(w) = &r.uturn.window {
-        println!("U-turn window: {}", window_line(w));
-    }
-    println!(
-        "epoch   q̂ uniform [CI]            q̂ phase-aware [CI]        |err| uniform  |err| aware"
-    );
-    for (j, e) in r.checkpoints.iter().enumerate() {
-        let (a, b) = (&r.uniform.share_est[j], &r.aware.share_est[j]);
-        let (ea, eb) = (&r.uniform.error_est[j], &r.aware.error_est[j]);
-        println!(
-            "{e:>5}   {:.4} [{:.4} {:.4}]   {:.4} [{:.4} {:.4}]   {:.4}±{:.4}  {:.4}±{:.4}",
-            a.point, a.ci[0], a.ci[1], b.point, b.ci[0], b.ci[1], ea.point, ea.se, eb.point, eb.se
-        );
-    }
-    println!(
-        "paired Δ = err_uniform − err_aware at epoch {}: [{:.4} {:.4} {:.4}]",
-        c.epochs, r.diff.ci[0], r.diff.point, r.diff.ci[1]
-    );
-    print_checks(&r.checks);
-}
-
-/// A window as `[t10, t90], centre ± se, width ± se, jump ± se` (bootstrap SEs).
-pub fn window_line(w: &Window) -> String {
-    format!(
-        "[t10 {:.3}, t90 {:.3}], centre {:.3} ± {:.3}, width {:.3} ± {:.3}, jump {:.3} ± {:.3} \
-         (grid resolution {:.3})",
-        w.t10, w.t90, w.centre, w.centre_se, w.width, w.width_se, w.jump, w.jump_se, w.resolution
-    )
-}
-
-/// Print checks, one line each.
-pub fn print_checks(checks: &[Check]) {
-    for k in checks {
-        let verdict = match (&k.negative_control, k.passed) {
-            (None, true) => "PASS",
-            (None, false) => "FAIL",
-            (Some(_), false) => "control ok (fails as it must)",
-            (Some(_), true) => "CONTROL PASSED: the check cannot tell",
-        };
-        let ci = if k.ci[0].is_nan() {
-            String::new()
-        } else {
-            format!(" [{:.4} {:.4}]", k.ci[0], k.ci[1])
-        };
-        println!(
-            "  {:<48} {:.4}{ci}  {}  {verdict}",
-            k.name, k.measured, k.rule
-        );
-    }
+/// Evaluate digits check inputs at [`ALPHA`] (the shared two-tier Holm evaluation) and split
+/// them into (checks, findings): the `gain.` tests are findings.
+///
+/// # Errors
+/// [`crate::error::CheckError::NoControl`] if a family has no control.
+pub fn evaluated(inputs: &[CheckInput]) -> Result<(Vec<CheckResult>, Vec<CheckResult>), Error> {
+    let (findings, checks): (Vec<_>, Vec<_>) = evaluate(inputs, ALPHA)?
+        .into_iter()
+        .partition(|c| c.name.starts_with("gain."));
+    Ok((checks, findings))
 }
 
 /// The U-turn figure: curve with its window, and the control.
@@ -744,11 +767,9 @@ pub fn uturn_panel(u: &UTurnReport) -> Panel {
     p
 }
 
-/// Write the figures of a report into `dir`; returns the files written.
-///
-/// # Errors
-/// I/O or plot failures.
-pub fn save_figures(r: &CompareReport, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// The figure `digits_compare` of a report: the U-turn, the generated share and the error
+/// over epochs, per sampler.
+pub fn figure(r: &CompareReport) -> Figure {
     let x: Vec<f64> = r.checkpoints.iter().map(|&e| e as f64).collect();
     let series = |s: &SamplerReport, err: bool, color: Color| {
         let est = if err { &s.error_est } else { &s.share_est };
@@ -771,28 +792,34 @@ pub fn save_figures(r: &CompareReport, dir: &Path) -> Result<Vec<PathBuf>, Error
     let error = Panel::new("class-ratio error |q̂ − q|", "epoch", "|q̂ − q|")
         .with_series(series(&r.uniform, true, Color::Palette(0)))
         .with_series(series(&r.aware, true, Color::Palette(1)));
-    let fig = Figure::new(format!(
+    Figure::new(format!(
         "digits 0 vs 1 (q = {:.3}): uniform vs phase-aware time sampling, R = {}",
         r.true_share, r.config.seeds
     ))
     .with_cols(3)
     .with_panel(uturn_panel(&r.uturn))
     .with_panel(share)
-    .with_panel(error);
-    Ok(fig.save(dir, "digits_compare")?)
+    .with_panel(error)
+}
+
+/// The figure `digits_uturn`: the U-turn curve with its window and the control.
+pub fn uturn_figure(u: &UTurnReport) -> Figure {
+    Figure::new("digits 0 vs 1: U-turn").with_panel(uturn_panel(u))
 }
 
 /// What `phaseflow digits uturn` reports (keys in alphabetical order, as before).
 #[derive(Debug, Clone, Serialize)]
 pub struct UTurnDoc {
     /// Classifier and U-turn checks with their controls.
-    pub checks: Vec<Check>,
+    pub checks: Vec<CheckResult>,
     /// The classifier.
     pub classifier: ClassifierReport,
     /// Settings.
     pub config: CompareConfig,
     /// [`SCHEMA`].
     pub schema: u32,
+    /// Counts of `checks` and the overall verdict.
+    pub summary: Summary,
     /// The U-turn curve, its window and its control.
     pub uturn: UTurnReport,
 }
@@ -808,9 +835,11 @@ pub fn uturn_command(data: &Path, cfg: &CompareConfig) -> Result<UTurnDoc, Error
     let (d, u) = load(data, cfg.share, cfg.seed)?;
     let clf = classifier(&d, cfg.seed);
     let (ut, _) = uturn_report(&u, &clf, cfg)?;
-    let mut checks = classifier_checks(&clf);
-    checks.extend(uturn_checks(&ut));
+    let mut inputs = classifier_inputs(&clf);
+    inputs.extend(uturn_inputs(&ut));
+    let (checks, _) = evaluated(&inputs)?;
     Ok(UTurnDoc {
+        summary: Summary::of(&checks),
         checks,
         classifier: clf,
         config: cfg.clone(),
@@ -837,7 +866,7 @@ pub struct TrainDoc {
     pub checkpoints: Vec<Checkpoint>,
     /// Settings.
     pub config: DigitsTrainConfig,
-    /// [`SCHEMA`].
+    /// [`TRAIN_SCHEMA`].
     pub schema: u32,
     /// Share q of zeros in the unbalanced set.
     pub true_share: f64,
@@ -906,7 +935,7 @@ pub fn train_command(
     Ok(TrainDoc {
         checkpoints: rows,
         config: cfg.clone(),
-        schema: SCHEMA,
+        schema: TRAIN_SCHEMA,
         true_share: u.share_zero(),
     })
 }

@@ -40,13 +40,14 @@ use super::net::Mlp;
 use super::train::{Optimiser, StepsConfig, TimeDraw, TimeSampler, train_steps};
 use super::uturn::{self, UTurnConfig, UTurnCurve, Window};
 use crate::error::Error;
-use crate::harness::check::{Allowance, CheckInput, CheckResult, Measured, Side, Source, evaluate};
+use crate::harness::Summary;
+use crate::harness::check::{Allowance, CheckInput, CheckResult, Measured, Side, Source};
 use crate::plot::{Color, Figure, Panel, Series, Style};
 use crate::rng::Purpose;
 use crate::stats::{Estimate, t_quantile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Schema version of the JSON report.
 pub const SCHEMA: u32 = 1;
@@ -333,6 +334,9 @@ pub struct CurveReport {
     pub checks: Vec<CheckResult>,
     /// The gain tests (findings, either way).
     pub findings: Vec<CheckResult>,
+    /// Counts of `checks` and the overall verdict (added in issue 23; the schema is
+    /// unchanged otherwise).
+    pub summary: Summary,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -597,12 +601,10 @@ pub fn run(
         largest_ratio: None,
         checks: Vec::new(),
         findings: Vec::new(),
+        summary: Summary::of(&[]),
         seconds: 0.0,
     };
-    let results = evaluate(&check_inputs(&report), ALPHA)?;
-    let (findings, checks): (Vec<_>, Vec<_>) = results
-        .into_iter()
-        .partition(|c| c.name.starts_with("gain."));
+    let (checks, findings) = super::compare::evaluated(&check_inputs(&report))?;
     for f in &findings {
         if let Some(cell) = report
             .cells
@@ -613,6 +615,7 @@ pub fn run(
         }
     }
     report.findings = findings;
+    report.summary = Summary::of(&checks);
     report.checks = checks;
     report.largest_ratio = report
         .cells
@@ -629,40 +632,7 @@ fn gain_name(arm: &str, budget: usize) -> String {
 
 /// The checks of a report before evaluation (module doc).
 pub fn check_inputs(r: &CurveReport) -> Vec<CheckInput> {
-    let mut v = Vec::new();
-    let f = &r.classifier.fitted;
-    let binom = |a: f64, n: usize| {
-        Measured::pooled(a, crate::stats::binomial_se(a, n as f64), (n - 1) as f64)
-    };
-    let acc_rule = Allowance::definition(
-        0.0,
-        "declared: linear classifiers separate 0 from 1 in the UCI 8×8 digits (Alpaydin & \
-         Kaynak 1998)",
-    );
-    let min = super::compare::ACCURACY_MIN;
-    v.push(
-        CheckInput::new(
-            "classifier.accuracy",
-            SETUP,
-            binom(f.accuracy, f.n_test),
-            min,
-            Source::Experiment,
-            acc_rule.clone(),
-        )
-        .with_side(Side::AtLeast),
-    );
-    v.push(
-        CheckInput::new(
-            "classifier.accuracy.control",
-            SETUP,
-            binom(r.classifier.control_accuracy, f.n_test),
-            min,
-            Source::Experiment,
-            acc_rule,
-        )
-        .with_side(Side::AtLeast)
-        .control(Some("labels shuffled before fitting".into())),
-    );
+    let mut v = super::compare::classifier_inputs(&r.classifier);
     for c in &r.uturn {
         let k = c.curve.t.len() - 1;
         let drop = c.curve.value[0] - c.curve.value[k];
@@ -749,153 +719,9 @@ pub fn check_inputs(r: &CurveReport) -> Vec<CheckInput> {
     v
 }
 
-/// Print the learning-curve table and the checks.
-pub fn print_table(r: &CurveReport) {
-    let c = &r.config;
-    println!(
-        "phaseflow digits compare: {} images, q = {:.4}, R = {} paired seeds, N = {} generated, \
-         {} + {:?} {} steps, {:?} times, lr {} (warm-up {:.1} %, cosine, clip {}, AdamW wd {}), \
-         batch {}, H = {} ({:.0} s)",
-        r.n_images,
-        r.true_share,
-        c.seeds,
-        c.generated,
-        c.mechanism.name(),
-        c.solver,
-        c.sde_steps,
-        c.draw,
-        c.optimiser.lr,
-        100.0 * c.optimiser.warmup_share,
-        c.optimiser.clip,
-        c.optimiser.weight_decay,
-        c.batch,
-        c.hidden,
-        r.seconds
-    );
-    let f = &r.classifier.fitted;
-    println!(
-        "classifier: held-out accuracy {:.4} ± {:.4} (n = {}); shuffled labels {:.4}; error \
-         floor √(2q(1−q)/(πN)) = {:.4}",
-        f.accuracy, f.accuracy_se, f.n_test, r.classifier.control_accuracy, r.error_floor
-    );
-    println!("U-turn (flow time t; diffusion time s = 1 − t):");
-    for u in &r.uturn {
-        match &u.window {
-            Some(w) => println!(
-                "  {:<8} U(0) = {:.3} (ideal {:.3})  window {}",
-                u.name,
-                u.curve.value[0],
-                u.ideal_start,
-                super::compare::window_line(w)
-            ),
-            None => println!(
-                "  {:<8} U(0) = {:.3} (ideal {:.3})  no window",
-                u.name, u.curve.value[0], u.ideal_start
-            ),
-        }
-    }
-    for a in &r.arms {
-        if let TimeSampler::Band { lo, hi, weight } = a.sampler {
-            println!(
-                "  arm {:<13} {:.0} % of each batch in t ∈ [{lo:.3}, {hi:.3}] (s ∈ [{:.3}, {:.3}])",
-                a.name,
-                100.0 * weight,
-                1.0 - hi,
-                1.0 - lo
-            );
-        }
-    }
-    for m in &r.missing_arms {
-        println!("  arm missing: {m}");
-    }
-    println!(
-        "{:>14} {:>6}  {:>6}  {:>17}  {:>26}  {:>22}  sig",
-        "arm",
-        "steps",
-        "mean q̂",
-        "|q̂−q| [95 % CI]",
-        "Δ = err_u − err [95 % CI]",
-        "ratio ē_u/ē [95 % CI]"
-    );
-    for cell in &r.cells {
-        let e = &cell.error;
-        let d = cell.diff.as_ref().map_or(String::new(), |d| {
-            format!("{:+.4} [{:+.4} {:+.4}]", d.point, d.ci[0], d.ci[1])
-        });
-        let ra = cell.ratio.map_or(String::new(), |x| {
-            format!("{:.2} [{:.2} {:.2}]", x.point, x.ci[0], x.ci[1])
-        });
-        println!(
-            "{:>14} {:>6}  {:.4}  {:.4} [{:.4} {:.4}]  {:>26}  {:>22}  {}",
-            cell.arm,
-            cell.budget,
-            cell.mean_share(),
-            e.point,
-            e.ci[0],
-            e.ci[1],
-            d,
-            ra,
-            if cell.significantly_better { "*" } else { "" }
-        );
-    }
-    let sig: Vec<String> = r
-        .cells
-        .iter()
-        .filter(|c| c.significantly_better)
-        .map(|c| format!("{}@{}", c.arm, c.budget))
-        .collect();
-    println!(
-        "significantly better than uniform (Holm over {} gain tests, α = {ALPHA}): {}",
-        r.findings.len(),
-        if sig.is_empty() {
-            "none".into()
-        } else {
-            sig.join(", ")
-        }
-    );
-    let worse: Vec<&str> = r
-        .findings
-        .iter()
-        .filter(|f| !f.passed && f.measured < 0.0)
-        .map(|f| f.name.trim_start_matches("gain."))
-        .collect();
-    println!(
-        "significantly worse than uniform: {}",
-        if worse.is_empty() {
-            "none".into()
-        } else {
-            worse.join(", ")
-        }
-    );
-    if let Some((arm, b, x)) = &r.largest_ratio {
-        println!(
-            "largest error ratio: {arm} at {b} steps, {:.2} [{:.2} {:.2}] (delta method; the \
-             maximum over {} cells, so biased upward)",
-            x.point,
-            x.ci[0],
-            x.ci[1],
-            r.findings.len()
-        );
-    }
-    for k in &r.checks {
-        let verdict = match (&k.negative_control, k.passed) {
-            (None, true) => "PASS",
-            (None, false) => "FAIL",
-            (Some(_), false) => "control ok (fails as it must)",
-            (Some(_), true) => "CONTROL PASSED: the check cannot tell",
-        };
-        println!(
-            "  {:<44} {:+.4} ± {:.4} vs {:.4}  p = {:.3}  {verdict}",
-            k.name, k.measured, k.se, k.prediction, k.p_value
-        );
-    }
-}
-
-/// Write the figure `digits_curve.{svg,png}` into `dir`; returns the files written.
-///
-/// # Errors
-/// I/O or plot failures.
-pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// The figure `digits_curve`: error, share and ratio over budgets per arm, and the U-turn
+/// curves.
+pub fn figure(r: &CurveReport) -> Figure {
     let x: Vec<f64> = r.config.budgets.iter().map(|&b| b as f64).collect();
     let mut err = Panel::new(
         "error |q̂ − q|, mean over seeds (95 % CI)",
@@ -980,7 +806,7 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
             ut = ut.with_vspan(w.t10, w.t90);
         }
     }
-    let fig = Figure::new(format!(
+    Figure::new(format!(
         "digits 0 vs 1 (q = {:.3}), {} + {:?}: uniform vs phase-aware, R = {}",
         r.true_share,
         r.config.mechanism.name(),
@@ -991,6 +817,5 @@ pub fn save_figures(r: &CurveReport, dir: &Path) -> Result<Vec<PathBuf>, Error> 
     .with_panel(qp)
     .with_panel(err)
     .with_panel(rat)
-    .with_panel(ut);
-    Ok(fig.save(dir, "digits_curve")?)
+    .with_panel(ut)
 }

@@ -6,6 +6,7 @@ use crate::claims::Reproduction;
 use crate::detect::DetectOutput;
 use crate::error::Error;
 use crate::harness::RunReport;
+use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::plot::Figure;
 use std::path::Path;
@@ -41,6 +42,17 @@ impl super::Reporter for Figures {
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         save_all(&r.figures, dir)
+    }
+    fn digits(
+        &self,
+        _d: &super::Digits<'_>,
+        f: &super::Figures,
+        dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        save_all(f, dir)
+    }
+    fn power(&self, _r: &PowerReport, f: &super::Figures, dir: Option<&Path>) -> Result<(), Error> {
+        save_all(f, dir)
     }
 }
 

@@ -1,4 +1,5 @@
-//! One self-contained HTML page per report (`reproduce.html`, `report.html`): the verdicts at a
+//! One self-contained HTML page per report (`reproduce.html`, `report.html`, `power.html`,
+//! `digits_*.html`): the verdicts at a
 //! glance, one table per claim (or per check family of a run) with every check's measured
 //! value ± SE, its prediction, the allowance δ and δ/SE (how many standard errors a
 //! prediction may be off and still pass), the statistic against its critical value and the
@@ -7,11 +8,12 @@
 //! This file is the worked example of a new report format: it implements the two
 //! [`Reporter`] hooks it renders and is registered by one line in [`super::Reports::new`].
 
-use super::{Figures, Reporter, delta_over_se, source, verdict};
+use super::{Digits, Figures, Reporter, delta_over_se, source, verdict};
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
 use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
+use crate::harness::power::PowerReport;
 use crate::plot::Figure;
 use std::fmt::Write;
 use std::path::Path;
@@ -33,6 +35,23 @@ impl Reporter for Html {
         let page = reproduce_page(&r.report, &r.figures)?;
         Ok(crate::io::write_atomic(
             &dir.join("reproduce.html"),
+            page.as_bytes(),
+        )?)
+    }
+    fn digits(&self, doc: &Digits<'_>, figures: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let (Some(dir), Some(page)) = (dir, digits_page(doc, figures)?) else {
+            return Ok(());
+        };
+        Ok(crate::io::write_atomic(
+            &dir.join(format!("{}.html", doc.stem())),
+            page.as_bytes(),
+        )?)
+    }
+    fn power(&self, r: &PowerReport, figures: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let Some(dir) = dir else { return Ok(()) };
+        let page = power_page(r, figures)?;
+        Ok(crate::io::write_atomic(
+            &dir.join("power.html"),
             page.as_bytes(),
         )?)
     }
@@ -116,6 +135,15 @@ fn stat(v: f64) -> String {
 /// rows that are not as a correct harness expects are marked, and so is a δ/SE above
 /// [`LOOSE_DELTA_SE`].
 fn checks_table(s: &mut String, checks: &[CheckResult]) {
+    checks_table_with(s, checks, verdict);
+}
+
+/// [`checks_table`] with the verdict column in other words (a digits finding).
+fn checks_table_with(
+    s: &mut String,
+    checks: &[CheckResult],
+    words: fn(&CheckResult) -> &'static str,
+) {
     let mut sources: Vec<&str> = Vec::new();
     s.push_str(
         "<table class=\"checks\">\n<thead><tr><th>check</th><th>measured ± SE</th>\
@@ -135,8 +163,8 @@ fn checks_table(s: &mut String, checks: &[CheckResult]) {
             None => "<td>exact</td>".to_string(),
         };
         let what = match &c.negative_control {
-            Some(w) => format!("{} — control: {}", verdict(c), w),
-            None => verdict(c).to_string(),
+            Some(w) => format!("{} — control: {}", words(c), w),
+            None => words(c).to_string(),
         };
         let vclass = if c.as_expected() { "pass" } else { "fail" };
         let note = match sources.iter().position(|x| *x == c.allowance_source) {
@@ -327,6 +355,103 @@ pub fn run_page(r: &RunReport, figures: &Figures) -> Result<String, Error> {
         checks_table(&mut s, &rows);
         s.push_str("</section>\n");
     }
+    s.push_str("</body>\n</html>\n");
+    Ok(s)
+}
+
+/// The page of a digits command with checks (`None` for `digits train`): the verdict, the
+/// figure, the gain findings (H₀: no difference from uniform; not part of the verdict) and
+/// one table per check family, in the same form as a run's.
+///
+/// # Errors
+/// A figure that cannot be drawn.
+pub fn digits_page(doc: &Digits<'_>, figures: &Figures) -> Result<Option<String>, Error> {
+    let (m, what) = match doc {
+        Digits::Train(_) => return Ok(None),
+        Digits::Uturn(d) => (&d.summary, "uturn"),
+        Digits::Compare(r) => (&r.summary, "compare"),
+        Digits::CompareEpochs(r) => (&r.summary, "compare-epochs"),
+    };
+    let mut s = String::new();
+    head(&mut s, &format!("phaseflow digits {what}"));
+    let _ = writeln!(
+        s,
+        "<h1>phaseflow digits <code>{what}</code></h1>\n<p>Family-wise α = {} (Holm within \
+         each tier), the same evaluation as <code>phaseflow run</code>.</p>\n<p>{} {}/{} checks \
+         passed; {}/{} negative controls failed as they must.</p>",
+        crate::digits::curve::ALPHA,
+        badge(m.ok, if m.ok { "OK" } else { "NOT OK" }),
+        m.passed,
+        m.checks,
+        m.negative_controls_failed,
+        m.negative_controls
+    );
+    rule(&mut s);
+    let figs: Vec<&(String, Figure)> = figures.iter().collect();
+    figures_inline(&mut s, &figs)?;
+    if !doc.findings().is_empty() {
+        s.push_str(
+            "<section class=\"family\" id=\"findings\">\n<h2>findings (H₀: no difference from \
+             uniform; reported either way, not in the verdict)</h2>\n",
+        );
+        checks_table_with(&mut s, doc.findings(), super::finding);
+        s.push_str("</section>\n");
+    }
+    let mut families: Vec<&str> = Vec::new();
+    for ch in doc.checks() {
+        if !families.contains(&ch.family.as_str()) {
+            families.push(&ch.family);
+        }
+    }
+    for f in families {
+        let _ = writeln!(
+            s,
+            "<section class=\"family\" id=\"{0}\">\n<h2>{0}</h2>",
+            escape(f)
+        );
+        let rows: Vec<CheckResult> = doc
+            .checks()
+            .iter()
+            .filter(|c| c.family == f)
+            .cloned()
+            .collect();
+        checks_table(&mut s, &rows);
+        s.push_str("</section>\n");
+    }
+    s.push_str("</body>\n</html>\n");
+    Ok(Some(s))
+}
+
+/// The page of a power measurement: the false-alarm verdict, the power curves and the table
+/// of detection rates.
+///
+/// # Errors
+/// A figure that cannot be drawn.
+pub fn power_page(r: &PowerReport, figures: &Figures) -> Result<String, Error> {
+    let mut s = String::new();
+    let name = r.subject.name();
+    head(&mut s, &format!("phaseflow power {name}"));
+    let _ = writeln!(
+        s,
+        "<h1>phaseflow power {}</h1>\n<p>{} false-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}.</p>",
+        escape(&name),
+        badge(
+            r.false_alarm_ok,
+            if r.false_alarm_ok {
+                "within α"
+            } else {
+                "ABOVE α"
+            }
+        ),
+        r.nominal.any.rate,
+        r.nominal.any.ci[0],
+        r.nominal.any.ci[1],
+        r.alpha
+    );
+    rule(&mut s);
+    let figs: Vec<&(String, Figure)> = figures.iter().collect();
+    figures_inline(&mut s, &figs)?;
+    let _ = writeln!(s, "<pre>{}</pre>", escape(&super::terminal::power_table(r)));
     s.push_str("</body>\n</html>\n");
     Ok(s)
 }

@@ -1,13 +1,14 @@
 //! The JSON documents (each with its `schema_version`): on stdout with `--json`, and as files
 //! in the output folder (`train.json`, `theory.json`, `detect_*.json`, `report.json`,
-//! `sweep.json`, `reproduce.json`).
+//! `sweep.json`, `reproduce.json`, `power.json`, `digits_*.json`).
 
-use super::{Figures, Reporter};
+use super::{Digits, Figures, Reporter};
 use crate::claims::Reproduction;
 use crate::detect::DetectOutput;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
+use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::theory::TheoryReport;
 use serde::Serialize;
@@ -63,5 +64,17 @@ impl Reporter for Json {
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         self.emit(&r.report, dir, "reproduce.json")
+    }
+    fn digits(&self, doc: &Digits<'_>, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let name = format!("{}.json", doc.stem());
+        match doc {
+            Digits::Uturn(d) => self.emit(d, dir, &name),
+            Digits::Train(d) => self.emit(d, dir, &name),
+            Digits::Compare(r) => self.emit(r, dir, &name),
+            Digits::CompareEpochs(r) => self.emit(r, dir, &name),
+        }
+    }
+    fn power(&self, report: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "power.json")
     }
 }

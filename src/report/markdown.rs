@@ -1,13 +1,15 @@
 //! Markdown reports: `report.md` of a run, `reproduce.md` of a reproduction (every check,
-//! the figures linked as PNG).
+//! the figures linked as PNG), `power.md` of a power measurement, `digits_*.md` of a digits
+//! command's checks.
 
 use super::{
-    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, perturbation_side,
-    role, source, verdict,
+    Digits, Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe,
+    perturbation_side, role, source, verdict,
 };
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::error::Error;
 use crate::harness::RunReport;
+use crate::harness::power::{POWER_TARGET, PowerCell, PowerReport};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -31,6 +33,24 @@ impl Reporter for Markdown {
             reproduce_markdown(&r.report).as_bytes(),
         )?)
     }
+    fn digits(&self, doc: &Digits<'_>, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let (Some(dir), Some(md)) = (dir, digits_markdown(doc)) else {
+            return Ok(());
+        };
+        Ok(crate::io::write_atomic(
+            &dir.join(format!("{}.md", doc.stem())),
+            md.as_bytes(),
+        )?)
+    }
+    fn power(&self, r: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
+        let Some(dir) = dir else { return Ok(()) };
+        let mut md = power_markdown(r);
+        md.push_str("\n![detection rate vs perturbation](power_curves.png)\n");
+        Ok(crate::io::write_atomic(
+            &dir.join("power.md"),
+            md.as_bytes(),
+        )?)
+    }
 }
 
 /// A Markdown summary of the run.
@@ -41,13 +61,25 @@ pub fn run_markdown(r: &RunReport) -> String {
     let _ = writeln!(s, "{}.\n", describe(c));
     let line = super::terminal::summary_line(&r.summary, "** — ");
     let _ = writeln!(s, "**{line}.\n");
+    checks_table(&mut s, &r.checks, c.alpha, verdict);
+    s
+}
+
+/// The table of checks of a run (and of a digits command): one row per check with its
+/// interval at 1 − α, prediction, allowance, statistic, critical value and verdict.
+fn checks_table(
+    s: &mut String,
+    checks: &[crate::harness::check::CheckResult],
+    alpha: f64,
+    words: fn(&crate::harness::check::CheckResult) -> &'static str,
+) {
     let _ = writeln!(
         s,
         "| check | role | measured | {:.0}% CI | theory | source | δ | δ/SE | δ source | t | crit | verdict |",
-        100.0 * (1.0 - c.alpha)
+        100.0 * (1.0 - alpha)
     );
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for ch in &r.checks {
+    for ch in checks {
         let _ = writeln!(
             s,
             "| {} | {} | {:.5} | [{:.5}, {:.5}] | {:.5} | {} | {:.2e} | {} | {} | {:.2} | {:.2} | {} |",
@@ -63,10 +95,40 @@ pub fn run_markdown(r: &RunReport) -> String {
             ch.allowance_source,
             ch.statistic,
             ch.critical,
-            verdict(ch)
+            words(ch)
         );
     }
-    s
+}
+
+/// A digits command's checks as Markdown (`None` for `digits train`, which has none): the
+/// summary, the gain findings and every check in the same table as a run's.
+pub fn digits_markdown(doc: &Digits<'_>) -> Option<String> {
+    let (summary, what) = match doc {
+        Digits::Train(_) => return None,
+        Digits::Uturn(d) => (&d.summary, "uturn"),
+        Digits::Compare(r) => (&r.summary, "compare"),
+        Digits::CompareEpochs(r) => (&r.summary, "compare-epochs"),
+    };
+    let alpha = crate::digits::curve::ALPHA;
+    let mut s = String::new();
+    let _ = writeln!(s, "# phaseflow digits {what}\n");
+    let _ = writeln!(
+        s,
+        "Family-wise α = {alpha} (Holm within each tier), the same evaluation as `phaseflow run`.\n"
+    );
+    let line = super::terminal::summary_line(summary, "** — ");
+    let _ = writeln!(s, "**{line}.\n");
+    if !doc.findings().is_empty() {
+        let _ = writeln!(
+            s,
+            "## Findings (H₀: no difference from uniform; reported either way, not in the verdict)\n"
+        );
+        checks_table(&mut s, doc.findings(), alpha, super::finding);
+        let _ = writeln!(s, "\n## Checks\n");
+    }
+    checks_table(&mut s, doc.checks(), alpha, verdict);
+    let _ = writeln!(s, "\n![{0}]({0}.png)", doc.stem());
+    Some(s)
 }
 
 /// The claims report as Markdown, with every check.
@@ -136,6 +198,95 @@ pub fn reproduce_markdown(r: &ReproduceReport) -> String {
             );
         }
         let _ = writeln!(s);
+    }
+    s
+}
+
+/// A power measurement as Markdown: the headline, one row per perturbation (detection rate
+/// with its interval, primary tests, information bound, each family), the false-alarm rate
+/// and the MDE of each kind.
+pub fn power_markdown(r: &PowerReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# phaseflow power {}\n",
+        super::escape(&r.subject.name())
+    );
+    let _ = writeln!(
+        s,
+        "{} master seeds ({}…{}), family-wise α = {} (Holm) per run; δ of SPEC §6's kinds only (no pilot).\n",
+        r.seeds.len(),
+        r.seeds.first().copied().unwrap_or(0),
+        r.seeds.last().copied().unwrap_or(0),
+        r.alpha
+    );
+    let _ = writeln!(
+        s,
+        "**False-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}: {}.**\n",
+        r.nominal.any.rate,
+        r.nominal.any.ci[0],
+        r.nominal.any.ci[1],
+        r.alpha,
+        if r.false_alarm_ok {
+            "within α"
+        } else {
+            "ABOVE α"
+        }
+    );
+    let fams: Vec<&str> = r.nominal.families.iter().map(|(f, _)| f.as_str()).collect();
+    let _ = write!(s, "| perturbation | any | 95% CI | primary | bound |");
+    for f in &fams {
+        let _ = write!(s, " {f} |");
+    }
+    let _ = write!(s, "\n|---|---|---|---|---|");
+    for _ in &fams {
+        let _ = write!(s, "---|");
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, c: &PowerCell| {
+        let name = c
+            .perturbation
+            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let _ = write!(
+            s,
+            "| {name} | {:.2} | [{:.2}, {:.2}] | {:.2} | {} |",
+            c.any.rate,
+            c.any.ci[0],
+            c.any.ci[1],
+            c.primary.rate,
+            c.bound
+                .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
+        );
+        for f in &fams {
+            let v = c
+                .families
+                .iter()
+                .find(|(g, _)| g == f)
+                .map_or(f64::NAN, |(_, x)| x.rate);
+            let _ = write!(s, " {v:.2} |");
+        }
+        let _ = writeln!(s);
+    };
+    row(&mut s, &r.nominal);
+    for c in &r.cells {
+        row(&mut s, c);
+    }
+    let _ = writeln!(
+        s,
+        "\n| kind | by | MDE at {:.0} % power | largest tried |",
+        100.0 * POWER_TARGET
+    );
+    let _ = writeln!(s, "|---|---|---|---|");
+    for m in &r.mde {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            m.kind,
+            m.by,
+            m.mde
+                .map_or_else(|| format!("> {}", m.max_tried), |v| format!("{v:.4}")),
+            m.max_tried
+        );
     }
     s
 }

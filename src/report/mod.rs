@@ -4,7 +4,7 @@
 //!
 //! Formats, one file each: [`terminal`] (the tables on stdout), [`json`] (the stable JSON
 //! schemas, on stdout with `--json` and as files in the output folder), [`markdown`]
-//! (`report.md`, `reproduce.md`), [`figures`] (SVG + PNG) and [`html`] (one self-contained
+//! (`report.md`, `reproduce.md`, `power.md`), [`figures`] (SVG + PNG) and [`html`] (one self-contained
 //! `report.html` / `reproduce.html` with the figures inline). A new format is a new file
 //! implementing [`Reporter`] plus one line in [`Reports::new`].
 //!
@@ -24,10 +24,13 @@ pub mod terminal;
 
 use crate::claims::Reproduction;
 use crate::detect::DetectOutput;
+use crate::digits::compare::{CompareReport, TrainDoc, UTurnDoc};
+use crate::digits::curve::CurveReport;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
+use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::plot::Figure;
 use crate::theory::TheoryReport;
@@ -85,6 +88,24 @@ pub trait Reporter {
     }
     /// `phaseflow reproduce`.
     fn reproduce(&self, _r: &Reproduction, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow digits …`.
+    fn digits(
+        &self,
+        _doc: &Digits<'_>,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow power`.
+    fn power(
+        &self,
+        _report: &PowerReport,
+        _figures: &Figures,
+        _dir: Option<&Path>,
+    ) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -199,6 +220,94 @@ impl Reports {
     pub fn reproduce(&self, r: &Reproduction) -> Result<(), Error> {
         self.each(|x, d| x.reproduce(r, d))
     }
+    /// Report a result of `phaseflow digits …` (its figure is drawn only for an output
+    /// folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written or a figure that cannot be drawn.
+    pub fn digits(&self, doc: &Digits<'_>) -> Result<(), Error> {
+        let figs = match (&self.dir, doc) {
+            (None, _) | (_, Digits::Train(_)) => Vec::new(),
+            (Some(_), Digits::Uturn(d)) => {
+                vec![(
+                    doc.stem().to_string(),
+                    crate::digits::compare::uturn_figure(&d.uturn),
+                )]
+            }
+            (Some(_), Digits::Compare(r)) => {
+                vec![(doc.stem().to_string(), crate::digits::curve::figure(r))]
+            }
+            (Some(_), Digits::CompareEpochs(r)) => {
+                vec![(doc.stem().to_string(), crate::digits::compare::figure(r))]
+            }
+        };
+        self.each(|r, d| r.digits(doc, &figs, d))
+    }
+    /// Report a power measurement (its power curves are drawn only for an output folder).
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn power(&self, report: &PowerReport) -> Result<(), Error> {
+        let figs = match self.dir {
+            Some(_) => vec![("power_curves".to_string(), report.figure())],
+            None => Vec::new(),
+        };
+        self.each(|r, d| r.power(report, &figs, d))
+    }
+}
+
+/// A result of `phaseflow digits …`, one variant per subcommand.
+#[derive(Debug, Clone, Copy)]
+pub enum Digits<'a> {
+    /// `digits uturn`.
+    Uturn(&'a UTurnDoc),
+    /// `digits train`.
+    Train(&'a TrainDoc),
+    /// `digits compare` (the learning curve of issue 13).
+    Compare(&'a CurveReport),
+    /// `digits compare-epochs` (issue 8).
+    CompareEpochs(&'a CompareReport),
+}
+
+impl Digits<'_> {
+    /// The file stem of its JSON document, Markdown report and figure.
+    pub fn stem(&self) -> &'static str {
+        match self {
+            Digits::Uturn(_) => "digits_uturn",
+            Digits::Train(_) => "digits_train",
+            Digits::Compare(_) => "digits_curve",
+            Digits::CompareEpochs(_) => "digits_compare",
+        }
+    }
+    /// Its checks and controls (none for `train`).
+    pub fn checks(&self) -> &[CheckResult] {
+        match self {
+            Digits::Uturn(d) => &d.checks,
+            Digits::Train(_) => &[],
+            Digits::Compare(r) => &r.checks,
+            Digits::CompareEpochs(r) => &r.checks,
+        }
+    }
+    /// Its gain findings (none for `uturn` and `train`).
+    pub fn findings(&self) -> &[CheckResult] {
+        match self {
+            Digits::Uturn(_) | Digits::Train(_) => &[],
+            Digits::Compare(r) => &r.findings,
+            Digits::CompareEpochs(r) => &r.findings,
+        }
+    }
+    /// Process exit code: 1 when a check or control is not as expected, else 0.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(!self.checks().iter().all(CheckResult::as_expected))
+    }
+}
+
+/// A progress line on stderr (a claim starting or done, with its wall time): the one place
+/// besides the reporters and the progress bars where the library writes to the terminal, so
+/// that stdout holds only the report and the report stays deterministic. Silenced by the
+/// caller's `quiet`.
+pub fn progress_note(line: &str) {
+    eprintln!("{}", escape(line));
 }
 
 /// The verdict of a check in words.
@@ -208,6 +317,16 @@ pub(crate) fn verdict(c: &CheckResult) -> &'static str {
         (None, false) => "FAIL",
         (Some(_), false) => "control failed (expected)",
         (Some(_), true) => "CONTROL PASSED (harness blind!)",
+    }
+}
+
+/// The outcome of a gain finding of the digits commands (H₀: no difference from uniform) in
+/// words: a check's PASS/FAIL would read as a verdict, which a finding is not.
+pub(crate) fn finding(c: &CheckResult) -> &'static str {
+    match (c.passed, c.measured > 0.0) {
+        (true, _) => "no significant difference",
+        (false, true) => "significantly better than uniform",
+        (false, false) => "significantly worse than uniform",
     }
 }
 
@@ -326,4 +445,65 @@ pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::harness::power::{PowerCell, PowerReport, Rate, Subject};
+
+    fn cell(pert: Option<&str>, k: usize) -> PowerCell {
+        let perturbation = pert.map(|p| p.parse().unwrap());
+        PowerCell {
+            perturbation,
+            kind: perturbation
+                .map_or("nominal", |p: crate::perturbation::Perturbation| p.kind())
+                .to_string(),
+            magnitude: perturbation.map_or(0.0, |p| p.magnitude()),
+            any: Rate::of(k, 20),
+            primary: Rate::of(k, 20),
+            families: vec![("p_hat".into(), Rate::of(k, 20))],
+            bound: None,
+        }
+    }
+
+    /// Issue 23: `phaseflow power`'s table, Markdown and JSON come from the report module;
+    /// the table keeps its rows (nominal first), the false-alarm line and the MDE line.
+    #[test]
+    fn power_report_is_rendered_by_the_report_module() {
+        let r = PowerReport::new(
+            Subject::Claims {
+                tier: "quick".into(),
+                claims: vec!["C1".into()],
+                replicas: None,
+            },
+            0.01,
+            (0..20).collect(),
+            cell(None, 0),
+            vec![cell(Some("theory:p+0.02"), 19)],
+        );
+        let t = super::terminal::power_table(&r);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "phaseflow power reproduce C1 (quick tier): 20 master seeds (0…19), α = 0.01; δ of SPEC §6's kinds only (no pilot)"
+        );
+        assert!(lines[2].starts_with("nominal "), "{t}");
+        assert!(lines[3].starts_with("theory:p+0.02 "), "{t}");
+        assert!(
+            lines[4].starts_with("false-alarm rate 0.000 [0.000, 0.168] vs α = 0.01: within α"),
+            "{t}"
+        );
+        assert!(lines[5].starts_with("MDE at 90 % power, theory:p: "), "{t}");
+        let md = super::markdown::power_markdown(&r);
+        assert!(
+            md.starts_with("# phaseflow power reproduce C1 (quick tier)\n"),
+            "{md}"
+        );
+        assert!(md.contains("| theory:p+0.02 | 0.95 |"), "{md}");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["schema_version"],
+            crate::harness::power::POWER_SCHEMA_VERSION
+        );
+    }
 }

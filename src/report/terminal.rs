@@ -1,14 +1,19 @@
 //! The terminal tables: what every subcommand prints on stdout without `--json`.
 
 use super::{
-    Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, escape, escape_text,
-    source, verdict,
+    Digits, Figures, Reporter, delta_over_se_cell, delta_over_se_summary, describe, escape,
+    escape_text, source, verdict,
 };
 use crate::claims::{ReproduceReport, Reproduction};
 use crate::detect::DetectOutput;
+use crate::digits::compare::{CompareReport, TrainDoc, UTurnDoc};
+use crate::digits::curve::CurveReport;
+use crate::digits::uturn::Window;
 use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
+use crate::harness::check::CheckResult;
+use crate::harness::power::{PowerCell, PowerReport};
 use crate::harness::sweep::SweepReport;
 use crate::stats::Estimate;
 use crate::theory::{FiniteN, Prediction, TheoryReport};
@@ -43,6 +48,20 @@ impl Reporter for Terminal {
     }
     fn sweep(&self, report: &SweepReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
         print!("{}", escape_text(&sweep_table(report)));
+        Ok(())
+    }
+    fn digits(&self, doc: &Digits<'_>, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
+        let text = match doc {
+            Digits::Uturn(d) => digits_uturn_text(d),
+            Digits::Train(d) => digits_train_text(d),
+            Digits::Compare(r) => digits_curve_table(r),
+            Digits::CompareEpochs(r) => digits_compare_table(r),
+        };
+        print!("{}", escape_text(&text));
+        Ok(())
+    }
+    fn power(&self, r: &PowerReport, _f: &Figures, _dir: Option<&Path>) -> Result<(), Error> {
+        print!("{}", escape_text(&power_table(r)));
         Ok(())
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
@@ -569,5 +588,368 @@ pub fn sweep_table(r: &SweepReport) -> String {
             f.ci[1]
         );
     }
+    s
+}
+
+/// The table of `phaseflow power`: detection rates per perturbation and family, the
+/// false-alarm rate against α and the MDE of each kind.
+pub fn power_table(r: &PowerReport) -> String {
+    let mut s = String::new();
+    let fams: Vec<&str> = r.nominal.families.iter().map(|(f, _)| f.as_str()).collect();
+    let _ = writeln!(
+        s,
+        "phaseflow power {}: {} master seeds ({}…{}), α = {}; δ of SPEC §6's kinds only (no pilot)",
+        r.subject.name(),
+        r.seeds.len(),
+        r.seeds.first().copied().unwrap_or(0),
+        r.seeds.last().copied().unwrap_or(0),
+        r.alpha,
+    );
+    let _ = write!(
+        s,
+        "{:<20} {:>14} {:>10} {:>7}",
+        "perturbation", "any [95% CI]", "primary", "bound"
+    );
+    for f in &fams {
+        let _ = write!(s, " {f:>16}");
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, c: &PowerCell| {
+        let name = c
+            .perturbation
+            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let _ = write!(
+            s,
+            "{:<20} {:>4.2} [{:.2},{:.2}] {:>10.2} {:>7}",
+            name,
+            c.any.rate,
+            c.any.ci[0],
+            c.any.ci[1],
+            c.primary.rate,
+            c.bound
+                .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
+        );
+        for f in &fams {
+            let r = c
+                .families
+                .iter()
+                .find(|(g, _)| g == f)
+                .map_or(f64::NAN, |(_, r)| r.rate);
+            let _ = write!(s, " {r:>16.2}");
+        }
+        let _ = writeln!(s);
+    };
+    row(&mut s, &r.nominal);
+    for c in &r.cells {
+        row(&mut s, c);
+    }
+    let _ = writeln!(
+        s,
+        "false-alarm rate {:.3} [{:.3}, {:.3}] vs α = {}: {}",
+        r.nominal.any.rate,
+        r.nominal.any.ci[0],
+        r.nominal.any.ci[1],
+        r.alpha,
+        if r.false_alarm_ok {
+            "within α"
+        } else {
+            "ABOVE α"
+        }
+    );
+    for m in r.mde.iter().filter(|m| m.by == "any") {
+        let _ = writeln!(
+            s,
+            "MDE at {:.0} % power, {}: {}",
+            100.0 * crate::harness::power::POWER_TARGET,
+            m.kind,
+            m.mde.map_or_else(
+                || format!("> {} (largest tried)", m.max_tried),
+                |v| format!("{v:.4}")
+            )
+        );
+    }
+    s
+}
+
+/// A U-turn window as `[t10, t90], centre ± se, width ± se, jump ± se` (bootstrap SEs).
+pub fn window_line(w: &Window) -> String {
+    format!(
+        "[t10 {:.3}, t90 {:.3}], centre {:.3} ± {:.3}, width {:.3} ± {:.3}, jump {:.3} ± {:.3} \
+         (grid resolution {:.3})",
+        w.t10, w.t90, w.centre, w.centre_se, w.width, w.width_se, w.jump, w.jump_se, w.resolution
+    )
+}
+
+/// The checks of a digits command, one line each: measured ± SE against the prediction,
+/// the p-value and the verdict.
+pub fn digits_checks(checks: &[CheckResult]) -> String {
+    let mut s = String::new();
+    for k in checks {
+        let verdict = match (&k.negative_control, k.passed) {
+            (None, true) => "PASS",
+            (None, false) => "FAIL",
+            (Some(_), false) => "control ok (fails as it must)",
+            (Some(_), true) => "CONTROL PASSED: the check cannot tell",
+        };
+        let _ = writeln!(
+            s,
+            "  {:<44} {:+.4} ± {:.4} vs {:.4}  p = {:.3}  {verdict}",
+            k.name, k.measured, k.se, k.prediction, k.p_value
+        );
+    }
+    s
+}
+
+/// The gain findings of a digits command: each gain test, significantly better, worse or
+/// neither at the run's Holm level.
+fn digits_findings(findings: &[CheckResult]) -> String {
+    let mut s = String::new();
+    for k in findings {
+        let what = super::finding(k);
+        let _ = writeln!(
+            s,
+            "  {:<44} {:+.4} ± {:.4} vs {:.4}  p = {:.3}  finding: {what}",
+            k.name, k.measured, k.se, k.prediction, k.p_value
+        );
+    }
+    s
+}
+
+/// `phaseflow digits uturn`: classifier, the U-turn curve with its control, the window and
+/// the checks.
+pub fn digits_uturn_text(doc: &UTurnDoc) -> String {
+    let mut s = String::new();
+    let (clf, ut) = (&doc.classifier, &doc.uturn);
+    let _ = writeln!(
+        s,
+        "classifier held-out accuracy {:.4} ({} images); shuffled labels {:.4}",
+        clf.fitted.accuracy, clf.fitted.n_test, clf.control_accuracy
+    );
+    let _ = writeln!(s, "   t      U(t)     SE    control");
+    for i in 0..ut.curve.t.len() {
+        let _ = writeln!(
+            s,
+            "{:.3}  {:.4}  {:.4}  {:.4}",
+            ut.curve.t[i], ut.curve.value[i], ut.curve.se[i], ut.control.value[i]
+        );
+    }
+    let _ = match &ut.window {
+        Some(w) => writeln!(s, "window {}", window_line(w)),
+        None => writeln!(s, "no window found"),
+    };
+    s.push_str(&digits_checks(&doc.checks));
+    let _ = writeln!(s, "{}", summary_line(&doc.summary, ": "));
+    s
+}
+
+/// `phaseflow digits train`: the generated share of zeros at each checkpoint.
+pub fn digits_train_text(doc: &TrainDoc) -> String {
+    let mut s = String::new();
+    let c = &doc.config;
+    let _ = writeln!(
+        s,
+        "{} sampler, {} epochs, seed {} replica {}; set share q = {:.4}",
+        c.sampler.name(),
+        c.epochs,
+        c.seed,
+        c.replica,
+        doc.true_share
+    );
+    for r in &doc.checkpoints {
+        let _ = writeln!(
+            s,
+            "epoch {:>4}  loss {:.4}  q̂ {:.4}",
+            r.epoch, r.loss, r.share_zero
+        );
+    }
+    s
+}
+
+/// The table of `phaseflow digits compare-epochs`: settings, classifier, window, q̂ and the
+/// error per checkpoint and sampler, the paired Δ, the gain finding and the checks.
+pub fn digits_compare_table(r: &CompareReport) -> String {
+    let mut s = String::new();
+    let c = &r.config;
+    let _ = writeln!(
+        s,
+        "phaseflow digits compare: {} images, q = {:.4}, R = {}, epochs = {}, N = {} generated, \
+         Euler {} steps, H = {} ({:.0} s)",
+        r.n_images, r.true_share, c.seeds, c.epochs, c.generated, c.steps, c.hidden, r.seconds
+    );
+    let f = &r.classifier.fitted;
+    let _ = writeln!(
+        s,
+        "classifier: held-out accuracy {:.4} ± {:.4} ({} of {} held out); shuffled labels {:.4}",
+        f.accuracy, f.accuracy_se, f.n_test, f.n_test, r.classifier.control_accuracy
+    );
+    if let Some(w) = &r.uturn.window {
+        let _ = writeln!(s, "U-turn window: {}", window_line(w));
+    }
+    let _ = writeln!(
+        s,
+        "epoch   q̂ uniform [CI]            q̂ phase-aware [CI]        |err| uniform  |err| aware"
+    );
+    for (j, e) in r.checkpoints.iter().enumerate() {
+        let (a, b) = (&r.uniform.share_est[j], &r.aware.share_est[j]);
+        let (ea, eb) = (&r.uniform.error_est[j], &r.aware.error_est[j]);
+        let _ = writeln!(
+            s,
+            "{e:>5}   {:.4} [{:.4} {:.4}]   {:.4} [{:.4} {:.4}]   {:.4}±{:.4}  {:.4}±{:.4}",
+            a.point, a.ci[0], a.ci[1], b.point, b.ci[0], b.ci[1], ea.point, ea.se, eb.point, eb.se
+        );
+    }
+    let _ = writeln!(
+        s,
+        "paired Δ = err_uniform − err_aware at epoch {}: [{:.4} {:.4} {:.4}]",
+        c.epochs, r.diff.ci[0], r.diff.point, r.diff.ci[1]
+    );
+    s.push_str(&digits_findings(&r.findings));
+    s.push_str(&digits_checks(&r.checks));
+    let _ = writeln!(s, "{}", summary_line(&r.summary, ": "));
+    s
+}
+
+/// The table of `phaseflow digits compare`: settings, classifier, U-turn windows and arms,
+/// one row per (arm, budget), the gain findings and the checks.
+pub fn digits_curve_table(r: &CurveReport) -> String {
+    let mut s = String::new();
+    let c = &r.config;
+    let _ = writeln!(
+        s,
+        "phaseflow digits compare: {} images, q = {:.4}, R = {} paired seeds, N = {} generated, \
+         {} + {:?} {} steps, {:?} times, lr {} (warm-up {:.1} %, cosine, clip {}, AdamW wd {}), \
+         batch {}, H = {} ({:.0} s)",
+        r.n_images,
+        r.true_share,
+        c.seeds,
+        c.generated,
+        c.mechanism.name(),
+        c.solver,
+        c.sde_steps,
+        c.draw,
+        c.optimiser.lr,
+        100.0 * c.optimiser.warmup_share,
+        c.optimiser.clip,
+        c.optimiser.weight_decay,
+        c.batch,
+        c.hidden,
+        r.seconds
+    );
+    let f = &r.classifier.fitted;
+    let _ = writeln!(
+        s,
+        "classifier: held-out accuracy {:.4} ± {:.4} (n = {}); shuffled labels {:.4}; error \
+         floor √(2q(1−q)/(πN)) = {:.4}",
+        f.accuracy, f.accuracy_se, f.n_test, r.classifier.control_accuracy, r.error_floor
+    );
+    let _ = writeln!(s, "U-turn (flow time t; diffusion time s = 1 − t):");
+    for u in &r.uturn {
+        let _ = match &u.window {
+            Some(w) => writeln!(
+                s,
+                "  {:<8} U(0) = {:.3} (ideal {:.3})  window {}",
+                u.name,
+                u.curve.value[0],
+                u.ideal_start,
+                window_line(w)
+            ),
+            None => writeln!(
+                s,
+                "  {:<8} U(0) = {:.3} (ideal {:.3})  no window",
+                u.name, u.curve.value[0], u.ideal_start
+            ),
+        };
+    }
+    for a in &r.arms {
+        if let crate::digits::train::TimeSampler::Band { lo, hi, weight } = a.sampler {
+            let _ = writeln!(
+                s,
+                "  arm {:<13} {:.0} % of each batch in t ∈ [{lo:.3}, {hi:.3}] (s ∈ [{:.3}, {:.3}])",
+                a.name,
+                100.0 * weight,
+                1.0 - hi,
+                1.0 - lo
+            );
+        }
+    }
+    for m in &r.missing_arms {
+        let _ = writeln!(s, "  arm missing: {m}");
+    }
+    let _ = writeln!(
+        s,
+        "{:>14} {:>6}  {:>6}  {:>17}  {:>26}  {:>22}  sig",
+        "arm",
+        "steps",
+        "mean q̂",
+        "|q̂−q| [95 % CI]",
+        "Δ = err_u − err [95 % CI]",
+        "ratio ē_u/ē [95 % CI]"
+    );
+    for cell in &r.cells {
+        let e = &cell.error;
+        let d = cell.diff.as_ref().map_or(String::new(), |d| {
+            format!("{:+.4} [{:+.4} {:+.4}]", d.point, d.ci[0], d.ci[1])
+        });
+        let ra = cell.ratio.map_or(String::new(), |x| {
+            format!("{:.2} [{:.2} {:.2}]", x.point, x.ci[0], x.ci[1])
+        });
+        let _ = writeln!(
+            s,
+            "{:>14} {:>6}  {:.4}  {:.4} [{:.4} {:.4}]  {:>26}  {:>22}  {}",
+            cell.arm,
+            cell.budget,
+            cell.mean_share(),
+            e.point,
+            e.ci[0],
+            e.ci[1],
+            d,
+            ra,
+            if cell.significantly_better { "*" } else { "" }
+        );
+    }
+    let sig: Vec<String> = r
+        .cells
+        .iter()
+        .filter(|c| c.significantly_better)
+        .map(|c| format!("{}@{}", c.arm, c.budget))
+        .collect();
+    let _ = writeln!(
+        s,
+        "significantly better than uniform (Holm over {} gain tests, α = {}): {}",
+        r.findings.len(),
+        crate::digits::curve::ALPHA,
+        if sig.is_empty() {
+            "none".into()
+        } else {
+            sig.join(", ")
+        }
+    );
+    let worse: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| !f.passed && f.measured < 0.0)
+        .map(|f| f.name.trim_start_matches("gain."))
+        .collect();
+    let _ = writeln!(
+        s,
+        "significantly worse than uniform: {}",
+        if worse.is_empty() {
+            "none".into()
+        } else {
+            worse.join(", ")
+        }
+    );
+    if let Some((arm, b, x)) = &r.largest_ratio {
+        let _ = writeln!(
+            s,
+            "largest error ratio: {arm} at {b} steps, {:.2} [{:.2} {:.2}] (delta method; the \
+             maximum over {} cells, so biased upward)",
+            x.point,
+            x.ci[0],
+            x.ci[1],
+            r.findings.len()
+        );
+    }
+    s.push_str(&digits_checks(&r.checks));
     s
 }
