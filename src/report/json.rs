@@ -1,6 +1,6 @@
 //! The JSON documents (each with its `schema_version`): on stdout with `--json`, and as files
 //! in the output folder (`train.json`, `theory.json`, `detect_*.json`, `report.json`,
-//! `sweep.json`, `reproduce.json`).
+//! `sweep.json`, `reproduce.json`, `target.json`).
 
 use super::{Figures, Reporter};
 use crate::claims::Reproduction;
@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
 use crate::harness::sweep::SweepReport;
+use crate::target::TargetReport;
 use crate::theory::TheoryReport;
 use serde::Serialize;
 use std::path::Path;
@@ -63,5 +64,8 @@ impl Reporter for Json {
     }
     fn reproduce(&self, r: &Reproduction, dir: Option<&Path>) -> Result<(), Error> {
         self.emit(&r.report, dir, "reproduce.json")
+    }
+    fn target(&self, report: &TargetReport, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "target.json")
     }
 }

@@ -30,6 +30,7 @@ use crate::harness::RunReport;
 use crate::harness::check::CheckResult;
 use crate::harness::sweep::SweepReport;
 use crate::plot::Figure;
+use crate::target::TargetReport;
 use crate::theory::TheoryReport;
 use std::path::{Path, PathBuf};
 
@@ -85,6 +86,10 @@ pub trait Reporter {
     }
     /// `phaseflow reproduce`.
     fn reproduce(&self, _r: &Reproduction, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
+    /// `phaseflow target`.
+    fn target(&self, _report: &TargetReport, _dir: Option<&Path>) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -151,6 +156,13 @@ impl Reports {
     /// A file that cannot be written.
     pub fn train(&self, out: &TrainOutput) -> Result<(), Error> {
         self.each(|r, d| r.train(out, d))
+    }
+    /// Report a target's exact-Euler table.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn target(&self, report: &TargetReport) -> Result<(), Error> {
+        self.each(|r, d| r.target(report, d))
     }
     /// Report a theory document.
     ///
