@@ -37,7 +37,7 @@ pub struct TargetArgs {
 /// Run `phaseflow target`.
 pub fn run(a: &TargetArgs) -> Result<i32, Error> {
     let file = TargetFile::from_file(&a.file)?;
-    let mut c = TargetConfig::new(file.target);
+    let mut c = TargetConfig::new(file.target.spec()?);
     if let Some(d) = file.d {
         c.d = d;
     }

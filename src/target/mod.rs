@@ -77,7 +77,7 @@ pub use isotropic::{Isotropic, SoftmaxParams};
 pub use k_mode::{KMode, orthogonal_excess, orthogonal_window_a2};
 pub use spec::{
     Built, Conditional, DEFAULT_LADDER, LevelSpec, MeansSpec, Scale, TARGET_SCHEMA_VERSION,
-    TargetConfig, TargetFile, TargetReport, TargetRow, TargetSpec,
+    TargetConfig, TargetDecl, TargetFile, TargetKind, TargetReport, TargetRow, TargetSpec,
 };
 pub use two_mode::TwoMode;
 pub use variance::VarianceMixture;

@@ -21,15 +21,16 @@
 //! * `variance`: `p`, `sigma2_plus`, `sigma2_minus` (SPEC §9.3).
 //!
 //! Every target of the ladder, the schedule at every d and the work estimate are checked
-//! before any Euler step ([`TargetConfig::validate`]); a bad field is a [`ConfigError`]
+//! before any Euler step ([`TargetDecl::spec`], [`TargetConfig::validate`]); a bad field is a [`ConfigError`]
 //! naming its path in the file (`target.weights[2]`, `target.levels[1].plus[0]`).
 //!
 //! ```
 //! use phaseflow::target::{TargetConfig, TargetSpec};
 //! let toml = "[target]\nkind = \"variance\"\np = 0.8\nsigma2_plus = 1.0\nsigma2_minus = 0.25\n";
 //! let file: phaseflow::target::TargetFile = phaseflow::io::parse_toml(toml).unwrap();
-//! assert!(matches!(file.target, TargetSpec::Variance { .. }));
-//! let cfg = TargetConfig { d: vec![100], steps: 40, ..TargetConfig::new(file.target) };
+//! let spec = file.target.spec().unwrap();
+//! assert!(matches!(spec, TargetSpec::Variance { .. }));
+//! let cfg = TargetConfig { d: vec![100], steps: 40, ..TargetConfig::new(spec) };
 //! let report = cfg.run().unwrap();
 //! assert_eq!(report.rows[0].weights, vec![0.8, 0.2]);
 //! ```
@@ -55,8 +56,118 @@ pub struct TargetFile {
     /// The d-ladder (a number or a list); absent: the command's default.
     #[serde(default, deserialize_with = "ladder_from")]
     pub d: Option<Vec<usize>>,
-    /// The target.
-    pub target: TargetSpec,
+    /// The target, as declared (checked by [`TargetDecl::spec`]).
+    pub target: TargetDecl,
+}
+
+/// The kinds of target a file can declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// [`TargetSpec::TwoMode`].
+    TwoMode,
+    /// [`TargetSpec::KMode`].
+    KMode,
+    /// [`TargetSpec::Hierarchical`].
+    Hierarchical,
+    /// [`TargetSpec::Variance`].
+    Variance,
+}
+
+/// A `[target]` table as written: one flat table, so that a parse error names the field's
+/// path (`target.levels[1].scale`); which fields a kind needs is checked by
+/// [`TargetDecl::spec`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDecl {
+    /// The kind.
+    pub kind: TargetKind,
+    /// `two_mode`, `variance`: the weight of the + class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<f64>,
+    /// `two_mode`, `k_mode`, `hierarchical`: the within-class variance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma2: Option<f64>,
+    /// `k_mode`: the means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub means: Option<MeansSpec>,
+    /// `k_mode`: the class weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Vec<f64>>,
+    /// `hierarchical`: the levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<LevelSpec>>,
+    /// `variance`: σ₊².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma2_plus: Option<f64>,
+    /// `variance`: σ₋².
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma2_minus: Option<f64>,
+}
+
+impl TargetDecl {
+    /// The target this table declares.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidAt`] naming `target.<field>`: a field the kind needs is
+    /// missing, or a field of another kind is given.
+    pub fn spec(&self) -> Result<TargetSpec, ConfigError> {
+        let kind = match self.kind {
+            TargetKind::TwoMode => "two_mode",
+            TargetKind::KMode => "k_mode",
+            TargetKind::Hierarchical => "hierarchical",
+            TargetKind::Variance => "variance",
+        };
+        let needs: &[&str] = match self.kind {
+            TargetKind::TwoMode => &["p", "sigma2"],
+            TargetKind::KMode => &["means", "weights", "sigma2"],
+            TargetKind::Hierarchical => &["levels", "sigma2"],
+            TargetKind::Variance => &["p", "sigma2_plus", "sigma2_minus"],
+        };
+        let given = [
+            ("p", self.p.is_some()),
+            ("sigma2", self.sigma2.is_some()),
+            ("means", self.means.is_some()),
+            ("weights", self.weights.is_some()),
+            ("levels", self.levels.is_some()),
+            ("sigma2_plus", self.sigma2_plus.is_some()),
+            ("sigma2_minus", self.sigma2_minus.is_some()),
+        ];
+        for (field, has) in given {
+            let needed = needs.contains(&field);
+            if needed != has {
+                return Err(ConfigError::InvalidAt {
+                    field: format!("target.{field}"),
+                    rule: if needed {
+                        format!("missing; kind {kind} needs {}", needs.join(", "))
+                    } else {
+                        format!("not a field of kind {kind} (it takes {})", needs.join(", "))
+                    },
+                });
+            }
+        }
+        let num = |v: Option<f64>| v.unwrap_or(f64::NAN);
+        Ok(match self.kind {
+            TargetKind::TwoMode => TargetSpec::TwoMode {
+                p: num(self.p),
+                sigma2: num(self.sigma2),
+            },
+            TargetKind::KMode => TargetSpec::KMode {
+                means: self.means.clone().unwrap_or(MeansSpec::Simplex),
+                weights: self.weights.clone().unwrap_or_default(),
+                sigma2: num(self.sigma2),
+            },
+            TargetKind::Hierarchical => TargetSpec::Hierarchical {
+                levels: self.levels.clone().unwrap_or_default(),
+                sigma2: num(self.sigma2),
+            },
+            TargetKind::Variance => TargetSpec::Variance {
+                p: num(self.p),
+                sigma2_plus: num(self.sigma2_plus),
+                sigma2_minus: num(self.sigma2_minus),
+            },
+        })
+    }
 }
 
 impl TargetFile {
@@ -621,20 +732,20 @@ mod tests {
         let f = parse("d = 100\n[target]\nkind = \"k_mode\"\nmeans = \"orthogonal\"\nweights = [0.5, 0.5]\nsigma2 = 1\n").unwrap();
         assert_eq!(f.d, Some(vec![100]));
         assert!(matches!(
-            f.target,
+            f.target.spec().unwrap(),
             TargetSpec::KMode {
                 means: MeansSpec::Orthogonal,
                 ..
             }
         ));
         let f = parse("[target]\nkind = \"hierarchical\"\nsigma2 = 0.5\nlevels = [{ scale = \"1 - d^-0.5\", plus = [0.7] }, { scale = \"d^-0.5\", plus = [0.8, 0.3] }]\n").unwrap();
-        let TargetSpec::Hierarchical { levels, .. } = &f.target else {
+        let TargetSpec::Hierarchical { levels, .. } = &f.target.spec().unwrap() else {
             panic!()
         };
         assert!((levels[0].scale.at(10_000) - 0.99).abs() < crate::tol::ROUNDOFF);
         assert!((levels[1].scale.at(10_000) - 0.01).abs() < crate::tol::ROUNDOFF);
         let f = parse("[target]\nkind = \"k_mode\"\nmeans = [[1, 0], [0, 1]]\nweights = [0.5, 0.5]\nsigma2 = 1\n").unwrap();
-        assert_eq!(f.target.explicit_d(), Some(2));
+        assert_eq!(f.target.spec().unwrap().explicit_d(), Some(2));
     }
 
     #[test]
@@ -650,10 +761,13 @@ mod tests {
             "[target]\nkind = \"k_mode\"\nmeans = \"simplex\"\nweights = [0.5, 0.6]\nsigma2 = 1\n",
         )
         .unwrap();
-        let e = f.target.build(100).unwrap_err().to_string();
+        let e = f.target.spec().unwrap().build(100).unwrap_err().to_string();
         assert!(e.starts_with("target.weights: must sum to 1"), "{e}");
         let f = parse("[target]\nkind = \"two_mode\"\np = 1.5\nsigma2 = 1\n").unwrap();
-        let e = f.target.build(100).unwrap_err().to_string();
+        let e = f.target.spec().unwrap().build(100).unwrap_err().to_string();
         assert!(e.starts_with("target.p:"), "{e}");
+        let f = parse("[target]\nkind = \"two_mode\"\np = 0.5\n").unwrap();
+        let e = f.target.spec().unwrap_err().to_string();
+        assert!(e.starts_with("target.sigma2: missing"), "{e}");
     }
 }
