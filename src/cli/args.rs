@@ -107,9 +107,10 @@ impl ScheduleKind {
     }
 }
 
-/// The problem: mixture, schedule, grid and objective (SPEC §1–§4).
+/// The flow: path, schedule and grid (SPEC §2), shared by every command that integrates one
+/// (`train`, `theory`, `detect`, … through [`ProblemArgs`], and `target`).
 #[derive(Debug, Clone, Args)]
-pub struct ProblemArgs {
+pub struct FlowArgs {
     /// Interpolant path α(τ), β(τ) (SPEC §2).
     #[arg(long, value_enum, default_value_t = PathKind::of(&problem().path))]
     pub path: PathKind,
@@ -119,6 +120,37 @@ pub struct ProblemArgs {
     /// Dilation constant κ (dilated and dilated-end schedules; needs 0 < κ < √d).
     #[arg(long, default_value_t = problem().schedule.kappa().unwrap_or(2.0), allow_negative_numbers = true)]
     pub kappa: f64,
+    /// Grid points K ≥ 1.
+    #[arg(long, default_value_t = problem().steps, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
+    pub steps: usize,
+}
+
+impl FlowArgs {
+    /// The path these flags name.
+    pub fn path_spec(&self) -> PathSpec {
+        self.path.spec()
+    }
+
+    /// The schedule these flags name; `auto` takes its share and margin from the caller.
+    pub fn schedule_spec(&self, share: f64, margin: f64) -> ScheduleSpec {
+        match self.schedule {
+            ScheduleKind::Linear => ScheduleSpec::linear(),
+            ScheduleKind::Dilated => ScheduleSpec::dilated(self.kappa),
+            ScheduleKind::DilatedEnd => ScheduleSpec::dilated_end(self.kappa),
+            ScheduleKind::Auto => ScheduleSpec::Auto(AutoSpec {
+                share,
+                margin,
+                ..AutoSpec::default()
+            }),
+        }
+    }
+}
+
+/// The problem: mixture, schedule, grid and objective (SPEC §1–§4).
+#[derive(Debug, Clone, Args)]
+pub struct ProblemArgs {
+    #[command(flatten)]
+    pub flow: FlowArgs,
     /// Share of the grid points the phase-aware schedule gives the detected window, in (0, 1)
     /// (`--schedule auto`, and the schedule `detect` builds).
     #[arg(long, alias = "auto-share", default_value_t = auto().share, allow_negative_numbers = true)]
@@ -135,9 +167,6 @@ pub struct ProblemArgs {
     /// Dimension d ≥ 1.
     #[arg(long, default_value_t = problem().d, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub d: usize,
-    /// Grid points K ≥ 1.
-    #[arg(long, default_value_t = problem().steps, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
-    pub steps: usize,
     /// Training samples n ≥ 1 (the objective; also the finite-n theory's n).
     #[arg(long, default_value_t = problem().n, allow_negative_numbers = true, value_parser = crate::cli::args::whole_usize)]
     pub n: usize,
@@ -156,16 +185,7 @@ pub struct ProblemArgs {
 impl ProblemArgs {
     /// The schedule these flags describe.
     fn schedule_spec(&self) -> ScheduleSpec {
-        match self.schedule {
-            ScheduleKind::Linear => ScheduleSpec::linear(),
-            ScheduleKind::Dilated => ScheduleSpec::dilated(self.kappa),
-            ScheduleKind::DilatedEnd => ScheduleSpec::dilated_end(self.kappa),
-            ScheduleKind::Auto => ScheduleSpec::Auto(AutoSpec {
-                share: self.share,
-                margin: self.margin,
-                ..AutoSpec::default()
-            }),
-        }
+        self.flow.schedule_spec(self.share, self.margin)
     }
 
     /// Apply the given flags to `p`. The schedule flags (`--schedule`, `--kappa`, `--share`,
@@ -178,12 +198,15 @@ impl ProblemArgs {
             p.schedule = self.schedule_spec();
         }
         if g.has("path") {
-            p.path = self.path.spec();
+            p.path = self.flow.path_spec();
+        }
+        if g.has("steps") {
+            p.steps = self.flow.steps;
         }
         macro_rules! set {
             ($($f:ident),*) => { $(if g.has(stringify!($f)) { p.$f = self.$f; })* };
         }
-        set!(p, sigma2, d, steps, n, lambda_u, lambda_w, mean);
+        set!(p, sigma2, d, n, lambda_u, lambda_w, mean);
     }
 }
 

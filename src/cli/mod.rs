@@ -11,6 +11,7 @@ mod power;
 mod reproduce;
 mod run;
 mod sweep;
+mod target;
 mod theory;
 mod train;
 
@@ -76,6 +77,9 @@ pub enum Command {
     Detect(detect::DetectArgs),
     /// Real data: the U-turn and phase-aware training on the 8×8 handwritten digits.
     Digits(digits::DigitsArgs),
+    /// A target declared in a file (k modes, hierarchical, variance classes; SPEC §9): the
+    /// class weights exact Euler with the Bayes denoiser generates over a d-ladder.
+    Target(target::TargetArgs),
 }
 
 /// The process exit code of an error: 2 for bad input (a flag, a file, a shard), 1 for a run
@@ -169,5 +173,6 @@ pub fn run() -> Result<i32, Error> {
         Some(Command::Theory(a)) => theory::run(&a, &given),
         Some(Command::Detect(a)) => detect::run(&a, &given),
         Some(Command::Digits(a)) => digits::run(&a),
+        Some(Command::Target(a)) => target::run(&a),
     }
 }

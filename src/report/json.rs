@@ -1,6 +1,6 @@
 //! The JSON documents (each with its `schema_version`): on stdout with `--json`, and as files
 //! in the output folder (`train.json`, `theory.json`, `detect_*.json`, `report.json`,
-//! `sweep.json`, `reproduce.json`, `power.json`, `digits_*.json`).
+//! `sweep.json`, `reproduce.json`, `power.json`, `digits_*.json`, `target.json`).
 
 use super::{Digits, Figures, Reporter};
 use crate::claims::Reproduction;
@@ -10,6 +10,7 @@ use crate::experiment::TrainOutput;
 use crate::harness::RunReport;
 use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
+use crate::target::TargetReport;
 use crate::theory::TheoryReport;
 use serde::Serialize;
 use std::path::Path;
@@ -76,5 +77,8 @@ impl Reporter for Json {
     }
     fn power(&self, report: &PowerReport, _f: &Figures, dir: Option<&Path>) -> Result<(), Error> {
         self.emit(report, dir, "power.json")
+    }
+    fn target(&self, report: &TargetReport, dir: Option<&Path>) -> Result<(), Error> {
+        self.emit(report, dir, "target.json")
     }
 }

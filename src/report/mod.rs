@@ -33,6 +33,7 @@ use crate::harness::check::CheckResult;
 use crate::harness::power::PowerReport;
 use crate::harness::sweep::SweepReport;
 use crate::plot::Figure;
+use crate::target::TargetReport;
 use crate::theory::TheoryReport;
 use std::path::{Path, PathBuf};
 
@@ -108,6 +109,10 @@ pub trait Reporter {
     ) -> Result<(), Error> {
         Ok(())
     }
+    /// `phaseflow target`.
+    fn target(&self, _report: &TargetReport, _dir: Option<&Path>) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// The reporters an [`Output`] asks for, each result fanned out to all of them.
@@ -172,6 +177,13 @@ impl Reports {
     /// A file that cannot be written.
     pub fn train(&self, out: &TrainOutput) -> Result<(), Error> {
         self.each(|r, d| r.train(out, d))
+    }
+    /// Report a target's exact-Euler table.
+    ///
+    /// # Errors
+    /// A file that cannot be written.
+    pub fn target(&self, report: &TargetReport) -> Result<(), Error> {
+        self.each(|r, d| r.target(report, d))
     }
     /// Report a theory document.
     ///

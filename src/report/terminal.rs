@@ -16,6 +16,7 @@ use crate::harness::check::CheckResult;
 use crate::harness::power::{PowerCell, PowerReport};
 use crate::harness::sweep::SweepReport;
 use crate::stats::Estimate;
+use crate::target::TargetReport;
 use crate::theory::{FiniteN, Prediction, TheoryReport};
 use std::fmt::Write;
 use std::path::Path;
@@ -24,6 +25,13 @@ use std::path::Path;
 pub struct Terminal;
 
 impl Reporter for Terminal {
+    fn target(&self, report: &TargetReport, dir: Option<&Path>) -> Result<(), Error> {
+        print!("{}", escape_text(&target_table(report)));
+        if let Some(dir) = dir {
+            println!("wrote {}", escape(&dir.display().to_string()));
+        }
+        Ok(())
+    }
     fn train(&self, out: &TrainOutput, _dir: Option<&Path>) -> Result<(), Error> {
         print!("{}", escape_text(&train_table(out)));
         Ok(())
@@ -951,5 +959,72 @@ pub fn digits_curve_table(r: &CurveReport) -> String {
         );
     }
     s.push_str(&digits_checks(&r.checks));
+    s
+}
+
+/// `[0.5000 0.3000 0.2000]`.
+fn vector(v: &[f64]) -> String {
+    let cells: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+    format!("[{}]", cells.join(" "))
+}
+
+/// A readable table of a target's exact-Euler class weights over its d-ladder.
+pub fn target_table(r: &TargetReport) -> String {
+    let mut s = String::new();
+    let c = &r.config;
+    let _ = writeln!(
+        s,
+        "phaseflow target: {} on {}, K={}, endpoint {}  (exact Euler, Bayes denoiser; — = not defined)",
+        c.target.kind(),
+        c.schedule.label_on(&c.path),
+        c.steps,
+        crate::choice::name_of(c.endpoint)
+    );
+    if let Some(row) = r.rows.first() {
+        let _ = writeln!(s, "weights p  {}", vector(&row.weights));
+        if let Some(t) = &row.class_var_target {
+            let _ = writeln!(s, "class variances σ²  {}", vector(t));
+        } else if let Some(s2) = row.sigma2 {
+            let _ = writeln!(s, "σ² = {}", crate::problem::Num(s2));
+        }
+    }
+    let _ = writeln!(
+        s,
+        "{:>12}  {:<40} {:>8} {:>8} {:>9}",
+        "d", "p̂", "TV", "var⊥", "num.err"
+    );
+    for row in &r.rows {
+        let p_hat = row
+            .p_hat
+            .as_deref()
+            .map_or_else(|| "— (a step overshoots τ = 1)".to_string(), vector);
+        let _ = write!(
+            s,
+            "{:>12}  {:<40} {:>8} {:>8} {:>9}",
+            row.d,
+            p_hat,
+            row.tv.map_or_else(|| "—".into(), |v| format!("{v:.4}")),
+            row.var_perp
+                .map_or_else(|| "—".into(), |v| format!("{v:.4}")),
+            row.numerical
+                .map_or_else(|| "—".into(), |v| format!("{v:.1e}"))
+        );
+        if let Some(cv) = &row.class_var {
+            let _ = write!(s, "  class var {}", vector(cv));
+        }
+        let _ = writeln!(s);
+        for cd in &row.conditionals {
+            let _ = writeln!(
+                s,
+                "{:>14}level {} prefix {}: P(+) {:.4}, generated {}",
+                "",
+                cd.level,
+                cd.prefix,
+                cd.target,
+                cd.generated
+                    .map_or_else(|| "—".into(), |v| format!("{v:.4}"))
+            );
+        }
+    }
     s
 }

@@ -16,6 +16,10 @@
 //! * [`Hierarchical`]: means Σ_l s_l·u_l with one separation scale per level (SPEC §9.2);
 //! * [`VarianceMixture`]: classes N(0, σ_s²I) that differ only in variance (SPEC §9.3).
 //!
+//! A target declared in a TOML or JSON file ([`TargetFile`], [`TargetSpec`]) and its
+//! exact-Euler table over a d-ladder ([`TargetConfig::run`]) are what `phaseflow target`
+//! prints.
+//!
 //! The three Gaussian-mean targets share one engine ([`Isotropic`]): classes N(μ_i, σ²I_d)
 //! whose means span r ≤ k dimensions. Its Bayes denoiser is
 //! f(x) = c·x + (1 − cβ)·Σ_i π_i(x)·μ_i, c = βσ²/v, v = α² + β²σ²,
@@ -64,12 +68,17 @@ mod hierarchical;
 mod isotropic;
 mod k_mode;
 pub mod quadrature;
+mod spec;
 mod two_mode;
 mod variance;
 
 pub use hierarchical::{Hierarchical, Level};
 pub use isotropic::{Isotropic, SoftmaxParams};
 pub use k_mode::{KMode, orthogonal_excess, orthogonal_window_a2};
+pub use spec::{
+    Built, Conditional, DEFAULT_LADDER, LevelSpec, MeansSpec, Scale, TARGET_SCHEMA_VERSION,
+    TargetConfig, TargetDecl, TargetFile, TargetKind, TargetReport, TargetRow, TargetSpec,
+};
 pub use two_mode::TwoMode;
 pub use variance::VarianceMixture;
 
