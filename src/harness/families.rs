@@ -127,8 +127,9 @@ pub struct ExpTheory {
     /// form at the schedule's α, β at every grid time, §5.3): [`var_perp_linear`].
     pub var_perp: Option<f64>,
     /// Grid times whose reduced prediction is not certified (an n₊ solve stopped at its
-    /// iteration cap, [`Theory::reduced_uncertified`]): the run or claim names them
-    /// ([`ExpTheory::uncertified_names`]).
+    /// iteration cap, [`Theory::reduced_uncertified`]), on a schedule with phases (the only
+    /// one whose checks use it): the run or claim names them
+    /// ([`ExpTheory::uncertified_names`]) and fails, as for an unconverged engine step.
     pub uncertified: Vec<f64>,
     /// The schedule's two-phase split ([`crate::schedule::Schedule::phases`]); `None`
     /// without one. Every phase test of the families reads it.
@@ -223,7 +224,13 @@ impl ExpTheory {
             .collect();
         let euler = euler_of(exp, &theory);
         let var_perp = var_perp_of(exp, &theory, s2);
-        let uncertified = theory.reduced_uncertified(&grid);
+        // Only a schedule with phases checks overlaps against the reduced theory (`overlap`
+        // above): without phases no check rests on it and nothing is solved.
+        let uncertified = if phases.is_some() {
+            theory.reduced_uncertified(&grid)
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             theory,
             steps,

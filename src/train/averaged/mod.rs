@@ -56,8 +56,9 @@
 //! products by a forward difference of the analytic gradient, O(n·r) each, so the cost per
 //! iteration stays independent of d) is the distance from θ to the minimiser of the local
 //! quadratic model. While max|p| > [`Averaged::tol_step`]·(1 + max|θ|) (default [`TOL_STEP`]) or CG meets
-//! non-positive curvature (a saddle, left along that direction), the step is taken with
-//! Armijo backtracking, at most [`Averaged::max_newton`] times. A step is `converged` only if
+//! non-positive curvature (a saddle, left along that direction, the step doubled while R_k
+//! keeps falling: [`MAX_EXPAND`]), the step is taken with Armijo backtracking, at most
+//! [`Averaged::max_newton`] times. A step is `converged` only if
 //! both the gradient and the distance criterion hold; its distance is reported per step
 //! (`StepRecord::distance`, JSON `"distance"`, in θ units: ω, √r (times s₀) and b within it
 //! of the minimiser), and the run aggregate reports the largest over replicas
@@ -497,8 +498,7 @@ impl Averaged {
             if st.negative && full {
                 for _ in 0..MAX_EXPAND {
                     t *= 2.0;
-                    let cand: Vec<f64> =
-                        theta.iter().zip(&st.p).map(|(a, b)| a + t * b).collect();
+                    let cand: Vec<f64> = theta.iter().zip(&st.p).map(|(a, b)| a + t * b).collect();
                     let f = prob.eval(&cand).0;
                     if !(f.is_finite() && f < f_next) {
                         break;
