@@ -143,7 +143,7 @@ impl ExpTheory {
             .iter()
             .map(|t| {
                 format!(
-                    "theory at d={}: reduced solve at its iteration cap at t={t:.3}",
+                    "theory at d={}: reduced prediction not certified at t={t:.3} (an n₊ solve at its iteration cap, or its Wishart correction failed)",
                     self.theory.d()
                 )
             })
