@@ -327,15 +327,6 @@ impl Theory {
                     return (t.to_bits(), (None, cert));
                 };
                 let corr = wishart::for_binomial(&f, self.p, self.sigma2, al, be, self.d);
-                // √q and √r are norms: a second-order correction that takes one below zero is
-                // not a perturbation, the expansion has failed there (issue 28: C3's full
-                // tier, d = 2000, n = 512, t = 1.975, δ√q = −0.0658 on √q = 0.0037 and
-                // δm = −0.0657 on m = 0.0037; at t = 1.95 δm = −5.5e-5 on 0.0072). The
-                // prediction is then uncertified, not corrected.
-                let corr = corr.filter(|dl| {
-                    let c = pr.plus_overlaps(dl);
-                    c.sqrt_q.is_none_or(|v| v >= 0.0) && c.sqrt_r.is_none_or(|v| v >= 0.0)
-                });
                 let pr = match corr {
                     Some(dl) => pr.plus_overlaps(&dl),
                     None => pr,
@@ -392,40 +383,5 @@ impl Theory {
             (self.p, self.sigma2, self.d),
             endpoint,
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Issue 28: at the last phase-2 time of C3's full tier (d = 2000, n = 512, K = 80,
-    /// t = 1.975) the mean-Gram solve certifies (m = 0.0037078) but the second-order Wishart
-    /// correction breaks down (δ√q = −0.0658 on √q = 0.0037): that time is uncertified, not
-    /// corrected into a negative norm; one grid time earlier (t = 1.95) it is certified.
-    #[test]
-    fn a_wishart_correction_that_breaks_a_norm_uncertifies() {
-        let th = Theory::new(
-            &PathSpec::linear(),
-            &ScheduleSpec::dilated(2.0),
-            0.8,
-            1.0,
-            2000,
-        )
-        .unwrap()
-        .with_finite_n(FiniteN {
-            n: 512,
-            lambda_u: 0.01,
-            lambda_w: 0.01,
-            noise: Noise::Fresh,
-        })
-        .unwrap();
-        let grid = th.schedule().grid(80);
-        let (t_last, t_prev) = (grid[79], grid[78]);
-        assert_eq!(th.reduced_uncertified(&[t_last, t_prev]), vec![t_last]);
-        let m = th.reduced(t_last).and_then(|p| p.m).unwrap();
-        assert!((m - 0.0037078).abs() < 2e-6, "mean-Gram m = {m}");
-        let pr = th.reduced(t_prev).unwrap();
-        assert!(pr.sqrt_q.unwrap() > 0.0 && pr.m.unwrap() > 0.007, "{pr:?}");
     }
 }
