@@ -341,7 +341,7 @@ impl Theory {
 
     /// The times of `ts` whose reduced prediction is not certified: some n₊ solve stopped at
     /// its iteration cap ([`reduced::averaged_certified`]), or the Wishart correction is
-    /// missing or breaks a norm (√q or √r below zero). A check against such a prediction
+    /// missing. A check against such a prediction
     /// has no verdict: the harness fails the run or claim and names the times.
     pub fn reduced_uncertified(&self, ts: &[f64]) -> Vec<f64> {
         let _ = self.reduced_at(ts);
