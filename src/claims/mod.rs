@@ -183,7 +183,8 @@ pub struct ClaimReport {
     pub id: String,
     /// One line.
     pub title: String,
-    /// Every real check of the claim passed and every trained step it used converged.
+    /// Every real check of the claim passed, every trained step it used converged and every
+    /// reduced-theory prediction it used is certified.
     pub passed: bool,
     /// Every negative control of the claim failed (as it must).
     pub negative_control_failed: bool,
@@ -201,7 +202,7 @@ pub struct ClaimReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconverged: Vec<String>,
     /// Reduced-theory grid times the claim's predictions rest on whose solve stopped at its
-    /// iteration cap, by experiment: reported, not yet a failure (docs/verdicts.md).
+    /// iteration cap, by experiment; any fails the claim (docs/verdicts.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub theory_uncertified: Vec<String>,
 }
@@ -410,6 +411,7 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             id: c.id().to_string(),
             title: c.title().to_string(),
             passed: bad.is_empty()
+                && unc.is_empty()
                 && checks
                     .iter()
                     .filter(|r| r.negative_control.is_none())

@@ -124,8 +124,9 @@ pub struct ExpTheory {
     /// form at the schedule's α, β at every grid time, §5.3): [`var_perp_linear`].
     pub var_perp: Option<f64>,
     /// Grid times whose reduced prediction is not certified (an n₊ solve stopped at its
-    /// iteration cap, [`Theory::reduced_uncertified`]): the run or claim names them
-    /// ([`ExpTheory::uncertified_names`]).
+    /// iteration cap, [`Theory::reduced_uncertified`]) where a check rests on it (a schedule
+    /// with phases, or the finite-n var⊥ on any schedule): the run or claim names them
+    /// ([`ExpTheory::uncertified_names`]) and fails, as for an unconverged engine step.
     pub uncertified: Vec<f64>,
     /// The schedule's two-phase split ([`crate::schedule::Schedule::phases`]); `None`
     /// without one. Every phase test of the families reads it.
@@ -141,7 +142,7 @@ impl ExpTheory {
             .iter()
             .map(|t| {
                 format!(
-                    "theory at d={}: reduced solve at its iteration cap at t={t:.3}",
+                    "theory at d={}: reduced prediction not certified at t={t:.3} (an n₊ solve at its iteration cap, or its Wishart correction failed)",
                     self.theory.d()
                 )
             })
@@ -181,7 +182,14 @@ impl ExpTheory {
             .collect();
         let euler = euler_of(exp, &theory);
         let var_perp = var_perp_of(exp, &theory, c.sigma2);
-        let uncertified = theory.reduced_uncertified(&grid);
+        // What rests on the reduced theory: the overlap checks (schedules with phases) and
+        // the finite-n var⊥ on any schedule (its c_k are the reduced theory's, `learned_c`).
+        // Without either nothing reads it, and its times are not reported.
+        let uncertified = if phases.is_some() || var_perp.is_some() {
+            theory.reduced_uncertified(&grid)
+        } else {
+            Vec::new()
+        };
         Ok(Self {
             theory,
             steps,

@@ -596,8 +596,8 @@ pub struct Summary {
     pub negative_controls: usize,
     /// Negative controls that failed (as they must).
     pub negative_controls_failed: usize,
-    /// Every real check passed, every negative control failed and every trained step
-    /// converged.
+    /// Every real check passed, every negative control failed, every trained step
+    /// converged and every reduced-theory prediction is certified.
     pub ok: bool,
     /// (replica, step) pairs whose training stopped before its convergence criterion held
     /// (at the engine's iteration cap, or short of its certified distance; averaged engine);
@@ -609,9 +609,9 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconverged: Vec<String>,
     /// Grid times whose reduced-theory prediction is not certified (an n₊ solve stopped at
-    /// its iteration cap): reported, not yet a failure (docs/verdicts.md, "Uncertified
-    /// theory": several quick-tier claims depend on such solves, so gating on them is the
-    /// open half of the fix).
+    /// its iteration cap). Any makes the run fail: an uncertified prediction supports no
+    /// verdict, as an unconverged model supports none (docs/verdicts.md, "Uncertified
+    /// theory").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub theory_uncertified: Vec<String>,
 }
@@ -664,6 +664,12 @@ impl Summary {
         self.unconverged = names.into_iter().take(UNCONVERGED_LISTED).collect();
         self
     }
+    /// Record the uncertified reduced-theory grid times: any fails the run.
+    pub fn with_uncertified(mut self, names: Vec<String>) -> Self {
+        self.ok &= names.is_empty();
+        self.theory_uncertified = names;
+        self
+    }
     /// Process exit code: 0 when ok, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         if self.ok { 0 } else { 1 }
@@ -706,8 +712,9 @@ pub fn evaluate(exp: &Experiment, outs: &[TrainOutput]) -> Result<RunReport, Err
     let mut inputs = families::check_inputs(cell)?;
     inputs.extend(declared::inputs(cell)?);
     let checks = check::evaluate(&inputs, exp.alpha)?;
-    let mut summary = Summary::of(&checks).with_unconverged(unconverged(outs));
-    summary.theory_uncertified = theory.uncertified_names();
+    let summary = Summary::of(&checks)
+        .with_unconverged(unconverged(outs))
+        .with_uncertified(theory.uncertified_names());
     if summary.checks == 0 && !(exp.families().is_empty() && exp.checks.is_empty()) {
         // check_families rules out every case we know of; a theory without a value for
         // every requested check must not pass with 0/0 either. (An experiment without
@@ -739,4 +746,22 @@ pub fn run(exp: &Experiment, quiet: bool) -> Result<RunReport, Error> {
     let pb = progress(ids.len() as u64, "replicas", quiet);
     let outs = run_replicas(&v, &ids, &pb)?;
     evaluate(exp, &outs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Summary;
+
+    /// An uncertified reduced-theory prediction fails the run like an unconverged step
+    /// (issue 28), whatever its checks say; none leaves the verdict as it was.
+    #[test]
+    fn an_uncertified_theory_fails_the_run() {
+        let clean = Summary::of(&[]);
+        assert!(clean.ok);
+        assert!(clean.clone().with_uncertified(Vec::new()).ok);
+        let bad = clean.with_uncertified(vec!["theory at d=500: … t=0.988".into()]);
+        assert!(!bad.ok);
+        assert_eq!(bad.exit_code(), 1);
+        assert_eq!(bad.theory_uncertified.len(), 1);
+    }
 }

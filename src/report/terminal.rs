@@ -430,7 +430,7 @@ pub fn run_table(r: &RunReport) -> String {
     if !r.summary.theory_uncertified.is_empty() {
         let _ = writeln!(
             s,
-            "THEORY NOT CERTIFIED (reported, not yet failing): {}",
+            "THEORY NOT CERTIFIED: an uncertified prediction supports no verdict, so the run fails: {}",
             r.summary.theory_uncertified.join(", ")
         );
     }
@@ -501,7 +501,7 @@ pub fn reproduce_table(r: &ReproduceReport) -> String {
         if !c.theory_uncertified.is_empty() {
             let _ = writeln!(
                 s,
-                "       ! theory not certified (reported, not yet failing): {}",
+                "       ✗ THEORY NOT CERTIFIED (no verdict can pass): {}",
                 c.theory_uncertified.join(", ")
             );
         }

@@ -346,7 +346,8 @@ impl Theory {
     }
 
     /// The times of `ts` whose reduced prediction is not certified: some n₊ solve stopped at
-    /// its iteration cap ([`reduced::averaged_certified`]). A check against such a prediction
+    /// its iteration cap ([`reduced::averaged_certified`]), or the Wishart correction is
+    /// missing. A check against such a prediction
     /// has no verdict: the harness fails the run or claim and names the times.
     pub fn reduced_uncertified(&self, ts: &[f64]) -> Vec<f64> {
         self.reduced_with_cert(ts)

@@ -56,8 +56,9 @@
 //! products by a forward difference of the analytic gradient, O(n·r) each, so the cost per
 //! iteration stays independent of d) is the distance from θ to the minimiser of the local
 //! quadratic model. While max|p| > [`Averaged::tol_step`]·(1 + max|θ|) (default [`TOL_STEP`]) or CG meets
-//! non-positive curvature (a saddle, left along that direction), the step is taken with
-//! Armijo backtracking, at most [`Averaged::max_newton`] times. A step is `converged` only if
+//! non-positive curvature (a saddle, left along that direction, the step doubled while R_k
+//! keeps falling: [`MAX_EXPAND`]), the step is taken with Armijo backtracking, at most
+//! [`Averaged::max_newton`] times. A step is `converged` only if
 //! both the gradient and the distance criterion hold; its distance is reported per step
 //! (`StepRecord::distance`, JSON `"distance"`, in θ units: ω, √r (times s₀) and b within it
 //! of the minimiser), and the run aggregate reports the largest over replicas
@@ -126,6 +127,9 @@ pub const TOL_STEP: f64 = 1e-6;
 pub const MAX_NEWTON: usize = 30;
 /// The bias that represents the saturated limit |b| → ∞ at t = 0 (tanh 20 = 1 − 8.5e-18).
 pub const B_SATURATED: f64 = 20.0;
+/// Doublings of a step along a direction of negative curvature (`newton_polish`): up to
+/// 2⁴⁰ ≈ 1e12 times the unit step, enough to leave a saddle from any representable distance.
+pub const MAX_EXPAND: usize = 40;
 /// Conjugate-gradient iterations per Newton solve.
 pub const MAX_CG: usize = 200;
 /// Conjugate-gradient products of a typical Newton solve, for the time estimate (module
@@ -476,12 +480,32 @@ impl Averaged {
                     && (f <= f0 + 1e-4 * t * slope
                         || (tries == 0 && !st.negative && f <= f0 + floor))
                 {
-                    next = Some(cand);
+                    next = Some((cand, f, tries == 0));
                     break;
                 }
                 t *= 0.5;
             }
-            let Some(next) = next else { break };
+            let Some((mut next, mut f_next, full)) = next else {
+                break;
+            };
+            // Along a direction of negative curvature the quadratic model has no minimiser
+            // and a unit step is arbitrary: extrapolate (double the step while R_k keeps
+            // falling). Without it a near-saddle was left by unit gradient steps growing
+            // ×1.3 per Newton iteration (issue 28: linear path, d = 500, n = 512, t = 0.9875,
+            // L-BFGS ends at s₀|ŵ| = 1.9e-6 beside the symmetric saddle w = 0, where u·wᵀ is
+            // flat to second order; 28 of the 30 Newton iterations went to leaving it and the
+            // step stopped at distance 4e-4).
+            if st.negative && full {
+                for _ in 0..MAX_EXPAND {
+                    t *= 2.0;
+                    let cand: Vec<f64> = theta.iter().zip(&st.p).map(|(a, b)| a + t * b).collect();
+                    let f = prob.eval(&cand).0;
+                    if !(f.is_finite() && f < f_next) {
+                        break;
+                    }
+                    (next, f_next) = (cand, f);
+                }
+            }
             theta = next;
             taken += 1;
         }
@@ -808,6 +832,73 @@ mod tests {
     use super::*;
     use crate::mixture::Mixture;
     use crate::schedule::ScheduleSpec;
+
+    /// Issue 28: the full tier's linear ladder (d = 500, n = 512, K = 80, master seed 3,
+    /// replica 0) at its last grid time t = 0.9875. There α = 0.0125, the tanh is nearly
+    /// linear and R_k depends on (u, w) to leading order through u·wᵀ: w = 0 is a saddle whose
+    /// negative curvature is small, and L-BFGS (gradient 3e-8 < `TOL_GRAD` there) stops
+    /// beside it at s₀|ŵ| ≈ 1.9e-6, just above the 1e-6 of `escape_symmetric_saddle`. The
+    /// Newton certification then left the saddle by unit gradient steps, ×1.3 per iteration:
+    /// 28 of its 30 iterations, and the step ended at the cap with distance 4.1e-4 (in b).
+    /// With the step extrapolated along negative curvature ([`MAX_EXPAND`]) it converges in
+    /// 5 Newton iterations to the minimiser a 200-iteration budget finds.
+    #[test]
+    fn near_saddle_at_a_flat_last_time_certifies() {
+        let (d, n, seed) = (500, 512, 3);
+        let mix = Mixture::ones(0.8, 1.0, d).unwrap();
+        let data = mix.sample(n, &mut stream(seed, 0, Purpose::Data, 0));
+        let schedule = ScheduleSpec::linear().build(d).unwrap();
+        let grid = [79.0 / 80.0];
+        let pb = Problem {
+            schedule: schedule.as_ref(),
+            grid: &grid,
+            data: &data,
+            lambda_u: 0.01,
+            lambda_w: 0.01,
+            seed,
+            replica: 0,
+        };
+        let mu = vec![1.0; d];
+        let run = |eng: Averaged| {
+            let tr = eng.train(&pb).unwrap();
+            (tr.records[0], tr.denoiser.overlaps(&mu)[0])
+        };
+        // The regression start: L-BFGS alone ends beside the saddle w = 0.
+        let (_, lbfgs) = run(Averaged {
+            max_newton: 0,
+            ..Averaged::default()
+        });
+        assert!(
+            lbfgs.sqrt_r < 1e-5,
+            "L-BFGS no longer stops beside the saddle (√r = {}): update the test",
+            lbfgs.sqrt_r
+        );
+        let (rec, ov) = run(Averaged::default());
+        let Stop::Converged {
+            iterations,
+            distance: Some(dist),
+        } = rec.stop
+        else {
+            panic!("not certified: {:?}", rec.stop);
+        };
+        assert!(iterations <= 12, "{iterations} iterations");
+        assert!(dist <= TOL_STEP * 1.001, "distance {dist}");
+        // The same minimiser as a generous Newton budget (measured before the fix: 200
+        // iterations reach it after 28 spent at the saddle); the overlaps within the
+        // certified distance's effect (relative 1e-5 here, m ≈ 2.67e-3).
+        let (rec_long, long) = run(Averaged {
+            max_newton: 200,
+            ..Averaged::default()
+        });
+        assert_eq!(rec_long.converged(), Some(true));
+        for ((name, a), (_, b)) in ov.named().into_iter().zip(long.named()) {
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs() + 1e-9,
+                "{name}: {a} vs {b} (d = {d}, n = {n}, t = 0.9875, seed {seed})"
+            );
+        }
+        assert!(ov.m > 2.6e-3 && ov.sqrt_r > 2.6e-3, "{ov:?}");
+    }
 
     /// Regression for the collapse onto the symmetric saddle w = 0 seen in phase 2
     /// (d = 1000, n = 128, t = 1.6 of a K = 20 dilated grid) from the uncapped Bayes start
