@@ -8,11 +8,8 @@
 //! Classes are numbered by their signs read as binary digits, level 1 the most significant
 //! and + as 0: for two levels, 0 = (+, +), 1 = (+, −), 2 = (−, +), 3 = (−, −).
 
-use super::isotropic::{Basis, Isotropic};
-use super::{ClassEuler, ConfigError, Labelled, Target};
-use crate::flow::Endpoint;
-use crate::rng::PortableRng;
-use crate::schedule::Schedule;
+use super::ConfigError;
+use super::isotropic::{Basis, Isotropic, isotropic_target};
 use serde::{Deserialize, Serialize};
 
 /// One level of the hierarchy.
@@ -152,41 +149,12 @@ impl Hierarchical {
     }
 }
 
-impl Target for Hierarchical {
-    fn name(&self) -> &'static str {
-        "hierarchical"
-    }
-    fn d(&self) -> usize {
-        self.iso.d()
-    }
-    fn weights(&self) -> &[f64] {
-        self.iso.weights()
-    }
-    fn sample(&self, n: usize, rng: &mut PortableRng) -> Labelled {
-        self.iso.sample(n, rng)
-    }
-    fn posterior(&self, alpha: f64, beta: f64, x: &[f64]) -> Vec<f64> {
-        self.iso.posterior(alpha, beta, x)
-    }
-    fn denoise(&self, alpha: f64, beta: f64, x: &[f64], out: &mut [f64]) {
-        self.iso.denoise(alpha, beta, x, out);
-    }
-    fn classify(&self, x: &[f64]) -> usize {
-        self.iso.nearest_span(&self.iso.project(x))
-    }
-    fn euler(
-        &self,
-        schedule: &dyn Schedule,
-        grid: &[f64],
-        endpoint: Endpoint,
-    ) -> Option<ClassEuler> {
-        self.iso.euler(schedule, grid, endpoint)
-    }
-}
+isotropic_target!(Hierarchical, "hierarchical");
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::Target;
 
     #[test]
     fn spec92_weights_and_conditionals() {

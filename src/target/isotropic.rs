@@ -15,6 +15,49 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
+/// `impl Target for $ty` by delegation to its `iso: Isotropic` field (the targets whose
+/// classes are N(μ_i, σ²I): everything but the name is the shared engine's).
+macro_rules! isotropic_target {
+    ($ty:ty, $name:literal) => {
+        impl $crate::target::Target for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn d(&self) -> usize {
+                self.iso.d()
+            }
+            fn weights(&self) -> &[f64] {
+                self.iso.weights()
+            }
+            fn sample(
+                &self,
+                n: usize,
+                rng: &mut $crate::rng::PortableRng,
+            ) -> $crate::target::Labelled {
+                self.iso.sample(n, rng)
+            }
+            fn posterior(&self, alpha: f64, beta: f64, x: &[f64]) -> Vec<f64> {
+                self.iso.posterior(alpha, beta, x)
+            }
+            fn denoise(&self, alpha: f64, beta: f64, x: &[f64], out: &mut [f64]) {
+                self.iso.denoise(alpha, beta, x, out);
+            }
+            fn classify(&self, x: &[f64]) -> usize {
+                self.iso.nearest_span(&self.iso.project(x))
+            }
+            fn euler(
+                &self,
+                schedule: &dyn $crate::schedule::Schedule,
+                grid: &[f64],
+                endpoint: $crate::flow::Endpoint,
+            ) -> Option<$crate::target::ClassEuler> {
+                self.iso.euler(schedule, grid, endpoint)
+            }
+        }
+    };
+}
+pub(crate) use isotropic_target;
+
 /// An orthonormal basis e_1..e_r of the means' span in ℝ^d.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Basis {

@@ -8,11 +8,8 @@
 //! ln p_i + a·g_i + a²·δ_is (g ~ N(0, I_k), s the true class), and the MSE excess over the
 //! within-class part is (α²/v)²·E[1 − Σ_i π_i²]; its drop at t = 0+ is 1 − Σ p_i².
 
-use super::isotropic::{Basis, Isotropic, orthonormal_span, softmax};
-use super::{ClassEuler, ConfigError, Labelled, Target, check_dim};
-use crate::flow::Endpoint;
-use crate::rng::PortableRng;
-use crate::schedule::Schedule;
+use super::isotropic::{Basis, Isotropic, isotropic_target, orthonormal_span, softmax};
+use super::{ConfigError, check_dim};
 
 /// k Gaussian modes (module doc).
 #[derive(Debug, Clone, PartialEq)]
@@ -107,37 +104,7 @@ impl KMode {
     }
 }
 
-impl Target for KMode {
-    fn name(&self) -> &'static str {
-        "k_mode"
-    }
-    fn d(&self) -> usize {
-        self.iso.d()
-    }
-    fn weights(&self) -> &[f64] {
-        self.iso.weights()
-    }
-    fn sample(&self, n: usize, rng: &mut PortableRng) -> Labelled {
-        self.iso.sample(n, rng)
-    }
-    fn posterior(&self, alpha: f64, beta: f64, x: &[f64]) -> Vec<f64> {
-        self.iso.posterior(alpha, beta, x)
-    }
-    fn denoise(&self, alpha: f64, beta: f64, x: &[f64], out: &mut [f64]) {
-        self.iso.denoise(alpha, beta, x, out);
-    }
-    fn classify(&self, x: &[f64]) -> usize {
-        self.iso.nearest_span(&self.iso.project(x))
-    }
-    fn euler(
-        &self,
-        schedule: &dyn Schedule,
-        grid: &[f64],
-        endpoint: Endpoint,
-    ) -> Option<ClassEuler> {
-        self.iso.euler(schedule, grid, endpoint)
-    }
-}
+isotropic_target!(KMode, "k_mode");
 
 /// Gauss–Hermite nodes per dimension of the k-dimensional class-channel integral: the
 /// largest n with n^k ≤ 2·10⁵ (at least 8).
@@ -223,6 +190,7 @@ pub fn orthogonal_window_a2(p: &[f64], level: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::target::Target;
 
     #[test]
     fn simplex_and_orthogonal_gram_matrices() {
