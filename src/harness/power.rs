@@ -119,6 +119,22 @@ pub struct PowerCell {
     pub bound: Option<f64>,
 }
 
+impl PowerCell {
+    /// Its row label: the perturbation, or `nominal`.
+    pub fn label(&self) -> String {
+        self.perturbation
+            .map_or_else(|| "nominal".to_string(), |p| p.to_string())
+    }
+
+    /// The detection rate of family `f` (`None` if the cell has no such family).
+    pub fn family_rate(&self, f: &str) -> Option<f64> {
+        self.families
+            .iter()
+            .find(|(g, _)| g == f)
+            .map(|(_, r)| r.rate)
+    }
+}
+
 /// The minimum detectable effect of one kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mde {
@@ -474,12 +490,7 @@ impl PowerReport {
                 max_tried,
             });
             for (f, nr) in &nominal.families {
-                let get = |c: &PowerCell| {
-                    c.families
-                        .iter()
-                        .find(|(g, _)| g == f)
-                        .map_or(0.0, |(_, r)| r.rate)
-                };
+                let get = |c: &PowerCell| c.family_rate(f).unwrap_or(0.0);
                 mde.push(Mde {
                     kind: k.clone(),
                     by: f.clone(),
@@ -532,12 +543,7 @@ impl PowerReport {
                 .with_y_range(0.0, 1.05)
                 .with_series(series("any check", self.nominal.any.rate, &|c| c.any.rate));
             for (f, nr) in &self.nominal.families {
-                panel = panel.with_series(series(f, nr.rate, &|c| {
-                    c.families
-                        .iter()
-                        .find(|(g, _)| g == f)
-                        .map_or(0.0, |(_, r)| r.rate)
-                }));
+                panel = panel.with_series(series(f, nr.rate, &|c| c.family_rate(f).unwrap_or(0.0)));
             }
             fig = fig.with_panel(panel.with_hline(POWER_TARGET, "90 %"));
         }

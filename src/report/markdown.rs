@@ -244,9 +244,7 @@ pub fn power_markdown(r: &PowerReport) -> String {
     }
     let _ = writeln!(s);
     let row = |s: &mut String, c: &PowerCell| {
-        let name = c
-            .perturbation
-            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let name = c.label();
         let _ = write!(
             s,
             "| {name} | {:.2} | [{:.2}, {:.2}] | {:.2} | {} |",
@@ -258,11 +256,7 @@ pub fn power_markdown(r: &PowerReport) -> String {
                 .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
         );
         for f in &fams {
-            let v = c
-                .families
-                .iter()
-                .find(|(g, _)| g == f)
-                .map_or(f64::NAN, |(_, x)| x.rate);
+            let v = c.family_rate(f).unwrap_or(f64::NAN);
             let _ = write!(s, " {v:.2} |");
         }
         let _ = writeln!(s);

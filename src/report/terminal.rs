@@ -623,9 +623,7 @@ pub fn power_table(r: &PowerReport) -> String {
     }
     let _ = writeln!(s);
     let row = |s: &mut String, c: &PowerCell| {
-        let name = c
-            .perturbation
-            .map_or_else(|| "nominal".to_string(), |p| p.to_string());
+        let name = c.label();
         let _ = write!(
             s,
             "{:<20} {:>4.2} [{:.2},{:.2}] {:>10.2} {:>7}",
@@ -638,11 +636,7 @@ pub fn power_table(r: &PowerReport) -> String {
                 .map_or_else(|| "—".to_string(), |b| format!("{b:.2}"))
         );
         for f in &fams {
-            let r = c
-                .families
-                .iter()
-                .find(|(g, _)| g == f)
-                .map_or(f64::NAN, |(_, r)| r.rate);
+            let r = c.family_rate(f).unwrap_or(f64::NAN);
             let _ = write!(s, " {r:>16.2}");
         }
         let _ = writeln!(s);
