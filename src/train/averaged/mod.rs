@@ -288,6 +288,15 @@ struct NewtonStep {
 }
 
 impl Averaged {
+    /// The number m of vectors whose span the engine works in, for n samples: n (fresh
+    /// noise) or 2n (fixed noise: Z = [X1; X0]).
+    fn span_vectors(&self, n: f64) -> f64 {
+        match self.noise {
+            Noise::Fresh => n,
+            Noise::Fixed => 2.0 * n,
+        }
+    }
+
     /// Minimise the reduced objective from θ₀ = (ŵ₀, b₀) (noise scale s₀ = 1).
     pub fn solve(&self, obj: &StepObjective, theta0: Vec<f64>) -> Solution {
         self.solve_scaled(obj, theta0, 1.0)
@@ -753,10 +762,7 @@ impl super::EngineSpec for Averaged {
     /// back to ℝ^d (2K·d) and the K parameter sets.
     fn memory(&self, shape: &super::Shape) -> crate::budget::Cost {
         let (n, d, k) = (shape.n as f64, shape.d as f64, shape.steps as f64);
-        let m = match self.noise {
-            Noise::Fresh => n,
-            Noise::Fixed => 2.0 * n,
-        };
+        let m = self.span_vectors(n);
         let r = m.min(d);
         let mut c = crate::budget::Cost::default();
         if self.noise == Noise::Fixed {
@@ -799,10 +805,7 @@ impl super::EngineSpec for Averaged {
     fn time(&self, shape: &super::Shape) -> crate::budget::Cost {
         use crate::budget::calibration::{DENSE, EVAL, EVAL_OVERHEAD};
         let (n, d, k) = (shape.n as f64, shape.d as f64, shape.steps as f64);
-        let m = match self.noise {
-            Noise::Fresh => n,
-            Noise::Fixed => 2.0 * n,
-        };
+        let m = self.span_vectors(n);
         let r = m.min(d);
         let evals = self.max_iters as f64 + (self.max_newton as f64 + 1.0) * (CG_TYPICAL + 2.0);
         let mut c = crate::budget::Cost::time();
