@@ -584,6 +584,18 @@ pub struct Corrected {
 /// correction needs anyway). `None` if the Hessian is not positive definite or the chord
 /// steps do not converge.
 pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
+    correction_with_steps(k, h, theta0, FD_SD)
+}
+
+/// [`correction`] with the finite-difference steps along θ₁'s directions at most `fd_sd` of
+/// its standard deviation (instead of [`FD_SD`]): comparing two step fractions bounds the
+/// differences' numerical error (`examples/wishart_check.rs`).
+pub fn correction_with_steps(
+    k: &StepKin,
+    h: &[f64],
+    theta0: &[f64],
+    fd_sd: f64,
+) -> Option<Corrected> {
     let n = h.len();
     let nn = n + 1;
     assert_eq!(theta0.len(), nn);
@@ -702,7 +714,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
     let mut o2 = [0.0; OVERLAPS];
     for l in &cols {
         // l is one standard deviation of θ₁ along itself: a step of at most FD_SD of it
-        let Some(eps) = dir_step(l, 1e-3).map(|e| e.min(FD_SD)) else {
+        let Some(eps) = dir_step(l, 1e-3).map(|e| e.min(fd_sd)) else {
             continue;
         };
         let pp = pr.eval(&axpy(theta0, eps, l), &zero);
@@ -754,7 +766,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
         let mut first = 0.5 * dot(&zeta, &t3);
         // θ₁'s standard deviation along ζ, in units of ζ: the step is at most FD_SD of it
         let sd_zeta = dot(&zeta, &matvec(&c1, nn, nn, &zeta)).max(0.0).sqrt() / dot(&zeta, &zeta);
-        if let Some(eps) = dir_step(&zeta, 1e-3).map(|e| e.min(FD_SD * sd_zeta)) {
+        if let Some(eps) = dir_step(&zeta, 1e-3).map(|e| e.min(fd_sd * sd_zeta)) {
             let psi = |s: f64| psi(&pr, &t1, &w, &axpy(theta0, s * eps, &zeta));
             first += (psi(1.0) - psi(-1.0)) / (2.0 * eps);
         }
@@ -772,7 +784,7 @@ pub fn correction(k: &StepKin, h: &[f64], theta0: &[f64]) -> Option<Corrected> {
 /// expansion needs derivatives at θ₀, and at the flat end of phase 2 the objective's third
 /// derivatives vary on the scale of that standard deviation (C3 full tier, t = 1.975: a step
 /// of 1e-3 reached 20 standard deviations out and gave δm = −0.066 on m = 0.0037).
-const FD_SD: f64 = 0.1;
+pub const FD_SD: f64 = 0.1;
 
 /// Ψ(θ) = E\[∇Λ(θ)·θ₁\] + E\[Λ₂(θ)\] with θ₁ frozen at θ₀: ∇Ψ = E\[∇²Λθ₁\] + ∇E\[Λ₂\].
 fn psi(pr: &Problem, t1: &Theta1, w: &Wick, th: &[f64]) -> f64 {
@@ -940,6 +952,17 @@ pub fn for_class(
     n_minus: usize,
     class: &Solution,
 ) -> Option<[f64; OVERLAPS]> {
+    for_class_with_steps(k, n_plus, n_minus, class, FD_SD)
+}
+
+/// [`for_class`] with [`correction_with_steps`]' step fraction `fd_sd`.
+pub fn for_class_with_steps(
+    k: &StepKin,
+    n_plus: usize,
+    n_minus: usize,
+    class: &Solution,
+    fd_sd: f64,
+) -> Option<[f64; OVERLAPS]> {
     let n = n_plus + n_minus;
     if (n as f64) / k.d <= NEGLIGIBLE_N_OVER_D {
         return Some([0.0; OVERLAPS]);
@@ -981,13 +1004,13 @@ pub fn for_class(
     }
     // The interpolated start is within ~1e-4 of the pseudo-sample minimiser: the chord
     // steps of `correction` polish it; if they fail, solve from it and retry.
-    let c = correction(k, &h, &x0).or_else(|| {
+    let c = correction_with_steps(k, &h, &x0, fd_sd).or_else(|| {
         let sol = minimise(k, &Atoms::samples(&h), x0);
         matches!(
             sol.stop,
             ReducedStop::Converged { .. } | ReducedStop::Stalled { .. }
         )
-        .then(|| correction(k, &h, &sol.x))
+        .then(|| correction_with_steps(k, &h, &sol.x, fd_sd))
         .flatten()
     })?;
     Some(c.canonical())
