@@ -205,7 +205,11 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
                 d: sz.d,
             },
         )?;
-        let wrong = euler(&KMode::simplex(sz.d, moved(i, sz.delta_p), 1.0)?, &spec, sz.k)?;
+        let wrong = euler(
+            &KMode::simplex(sz.d, moved(i, sz.delta_p), 1.0)?,
+            &spec,
+            sz.k,
+        )?;
         let allowance = Allowance::numerical(
             theory.numerical.max(wrong.numerical),
             "the exact-Euler class quadrature's own error (SPEC §6 (b)); the n → ∞ limit of \

@@ -27,7 +27,7 @@
 //! [`Purpose::TargetGenerate`], rung): a replica is a deterministic function of its
 //! coordinates, whatever thread runs it.
 
-use super::fit::{FullBatch, Fitted, Pairs, Stop};
+use super::fit::{Fitted, FullBatch, Pairs, Stop};
 use super::{SoftmaxModel, StepModel};
 use crate::flow::{Endpoint, VelocityCoef};
 use crate::rng::{Purpose, stream};
@@ -75,13 +75,16 @@ pub struct RunOutput {
 fn seed_model(data: &Labelled, k: usize) -> SoftmaxModel {
     let d = data.d;
     let mut chosen = vec![0usize];
-    let mut dist: Vec<f64> = (0..data.n).map(|i| sq_dist(data.row(i), data.row(0))).collect();
+    let mut dist: Vec<f64> = (0..data.n)
+        .map(|i| sq_dist(data.row(i), data.row(0)))
+        .collect();
     while chosen.len() < k.min(data.n) {
         // First index of the largest distance (ties to the lowest index: deterministic).
-        let (next, _) = dist
-            .iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+        let (next, _) =
+            dist.iter().enumerate().fold(
+                (0, f64::NEG_INFINITY),
+                |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+            );
         chosen.push(next);
         for (i, v) in dist.iter_mut().enumerate() {
             *v = v.min(sq_dist(data.row(i), data.row(next)));
@@ -136,7 +139,12 @@ impl KModeRun {
                 fits[step + 1].as_ref().expect("fitted").model.clone()
             };
             let (al, be) = (schedule.alpha(t), schedule.beta(t));
-            let mut rng = stream(seed, replica, Purpose::TargetNoise, (rung << 16) + step as u64);
+            let mut rng = stream(
+                seed,
+                replica,
+                Purpose::TargetNoise,
+                (rung << 16) + step as u64,
+            );
             for (o, &y) in xt.iter_mut().zip(&x1) {
                 let z: f64 = rng.sample(StandardNormal);
                 *o = al * z + be * y;
@@ -151,7 +159,9 @@ impl KModeRun {
             );
             fits[step] = Some(fit);
         }
-        fits.into_iter().map(|f| f.expect("every step fitted")).collect()
+        fits.into_iter()
+            .map(|f| f.expect("every step fitted"))
+            .collect()
     }
 
     /// Explicit Euler with the trained networks from `generated` starting points (module

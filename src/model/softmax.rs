@@ -49,7 +49,10 @@ impl SoftmaxModel {
     /// # Panics
     /// If k is 0 or above [`MAX_UNITS`], or d is 0.
     pub fn zeros(d: usize, k: usize) -> Self {
-        assert!((1..=MAX_UNITS).contains(&k), "k = {k} units, need 1..={MAX_UNITS}");
+        assert!(
+            (1..=MAX_UNITS).contains(&k),
+            "k = {k} units, need 1..={MAX_UNITS}"
+        );
         assert!(d > 0, "d must be positive");
         Self {
             d,
@@ -390,7 +393,12 @@ pub(crate) mod tests {
                 let got = m.overlaps(&iso.means());
                 assert!((got.c - want.c).abs() < crate::tol::ROUNDOFF);
                 for i in 0..want.b.len() {
-                    assert!((got.b[i] - want.b[i]).abs() < 1e-10, "b {:?} {:?}", got.b, want.b);
+                    assert!(
+                        (got.b[i] - want.b[i]).abs() < 1e-10,
+                        "b {:?} {:?}",
+                        got.b,
+                        want.b
+                    );
                     for j in 0..want.b.len() {
                         assert!((got.m[i][j] - want.m[i][j]).abs() < 1e-10);
                         assert!(
@@ -406,7 +414,8 @@ pub(crate) mod tests {
     #[test]
     fn weights_from_bias_is_softmax_of_b() {
         let mut m = SoftmaxModel::zeros(2, 3);
-        m.b_mut().copy_from_slice(&[0.5f64.ln() + 3.0, 0.3f64.ln() + 3.0, 0.2f64.ln() + 3.0]);
+        m.b_mut()
+            .copy_from_slice(&[0.5f64.ln() + 3.0, 0.3f64.ln() + 3.0, 0.2f64.ln() + 3.0]);
         for (a, b) in m.weights_from_bias().iter().zip([0.5, 0.3, 0.2]) {
             assert!((a - b).abs() < 1e-15);
         }
