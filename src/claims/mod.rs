@@ -14,8 +14,9 @@
 //! | C9 | Θ_d(1) ODE steps: at fixed K errors flat in d for the phase-aware schedules, growing for constant speed | §2, §5.4 |
 //! | C10 | one quantity: the MSE excess integrates to 2H(p), equals 2(α²/v)²·P_SDE, and its window ratio to the ODE U-turn's is d-independent | §10 |
 //! | C11 | beyond two modes (Bayes/exact Euler): the dilation keeps k weights, a phase per scale keeps hierarchical ones, variance classes are decided at τ ∝ d^−¼ where the U-turn sees them and the MSE-jump detector does not | §9 |
+//! | C12 | a trained k = 3 run: softmax networks' p̂ extrapolates (n → ∞) to the Bayes exact Euler p̂ (own Holm family) | §9.1 |
 //!
-//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c11.rs`; C2 and C3
+//! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c12.rs`; C2 and C3
 //! share `invariance.rs`, the phase-detection claims share `common.rs`'s fine grids, the noise
 //! schedule claims share `noise.rs`). A new claim
 //! is a new file plus one line in [`all_claims`]. Quick sizes run in `cargo test --release`;

@@ -31,7 +31,7 @@ pub mod run;
 mod softmax;
 mod tanh;
 
-pub use softmax::SoftmaxModel;
+pub use softmax::{MAX_UNITS, SoftmaxModel};
 
 /// The network of one grid time (module doc): a flat parameter vector, f(x), and the
 /// gradient of the denoising loss.
