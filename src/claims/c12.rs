@@ -87,7 +87,7 @@ fn sizes(ctx: &Context) -> Sizes {
             ns: vec![256, 512, 1024, 2048],
             r: ctx.replicas(16, 32),
             generated: 32_768,
-            noise_draws: 2,
+            noise_draws: 1,
             delta_p: 0.02,
         },
     )
