@@ -18,9 +18,11 @@
 //! sizes its intercepts are 0.751–0.753 ± 0.004 against 0.7726 (about −5 SE), and the
 //! n = 1024 cells themselves sit 0.008–0.012 below it. The claim is restated without it (SPEC
 //! §6: a finding is reported, never tolerated by a wider δ); the intercepts, their distance
-//! in SE and the cells are printed as notes and the class-0 fit is drawn. Not yet explained
-//! (candidates: the L-BFGS tolerance on the flat saturated directions of the late steps,
-//! where var⊥ is decided through c_k; a finite-n form other than a + b/n at n/d = 8–64).
+//! in SE and the cells are printed as notes and the class-0 fit is drawn. A probe points at
+//! the ridge, not the solver: a tighter gradient tolerance (1e-10) left var⊥ unchanged, while
+//! λ_u = λ_w = 0.1 on the same ladder gave intercepts within 2.2 SE (at twice the CPU, with
+//! steps at the iteration cap). With the softmax saturated late in the flow, λ_w|W|²/(n·d)
+//! is not a small b/n correction to the c_k that set var⊥ (docs/claims.md, C12).
 //!
 //! **Estimator.** The generated p̂_i of a replica tracks its training set's own class
 //! fraction f_i (SPEC §5.7), whose mean is exactly p_i: the replica value entered is
