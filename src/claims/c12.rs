@@ -19,7 +19,8 @@
 //! n = 1024 cells themselves sit 0.008–0.012 below it. The claim is restated without it (SPEC
 //! §6: a finding is reported, never tolerated by a wider δ); the intercepts, their distance
 //! in SE and the cells are printed as notes and the class-0 fit is drawn. A probe points at
-//! the ridge, not the solver: a tighter gradient tolerance (1e-10) left var⊥ unchanged, while
+//! the ridge, not the solver: a tighter gradient tolerance (1e-10, one replica at n = 1024) left
+//! its var⊥ unchanged to 4 digits, while
 //! λ_u = λ_w = 0.1 on the same ladder gave intercepts within 2.2 SE (at twice the CPU, with
 //! steps at the iteration cap). With the softmax saturated late in the flow, λ_w|W|²/(n·d)
 //! is not a small b/n correction to the c_k that set var⊥ (docs/claims.md, C12).
