@@ -101,6 +101,7 @@ pub mod harness;
 pub mod io;
 pub mod linalg;
 pub mod mixture;
+pub mod model;
 pub mod path;
 pub mod perturbation;
 pub mod phase;

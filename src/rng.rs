@@ -76,6 +76,12 @@ pub enum Purpose {
     /// The random shifts of the exact-Euler class quadrature of a target whose means span
     /// two or more dimensions (index unused, 0; [`crate::target::quadrature`]).
     TargetDirections = 19,
+    /// The fixed noise draws x0 of a trained network on a general target
+    /// ([`crate::model::run`]; index = rung of the n ladder · 2^16 + grid step).
+    TargetNoise = 20,
+    /// The starting points x(0) of the Euler flow of a trained network on a general target
+    /// ([`crate::model::run`]; index = rung of the n ladder).
+    TargetGenerate = 21,
 }
 
 impl Purpose {

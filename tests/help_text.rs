@@ -75,8 +75,8 @@ fn no_rustdoc_syntax_in_any_help() {
 fn claim_lists_are_current() {
     let top = help_of(&[], "--help");
     assert!(
-        top.contains("C1–C11"),
-        "top-level help names the eleven claims:\n{top}"
+        top.contains("C1–C12"),
+        "top-level help names the twelve claims:\n{top}"
     );
     for path in [
         vec![],
@@ -92,7 +92,7 @@ fn claim_lists_are_current() {
     }
     let reproduce = help_of(&["reproduce".to_string()], "--help");
     assert!(
-        reproduce.contains("C1–C11"),
+        reproduce.contains("C1–C12"),
         "reproduce --help lists the claims:\n{reproduce}"
     );
 }

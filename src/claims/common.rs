@@ -105,6 +105,13 @@ impl Cache {
             .unwrap_or_default()
     }
 
+    /// Record unconverged steps of a claim's own training (C12), already named.
+    pub(crate) fn record_unconverged_names(&self, names: Vec<String>) {
+        if let Ok(mut v) = self.unconverged.lock() {
+            v.extend(names);
+        }
+    }
+
     fn record_unconverged(&self, name: &str, outs: &[TrainOutput]) {
         let bad = crate::harness::unconverged(outs);
         if bad.is_empty() {

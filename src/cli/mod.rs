@@ -19,15 +19,15 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use phaseflow::error::Error;
 
 /// Check the theory of phase-aware training of flow-based generative models against
-/// experiment. With no subcommand, runs the quick tier of `reproduce` (the eleven claims
-/// C1–C11, a table, a report folder).
+/// experiment. With no subcommand, runs the quick tier of `reproduce` (the twelve claims
+/// C1–C12, a table, a report folder).
 #[derive(Debug, Parser)]
 #[command(
     name = "phaseflow",
     version,
     about,
     long_about = None,
-    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce`: the quick tier of the eleven claims C1–C11, a table, and a report folder phaseflow-out/reproduce-quick (about 3 min on 2 cores).\n\nSection numbers such as §5.3 refer to the theory as the project states it (docs/theory.md in the source repository).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
+    after_help = "With no subcommand, `phaseflow` runs `phaseflow reproduce`: the quick tier of the twelve claims C1–C12, a table, and a report folder phaseflow-out/reproduce-quick (about 3 min on 2 cores).\n\nSection numbers such as §5.3 refer to the theory as the project states it (docs/theory.md in the source repository).\n\nExit codes: 0 every check passes, 1 a check failed or a run diverged, 2 bad input (one line naming the field)."
 )]
 pub struct Cli {
     /// What to do (default: `reproduce`, quick tier).
@@ -62,7 +62,7 @@ pub enum Command {
     Merge(run::MergeArgs),
     /// A grid over d and n with log-log slopes of the errors (the Θ_d(1) claim).
     Sweep(sweep::SweepArgs),
-    /// The eleven claims C1–C11 (arXiv:2412.07972, arXiv:2501.00988, SPEC §10's class
+    /// The twelve claims C1–C12 (arXiv:2412.07972, arXiv:2501.00988, SPEC §10's class
     /// channel and SPEC §9's general targets) as checks with negative controls, a table and a report.
     Reproduce(reproduce::ReproduceArgs),
     /// The suite's power: detection rates under deliberate errors on the experiment side

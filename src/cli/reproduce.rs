@@ -14,7 +14,7 @@ pub struct ReproduceArgs {
     /// The paper's sizes (d = 5000, K = 80, wide sweeps; tens of minutes here).
     #[arg(long)]
     pub full: bool,
-    /// Only these claims, comma-separated, out of C1–C11 (e.g. C1,C3; default: all eleven).
+    /// Only these claims, comma-separated, out of C1–C12 (e.g. C1,C3; default: all twelve).
     #[arg(long, value_delimiter = ',')]
     pub claims: Option<Vec<String>>,
     /// A deliberate error, named in the report: on the experiment side every trained
