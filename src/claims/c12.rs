@@ -35,10 +35,8 @@
 //! others rescaled to sum 1). Their power is reported: the control's shift in SE of the
 //! intercept against the minimum detectable effect, (t at the control's level + t at 0.9)·SE.
 //!
-//! **Correction.** C12's checks form their own Holm family at the run's α ([`Claim::
-//! own_correction`]): joining the run's family would move every other claim's Holm levels
-//! and so their pinned fixtures; the run's family-wise false-alarm bound is then 2α.
-//! C12 does not honour `--perturb` (its controls are built in), and its training does not
+//! **Correction.** C12's checks join the run's Holm family like every other claim's (one
+//! family-wise false-alarm bound α per run). C12 does not honour `--perturb` (its controls are built in), and its training does not
 //! go through the run cache (a sharded merge recomputes it).
 
 use super::common::{LEVEL, control};
@@ -105,9 +103,6 @@ impl Claim for C12 {
     }
     fn run(&self, ctx: &Context) -> Result<Outcome, Error> {
         run(ctx)
-    }
-    fn own_correction(&self) -> bool {
-        true
     }
 }
 

@@ -14,7 +14,7 @@
 //! | C9 | Θ_d(1) ODE steps: at fixed K errors flat in d for the phase-aware schedules, growing for constant speed | §2, §5.4 |
 //! | C10 | one quantity: the MSE excess integrates to 2H(p), equals 2(α²/v)²·P_SDE, and its window ratio to the ODE U-turn's is d-independent | §10 |
 //! | C11 | beyond two modes (Bayes/exact Euler): the dilation keeps k weights, a phase per scale keeps hierarchical ones, variance classes are decided at τ ∝ d^−¼ where the U-turn sees them and the MSE-jump detector does not | §9 |
-//! | C12 | a trained k = 3 run: softmax networks' p̂ extrapolates (n → ∞) to the Bayes exact Euler p̂ (own Holm family) | §9.1 |
+//! | C12 | a trained k = 3 run: softmax networks' p̂ extrapolates (n → ∞) to the Bayes exact Euler p̂ | §9.1 |
 //!
 //! Each claim is a [`Claim`], one file per claim in this folder (`c1.rs` … `c12.rs`; C2 and C3
 //! share `invariance.rs`, the phase-detection claims share `common.rs`'s fine grids, the noise
@@ -177,12 +177,6 @@ pub trait Claim: Sync {
     /// # Errors
     /// Bad input or a training failure.
     fn run(&self, ctx: &Context) -> Result<Outcome, Error>;
-    /// Whether the claim's checks form their own Holm family at the run's α instead of
-    /// joining the run's (C12: joining would move every other claim's levels; the run's
-    /// family-wise false-alarm bound is then α per such claim plus α).
-    fn own_correction(&self) -> bool {
-        false
-    }
 }
 
 /// The verdict on one claim.
@@ -382,11 +376,9 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             ));
         }
     }
-    // One evaluation over all checks of the run (two tiers, Holm within each), and one per
-    // claim with its own correction ([`Claim::own_correction`]).
+    // One evaluation over all checks of the run (two tiers, Holm within each).
     let mut inputs = Vec::new();
     let mut owner = Vec::new();
-    let mut own: Vec<(usize, Vec<CheckInput>)> = Vec::new();
     for (i, (c, o)) in selected.iter().zip(&outcomes).enumerate() {
         let named = o.checks.iter().map(|ch| {
             let mut ch = ch.clone();
@@ -394,21 +386,12 @@ pub fn reproduce(cfg: &ReproduceConfig) -> Result<Reproduction, Error> {
             ch.family = format!("{}.{}", c.id(), ch.family);
             ch
         });
-        if c.own_correction() {
-            own.push((i, named.collect()));
-        } else {
-            for ch in named {
-                inputs.push(ch);
-                owner.push(i);
-            }
+        for ch in named {
+            inputs.push(ch);
+            owner.push(i);
         }
     }
-    let mut results = evaluate(&inputs, ALPHA)?;
-    for (i, checks) in own {
-        let r = evaluate(&checks, ALPHA)?;
-        owner.extend(std::iter::repeat_n(i, r.len()));
-        results.extend(r);
-    }
+    let results = evaluate(&inputs, ALPHA)?;
     let mut claims = Vec::new();
     let mut figures = Vec::new();
     for (i, (((c, o), bad), unc)) in selected
