@@ -9,7 +9,7 @@
 //! and t, the correction Δ(h) of (c, m, ω, b, √q, √r) in the canonical sign
 //! (`r=… t=… delta=[…]`), then the theory's own correction (pseudo-samples at n₊ = round(np))
 //! per t (`theory t=… delta=[…]`) and its change when the finite-difference steps are halved
-//! (`step-halving change=[…]`, the differences' numerical error). Join with
+//! (`step-halving change=[…]`, `step-doubling change=[…]`: the differences' numerical error). Join with
 //! `decompose_bias`' output by (r, t). `PF_NO_DELTA=1` skips the per-replica corrections.
 
 use phaseflow::harness::Preset;
@@ -67,15 +67,19 @@ fn main() {
             t0.elapsed().as_secs_f64(),
             wishart::EVALS.swap(0, std::sync::atomic::Ordering::Relaxed)
         );
-        // The differences' numerical error: the same correction with steps half as large.
-        let half = wishart::for_class_with_steps(&k, np, pr.n - np, &class, wishart::FD_SD / 2.0);
-        if let (Some(a), Some(b)) = (dl, half) {
-            let diff: Vec<String> = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| format!("{:.2e}", x - y))
-                .collect();
-            println!("theory t={t} step-halving change=[{}]", diff.join(", "));
+        // The differences' numerical error: the same correction with steps half and twice
+        // as large.
+        for (what, f) in [("halving", 0.5), ("doubling", 2.0)] {
+            let other =
+                wishart::for_class_with_steps(&k, np, pr.n - np, &class, wishart::FD_SD * f);
+            if let (Some(a), Some(b)) = (dl, other) {
+                let diff: Vec<String> = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(x, y)| format!("{:.2e}", x - y))
+                    .collect();
+                println!("theory t={t} step-{what} change=[{}]", diff.join(", "));
+            }
         }
     }
     let lines: Vec<String> = (0..reps)
