@@ -401,7 +401,7 @@ fn trained(
             });
         }
         out.checks
-            .extend(pooled_p_hat(&case.label, &p_real, &p_ctrl));
+            .extend(pooled_p_hat(case.label, &p_real, &p_ctrl));
         let before = out.checks.len();
         claim_checks(out, case, true, &cells);
         for c in &mut out.checks[before..] {
@@ -487,7 +487,7 @@ fn pooled_p_hat(label: &str, real: &[CheckInput], ctrl: &[CheckInput]) -> Vec<Ch
         Family::PHat.name(),
         m,
         pred,
-        real[0].source.clone(),
+        real[0].source,
         allowance.clone(),
     )
     .primary();
@@ -496,7 +496,7 @@ fn pooled_p_hat(label: &str, real: &[CheckInput], ctrl: &[CheckInput]) -> Vec<Ch
         Family::PHat.name(),
         mc,
         pred_c,
-        ctrl[0].source.clone(),
+        ctrl[0].source,
         allowance,
     )
     .primary()
