@@ -1,7 +1,7 @@
 //! C10 — the MSE jump, the U-turn and the class information as one quantity (SPEC §10;
 //! p = 0.8, σ² = 1, the base mixture).
 //!
-//! Three checks of the class channel ([`crate::theory::channel`]):
+//! Five checks of the class channel ([`crate::theory::channel`]):
 //!
 //! * **Sum rule** (closed forms, exact values): ∫₀^∞ d·(MSE excess) dsnr integrated along
 //!   the time of the linear, vp and ve paths at several d (through the Bayes MSE code,
@@ -25,6 +25,17 @@
 //!   of the ratio when the refined grid is doubled (Euler's first-order error); (ii) the
 //!   d → ∞ ratio √(a²₅₀,MSE/a²₅₀,ODE) ([`tau50_ratio`]), δ `finite_size` = |exact ratio at d
 //!   − limit| + the numerical term. Controls: the same predictions at p + 0.02.
+//! * **Trained surplus** ([`crate::theory::surplus`]): on C4's ladder of n at the reference d
+//!   (the same runs, through the cache), per replica S = I_grid(model) − I_grid(Bayes), the
+//!   trapezoid in snr of d·(population MSE excess) on the training grid minus the Bayes
+//!   denoiser's on the same grid, and its phase-1 part S₁. Exact: min over replicas of S and
+//!   S₁ ≥ 0 at every n (δ `numerical`); control at the largest n: S₁ against the phase-1
+//!   reference at p − 0.02 (2H larger). Statistical: log-log slopes of S̄ (primary) and S̄₁ in
+//!   n ≤ 0 (definition); controls: "flat in n" (slope ≥ −0.25). The d ladder of C1 at the
+//!   tier's n is reported in a note (S ∝ d/n, S₁ flat in d).
+//! * **Log-snr grid** (SPEC §10): exact Euler with the Bayes denoiser on
+//!   [`ScheduleSpec::log_snr`] with K = 41 keeps p (C8's definition of kept) at d = 10³ … 10⁷;
+//!   control: the uniform grid with the same K.
 
 use super::common::{
     LEVEL, base, check, control, euler_p_hat, exact, experiment, pair, replicate, sizes,
