@@ -33,6 +33,11 @@
 //!   reference at p − 0.02 (2H larger). Statistical: log-log slopes of S̄ (primary) and S̄₁ in
 //!   n ≤ 0 (definition); controls: "flat in n" (slope ≥ −0.25). The d ladder of C1 at the
 //!   tier's n is reported in a note (S ∝ d/n, S₁ flat in d).
+//! * **κ scan on trained models** (SPEC §10): κ = 1 and 4 on the first three sizes of C1's
+//!   ladder, paired with C1's κ = 2 replicas (same data and generation noise): p̂(κ) − p̂(2)
+//!   against the exact-Euler difference (δ = 0); the growth from the smallest to the largest d
+//!   (primary) against Euler's; controls (primary): κ = 1's growth claimed 0, κ = 4's claimed
+//!   κ = 1's.
 //! * **Log-snr grid** (SPEC §10): exact Euler with the Bayes denoiser on
 //!   [`ScheduleSpec::log_snr`] with K = 41 keeps p (C8's definition of kept) at d = 10³ … 10⁷;
 //!   control: the uniform grid with the same K.
@@ -910,29 +915,36 @@ fn kappa_checks(ctx: &Context, sides: Sides, out: &mut Outcome) -> Result<(), Er
         let name = format!("kappa_growth.kappa={kappa}@d={d0}..{d1}");
         let why = "exact Euler with the Bayes denoiser (SPEC §10: the bias grows with d below \
                    κ ≈ 1.9, is flat above)";
-        out.checks.push(check(
-            name.clone(),
-            fam,
-            g,
-            pred,
-            Source::GeneratedEuler,
-            Allowance::exact(why),
-            None,
-        ));
+        // The growth is the pattern the scan is about: a primary test, as is its control.
+        out.checks.push(
+            check(
+                name.clone(),
+                fam,
+                g,
+                pred,
+                Source::GeneratedEuler,
+                Allowance::exact(why),
+                None,
+            )
+            .primary(),
+        );
         let (wrong, what) = if kappa < 1.9 {
             (0.0, "κ = 1's bias claimed flat in d")
         } else {
             (g1, "κ = 4's growth claimed equal to κ = 1's")
         };
-        out.checks.push(check(
-            format!("{name}_control"),
-            fam,
-            g,
-            wrong,
-            Source::GeneratedEuler,
-            Allowance::exact(why),
-            control(what),
-        ));
+        out.checks.push(
+            check(
+                format!("{name}_control"),
+                fam,
+                g,
+                wrong,
+                Source::GeneratedEuler,
+                Allowance::exact(why),
+                control(what),
+            )
+            .primary(),
+        );
     }
     out.notes.push(format!(
         "κ scan on trained models (dilated, n = {}, K = {}, R = {r} replicas paired with C1's \
