@@ -25,7 +25,7 @@
 //!
 //! m = u·μ/d, ω = w·μ/d, q = |u|²/d, r = |w|²/d, ρ = u·w/d, the expectations over s and
 //! z | s (2 × [`tanh_moments`]). At the Bayes parameters (SPEC §5.1) the last coefficient
-//! vanishes and E[sφ] = E[φ²], which gives the §5.5 closed form.
+//! vanishes and E(sφ) = E(φ²), which gives the §5.5 closed form.
 
 use crate::quadrature::{QUAD_ABS, tanh_moments};
 
