@@ -149,6 +149,11 @@ pub struct StepOutput {
     /// σ̂²_w = cα²/(β(1 − cβ)), the variance this step carries (meaningful in phase 2;
     /// null where β = 0 or cβ ≥ 1; SPEC §5.7).
     pub sigma2_w: Option<f64>,
+    /// ρ = u·w/d (sign-invariant): with the overlaps, what the step's population MSE needs
+    /// ([`crate::theory::loss::population_mse`], C10's trained surplus). Absent from outputs
+    /// written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uw: Option<f64>,
 }
 
 /// What `phaseflow train --json` prints.
@@ -596,6 +601,9 @@ impl Validated {
                     distance: rec.distance(),
                     p_hat_w: p_from_bias(overlaps.b),
                     sigma2_w: sigma2_from_c(overlaps.c, s.alpha(t), s.beta(t)),
+                    uw: Some(
+                        p.u().iter().zip(p.w()).map(|(a, b)| a * b).sum::<f64>() / p.d() as f64,
+                    ),
                 }
             })
             .collect();

@@ -33,7 +33,7 @@ pub(crate) const FLAT_SLOPE: f64 = 0.1;
 /// 60 % of the 32-replica cells) has no finite minimiser at some grid times (b → ∞ in the
 /// saturated direction, measured at t = 0.1 and t = 1.9), which the averaged engine cannot
 /// certify and reports unconverged, failing the claim (issue 22; 0.08 % per replica at 32).
-fn n_ladder(ctx: &Context) -> Vec<usize> {
+pub(crate) fn n_ladder(ctx: &Context) -> Vec<usize> {
     ctx.pick(vec![32, 64, 128, 256, 512], vec![32, 64, 128, 256, 512])
 }
 

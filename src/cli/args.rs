@@ -94,6 +94,9 @@ pub enum ScheduleKind {
     /// decision window detected and given --share of the grid (SPEC §8); resolves to
     /// piecewise knots, recorded in the output.
     Auto,
+    /// A grid uniform in log snr on [0, 1]: τ = 0, then --steps − 1 knots from snr = 0.01/d to
+    /// 100, then τ = 1 (SPEC §10; the grid sits on the knots).
+    LogSnr,
 }
 
 impl ScheduleKind {
@@ -102,6 +105,7 @@ impl ScheduleKind {
             ScheduleSpec::Linear(_) => ScheduleKind::Linear,
             ScheduleSpec::Auto(_) => ScheduleKind::Auto,
             ScheduleSpec::DilatedEnd(_) => ScheduleKind::DilatedEnd,
+            ScheduleSpec::LogSnr(_) => ScheduleKind::LogSnr,
             _ => ScheduleKind::Dilated,
         }
     }
@@ -137,6 +141,7 @@ impl FlowArgs {
             ScheduleKind::Linear => ScheduleSpec::linear(),
             ScheduleKind::Dilated => ScheduleSpec::dilated(self.kappa),
             ScheduleKind::DilatedEnd => ScheduleSpec::dilated_end(self.kappa),
+            ScheduleKind::LogSnr => ScheduleSpec::log_snr(self.steps),
             ScheduleKind::Auto => ScheduleSpec::Auto(AutoSpec {
                 share,
                 margin,

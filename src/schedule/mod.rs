@@ -6,8 +6,9 @@
 //! file: [`Linear`] (the undilated baseline, T_end = 1), [`Dilated`] (the paper's time
 //! dilation of the start of τ by ε = κ/√d, T_end = 2), [`DilatedEnd`] (the mirror image:
 //! the last κ/√d of τ gets half the grid, T_end = 2; arXiv 2501.00988's schedule for the ve
-//! path), [`Piecewise`] (general knots, any T_end) and [`AutoSpec`] (the knots of a pilot
-//! U-turn, resolved by [`crate::phase::resolve`]). A new warp is a new file implementing
+//! path), [`Piecewise`] (general knots, any T_end), [`AutoSpec`] (the knots of a pilot
+//! U-turn, resolved by [`crate::phase::resolve`]) and [`LogSnr`] (a grid uniform in log snr,
+//! T_end = 1, SPEC §10). A new warp is a new file implementing
 //! [`Warp`] and [`ScheduleKind`] plus one registry line.
 //!
 //! A bare warp is a schedule on the linear path (α = 1 − τ, β = τ: SPEC §2's first form), so
@@ -50,12 +51,14 @@ mod auto;
 mod dilated;
 mod dilated_end;
 mod linear;
+mod log_snr;
 mod piecewise;
 
 pub use auto::AutoSpec;
 pub use dilated::{Dilated, DilatedSpec};
 pub use dilated_end::{DilatedEnd, DilatedEndSpec};
 pub use linear::{Linear, LinearSpec};
+pub use log_snr::{LogSnr, LogSnrSpec};
 pub use piecewise::{Piecewise, PiecewiseSpec};
 
 use crate::path::{self, Path, PathSpec, PhaseSide};
@@ -292,6 +295,14 @@ pub enum ScheduleError {
         /// The kind.
         kind: &'static str,
     },
+    /// A field of the log-snr warp out of its range.
+    #[error("{field}: {rule}")]
+    BadLogSnr {
+        /// The field (a2_min, snr_max, points).
+        field: &'static str,
+        /// What is wrong.
+        rule: String,
+    },
     /// The warp stops before the path's end point and the path refuses the residual noise.
     #[error(
         "knots: the {path} path needs a warp that reaches tau = 1 (its residual noise grows with d), got tau(T_end) = {tau_end}"
@@ -331,7 +342,7 @@ macro_rules! schedule_kinds {
             }
 
             /// Short name for tables, as in JSON: `linear`, `dilated`, `dilated_end`,
-            /// `piecewise`, `auto`.
+            /// `piecewise`, `auto`, `log_snr`.
             pub fn name(&self) -> &'static str {
                 match self {
                     $(ScheduleSpec::$variant(_) => <$spec as ScheduleKind>::NAME,)*
@@ -374,6 +385,8 @@ schedule_kinds! {
     /// The phase-aware schedule found by a pilot Bayes U-turn (SPEC §8); resolved into
     /// piecewise knots for (path, p, σ², d) by [`crate::phase::resolve`].
     Auto(AutoSpec),
+    /// A grid uniform in log snr from a2_min/d to snr_max, on [0, 1] (SPEC §10).
+    LogSnr(LogSnrSpec),
 }
 
 impl ScheduleSpec {
@@ -388,6 +401,15 @@ impl ScheduleSpec {
     /// The warp that dilates the end of τ with constant κ.
     pub fn dilated_end(kappa: f64) -> Self {
         ScheduleSpec::DilatedEnd(DilatedEndSpec { kappa })
+    }
+    /// The warp uniform in log snr with `points` grid intervals and the default range
+    /// ([`LogSnr`]).
+    pub fn log_snr(points: usize) -> Self {
+        ScheduleSpec::LogSnr(LogSnrSpec {
+            a2_min: log_snr::A2_MIN,
+            snr_max: log_snr::SNR_MAX,
+            points,
+        })
     }
     /// Piecewise-linear through `knots`.
     pub fn piecewise(knots: Vec<(f64, f64)>) -> Self {

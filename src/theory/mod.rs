@@ -66,6 +66,7 @@ mod memo;
 pub mod mse;
 pub mod reduced;
 pub mod report;
+pub mod surplus;
 pub mod wishart;
 
 pub use euler::EulerPrediction;
