@@ -173,13 +173,11 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
     let df = (sz.r - 1) as f64;
     let mut panels = Vec::new();
     let mut notes = Vec::new();
-    for i in 0..3 {
-        let points: Vec<FssPoint> = (0..sz.ns.len())
+    // One point per rung of the n-ladder: the replica mean of `value` with its SE.
+    let ladder = |value: &dyn Fn(&RunOutput) -> f64| -> Vec<FssPoint> {
+        (0..sz.ns.len())
             .map(|j| {
-                let v: Vec<f64> = cell(j)
-                    .iter()
-                    .map(|o| o.p_hat[i] - (o.train_fractions[i] - P[i]))
-                    .collect();
+                let v: Vec<f64> = cell(j).iter().map(value).collect();
                 let e = Estimate::from_samples(&v, LEVEL);
                 FssPoint {
                     size: sz.ns[j],
@@ -189,7 +187,10 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
                     df,
                 }
             })
-            .collect();
+            .collect()
+    };
+    for i in 0..3 {
+        let points = ladder(&|o| o.p_hat[i] - (o.train_fractions[i] - P[i]));
         let raw: Vec<String> = (0..sz.ns.len())
             .map(|j| {
                 let v: Vec<f64> = cell(j).iter().map(|o| o.p_hat[i]).collect();
@@ -269,19 +270,7 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
         out.fits.push(fit);
     }
     for i in 0..3 {
-        let points: Vec<FssPoint> = (0..sz.ns.len())
-            .map(|j| {
-                let v: Vec<f64> = cell(j).iter().map(|o| o.var_perp[i]).collect();
-                let e = Estimate::from_samples(&v, LEVEL);
-                FssPoint {
-                    size: sz.ns[j],
-                    x: Along::N.x(sz.ns[j]),
-                    value: e.point,
-                    se: e.se,
-                    df,
-                }
-            })
-            .collect();
+        let points = ladder(&|o| o.var_perp[i]);
         let fit = fss::fit(&format!("var_perp[{i}]"), Along::N, points, var_theory).ok_or(
             Error::NoPrediction {
                 what: "the n-ladder fit of var⊥ (a cell without spread)",
