@@ -3,11 +3,14 @@
 //!
 //! Primary: per noise convention, the mean over phase 2 of c − c_own form; its control is the
 //! same mean against the other convention's form. Diagnostics: every phase-2 grid time.
+//! The checks are declarations (`experiments/claims.toml`, table `c7`) evaluated by the
+//! declared-check layer ([`crate::harness::declared`]), as an experiment file's own are.
 
 use super::common::{base, experiment, trained};
 use super::{ClaimDef, Context, Outcome};
 use crate::error::Error;
-use crate::harness::families::{Overlap, c_abs, cell_check, control, overlap, pooled_check};
+use crate::harness::check::CheckInput;
+use crate::harness::declared::{self, ControlTheories};
 use crate::problem::{Noise, ProblemSpec};
 use crate::schedule::ScheduleSpec;
 use crate::theory::FiniteN;
@@ -36,7 +39,12 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             ..train.problem
         };
         train.engine = EngineConfig::averaged(noise);
-        let t = trained(ctx, experiment(ctx, &format!("C7 {noise:?}"), train, r))?;
+        let exp = experiment(ctx, &format!("C7 {noise:?}"), train, r);
+        let tag = crate::choice::name_of(noise);
+        let specs = declared::claim_declarations("c7", tag);
+        declared::validate(&exp, specs)?;
+        let t = trained(ctx, exp)?;
+        let checks = declared::inputs_of(t.cell(), specs, None, &mut ControlTheories::default())?;
         let other = match noise {
             Noise::Fresh => Noise::Fixed,
             Noise::Fixed => Noise::Fresh,
@@ -48,37 +56,45 @@ fn run(ctx: &Context) -> Result<Outcome, Error> {
             lambda_w: c.lambda_w,
             noise: other,
         };
-        let tag = format!("{noise:?}").to_lowercase();
-        let other_tag = format!("{other:?}").to_lowercase();
-        let family = "finite_n_form";
+        let other_tag = crate::choice::name_of(other);
+        // The largest distance of the per-time c from each form, for the notes.
         let (mut own_err, mut other_err): (f64, f64) = (0.0, 0.0);
-        let mut offsets = Vec::new();
-        for (i, st) in t.theory.phase2() {
-            let Some(s) = overlap(&t.theory, i, Overlap::C) else {
-                continue;
-            };
+        for (_, st) in t.theory.phase2() {
             let Some(b) = other_form.phase2_ab(c.sigma2, st.alpha, st.beta).c else {
                 continue;
             };
-            offsets.push(b - s.prediction);
             let name = format!("{tag}.c@t={:.3}", st.t);
-            if let Some(real) = cell_check(&name, family, t.cell(), &s) {
-                own_err = own_err.max((real.measured.point - s.prediction).abs());
+            if let Some(real) = checks.iter().find(|k| k.name == name) {
+                own_err = own_err.max((real.measured.point - real.prediction).abs());
                 other_err = other_err.max((real.measured.point - b).abs());
-                out.checks.push(real);
             }
         }
-        if let Some(s) = c_abs(&t.theory) {
-            if let Some(real) = pooled_check(&format!("{tag}.c_mean"), family, &[(t.cell(), &s)]) {
-                let off = offsets.iter().sum::<f64>() / offsets.len().max(1) as f64;
-                out.checks
-                    .extend(control(&real, off, &format!("the {other_tag}-noise form")));
-                out.checks.push(real.primary());
-            }
-        }
+        out.checks.extend(controls_first(checks));
         out.notes.push(format!(
             "{tag}-noise training (d = {d}, n = 16): max |c − own form| = {own_err:.2e}, max |c − {other_tag} form| = {other_err:.2e}"
         ));
     }
     Ok(out)
+}
+
+/// The checks in the claim's reported order: each control just before the check it controls
+/// (the declared layer lists a family's controls after its checks).
+fn controls_first(checks: Vec<CheckInput>) -> Vec<CheckInput> {
+    let (controls, real): (Vec<CheckInput>, Vec<CheckInput>) = checks
+        .into_iter()
+        .partition(|c| c.negative_control.is_some());
+    let mut left: Vec<Option<CheckInput>> = controls.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    for c in real {
+        let name = format!("{}[control]", c.name);
+        if let Some(k) = left
+            .iter_mut()
+            .find(|k| k.as_ref().is_some_and(|k| k.name == name))
+        {
+            out.extend(k.take());
+        }
+        out.push(c);
+    }
+    out.extend(left.into_iter().flatten());
+    out
 }

@@ -20,6 +20,8 @@
 //!   reduced theory where it has a value, else §5.3 at this d; overlaps); `euler` (exact Euler
 //!   with the Bayes denoiser: p̂, var⊥); `finite_n_euler` (var⊥ with the learned c_k);
 //!   `finite_n` (p̂_w); `reduced_or_finite_n` (σ̂²_w); or `{ constant = x }` for any statistic.
+//!   `{ finite_n_form = "fresh" }` / `"fixed"`: §5.3's phase-2 closed form under that noise
+//!   convention, whatever the engine's (phase-2 overlaps; C7's control).
 //! * **allowance**: `{ kind = "exact" }` (the default: δ = 0), or `numerical`, `finite_size`,
 //!   `definition` with `delta` ≥ 0 and a `source` sentence, printed in every report.
 //!   `fitted` is for intercepts of size fits, which declared checks do not make.
@@ -28,7 +30,13 @@
 //! * **control**: `{ p_shift = x }` (p + x, or p − x where p + x ≥ 1), `{ sigma2_scale = s }`,
 //!   `{ kappa_scale = s }` — the same prediction from the theory at the perturbed parameter —
 //!   or `{ prediction = "limit" }`, a named wrong source. Every family needs at least one (a
-//!   check in a built-in family shares that family's).
+//!   check in a built-in family shares that family's). The control of a `phase_mean` of
+//!   differences is reported on the check's own measured mean and predicts the mean over the
+//!   phase of (wrong − right) predictions: the same test as the residual against the wrong
+//!   prediction compared with 0. `control_role` sets its Holm role (default: the check's).
+//!
+//! Claims declare checks of their trained experiments in the same form in
+//! `experiments/claims.toml` ([`claim_declarations`]; C7).
 //!
 //! The five built-in families are declarations in this same form, shipped as data in
 //! `experiments/families.toml` and embedded in the binary ([`Family::declarations`]).
@@ -39,11 +47,13 @@
 
 use super::check::{Allowance, AllowanceKind, CheckInput, Role, Side, Source};
 use super::families::{
-    Cell, ExpTheory, Overlap, Stat, cell_check, overlap_prediction, p_hat_w, pooled_check, sigma2_w,
+    Cell, ExpTheory, Overlap, Stat, cell_check, control, overlap_prediction, p_hat_w, pooled_check,
+    sigma2_w,
 };
 use super::{Experiment, Family};
 use crate::error::Error;
-use crate::problem::ConfigError;
+use crate::problem::{ConfigError, Noise};
+use crate::theory::FiniteN;
 use serde::{Deserialize, Serialize};
 
 /// One declared check (module doc).
@@ -71,6 +81,9 @@ pub struct CheckSpec {
     /// The deliberate error that must fail (at least one per family).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control: Option<Control>,
+    /// The control's role in the Holm evaluation (default: the check's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_role: Option<Role>,
 }
 
 /// A statistic of one trained replica.
@@ -149,6 +162,10 @@ pub enum Predict {
     Euler,
     /// Exact Euler with the finite-n c_k (var⊥).
     FiniteNEuler,
+    /// §5.3's phase-2 closed form at this d under the named noise convention, whatever the
+    /// engine's (`{ finite_n_form = "fixed" }`): phase-2 overlaps only. The other
+    /// convention's form is C7's negative control.
+    FiniteNForm(Noise),
     /// A number stated in the file.
     Constant(f64),
 }
@@ -163,6 +180,7 @@ impl Predict {
             Predict::ReducedOrFiniteN => "reduced_or_finite_n".into(),
             Predict::Euler => "euler".into(),
             Predict::FiniteNEuler => "finite_n_euler".into(),
+            Predict::FiniteNForm(n) => format!("finite_n_form {}", crate::choice::name_of(n)),
             Predict::Constant(v) => format!("constant {v}"),
         }
     }
@@ -176,6 +194,7 @@ impl Predict {
             Predict::ReducedOrFiniteN => Source::Reduced,
             Predict::Euler => Source::GeneratedEuler,
             Predict::FiniteNEuler => Source::FiniteNEuler,
+            Predict::FiniteNForm(_) => Source::FiniteN,
             Predict::Constant(_) => Source::Constant,
         }
     }
@@ -192,7 +211,12 @@ impl Predict {
                 p,
             ) => matches!(
                 p,
-                P::Reduced | P::FiniteN | P::Bayes | P::Limit | P::ReducedOrFiniteN
+                P::Reduced
+                    | P::FiniteN
+                    | P::Bayes
+                    | P::Limit
+                    | P::ReducedOrFiniteN
+                    | P::FiniteNForm(_)
             ),
             (Statistic::PHat, p) => p == P::Euler,
             (Statistic::VarPerp, p) => matches!(p, P::Euler | P::FiniteNEuler),
@@ -243,6 +267,9 @@ impl Control {
             Control::PShift(x) => format!("p = {} instead of {p}", Self::shifted_p(p, x)),
             Control::Sigma2Scale(s) => format!("σ² scaled by {s}"),
             Control::KappaScale(s) => format!("κ scaled by {s}"),
+            Control::Prediction(Predict::FiniteNForm(n)) => {
+                format!("the {}-noise form", crate::choice::name_of(n))
+            }
             Control::Prediction(p) => format!("the {} prediction instead", p.name()),
         }
     }
@@ -277,7 +304,15 @@ fn bad(i: usize, field: &str, rule: String) -> ConfigError {
 /// # Errors
 /// [`Error::Config`] naming `checks[i].<field>`.
 pub fn check_specs(exp: &Experiment) -> Result<(), Error> {
-    let specs = &exp.checks;
+    validate(exp, &exp.checks)
+}
+
+/// Validate `specs` against `exp` as [`check_specs`] does an experiment file's own checks (a
+/// claim's declarations, [`claim_declarations`], before it trains).
+///
+/// # Errors
+/// As [`check_specs`].
+pub fn validate(exp: &Experiment, specs: &[CheckSpec]) -> Result<(), Error> {
     if specs.is_empty() {
         return Ok(());
     }
@@ -500,6 +535,34 @@ fn preflight(exp: &Experiment, i: usize, s: &CheckSpec, th: &ExpTheory) -> Resul
     };
     let wrong_th = control_theory(control, exp)?;
     let (th_c, pred) = control_source(control, s, th, wrong_th.as_ref());
+    if let Statistic::PhaseMean {
+        residual: Residual::Difference,
+        ..
+    } = s.statistic
+    {
+        // The control predicts the mean shift of the wrong prediction: it must exist and move.
+        return match phase_mean_offset(s, pred, th_c, th) {
+            None => Err(bad(
+                i,
+                "control",
+                format!(
+                    "the theory has no value for the control ({})",
+                    control.describe(exp)
+                ),
+            )
+            .into()),
+            Some(off) if off == 0.0 => Err(bad(
+                i,
+                "control",
+                format!(
+                    "{} gives the same phase mean as the check: the control cannot fail",
+                    control.describe(exp)
+                ),
+            )
+            .into()),
+            Some(_) => Ok(()),
+        };
+    }
     let site = control_site(s, &real, th);
     let wrong = stats_of(s, pred, th_c);
     let Some(w) = site.and_then(|(k, _)| wrong.iter().find(|(kk, _)| kk == k)) else {
@@ -631,6 +694,90 @@ enum Key {
     At(usize, Overlap),
 }
 
+/// The prediction of overlap `q` at grid step `i` from `pred` under theory `th`, with its
+/// source; `None` where that theory output has no value.
+fn overlap_value(pred: Predict, th: &ExpTheory, q: Overlap, i: usize) -> Option<(f64, Source)> {
+    let source = pred.source();
+    if let Predict::Constant(v) = pred {
+        return Some((v, source));
+    }
+    let st = th.steps.get(i)?;
+    let (p, src) = match pred {
+        Predict::Reduced => (th.theory.reduced(st.t)?, source),
+        Predict::FiniteN => (th.theory.finite_n_at_d(st.t)?, source),
+        Predict::Bayes => (st.bayes, source),
+        Predict::Limit => (th.theory.limit(st.t)?, source),
+        Predict::ReducedOrFiniteN => st
+            .overlap
+            .or_else(|| overlap_prediction(&th.theory, st.t))?,
+        Predict::FiniteNForm(noise) => {
+            if !th.phases.is_some_and(|ph| ph.in_phase2(st.t)) {
+                return None;
+            }
+            let form = FiniteN {
+                noise,
+                ..th.finite_n_config()
+            };
+            (
+                form.phase2_ab(th.theory.sigma2(), st.alpha, st.beta),
+                source,
+            )
+        }
+        _ => return None,
+    };
+    q.predicted(&p).map(|v| (v, src))
+}
+
+/// The grid steps of phase 1 or 2 of `th`, each with the prediction of overlap `q` from
+/// `pred` (`None` where it has no value).
+fn phase_points(
+    q: Overlap,
+    phase: u8,
+    pred: Predict,
+    th: &ExpTheory,
+) -> Vec<(usize, Option<(f64, Source)>)> {
+    let idx: Vec<usize> = if phase == 1 {
+        th.phase1().map(|(i, _)| i).collect()
+    } else {
+        th.phase2().map(|(i, _)| i).collect()
+    };
+    idx.into_iter()
+        .map(|i| (i, overlap_value(pred, th, q, i)))
+        .collect()
+}
+
+/// The negative control of a `phase_mean` of differences: the check itself (same measured
+/// residual mean) against the mean over the phase of (wrong − right) predictions, over the
+/// steps where both have a value — the same test as the mean residual against the wrong
+/// prediction compared with 0, reported on the check's own measured value. `None` for other
+/// statistics, or where the wrong prediction has no value at any step.
+fn phase_mean_offset(
+    s: &CheckSpec,
+    wrong: Predict,
+    th_wrong: &ExpTheory,
+    th: &ExpTheory,
+) -> Option<f64> {
+    let Statistic::PhaseMean {
+        overlap: q,
+        phase,
+        residual: Residual::Difference,
+    } = s.statistic
+    else {
+        return None;
+    };
+    let right = phase_points(q, phase, s.prediction, th);
+    let wrong = phase_points(q, phase, wrong, th_wrong);
+    let offsets: Vec<f64> = right
+        .iter()
+        .filter_map(|(i, r)| {
+            let (r, _) = (*r)?;
+            let (w, _) = wrong.iter().find(|(j, _)| j == i)?.1?;
+            Some(w - r)
+        })
+        .collect();
+    (!offsets.is_empty()).then(|| offsets.iter().sum::<f64>() / offsets.len() as f64)
+}
+
 /// The checks of `s` with their predictions from `pred` under theory `th`; a check without a
 /// theory value is left out (an `each_time` time where the theory has none, or everything).
 fn stats_of<'a>(s: &CheckSpec, pred: Predict, th: &'a ExpTheory) -> Vec<(Key, Stat<'a>)> {
@@ -639,24 +786,7 @@ fn stats_of<'a>(s: &CheckSpec, pred: Predict, th: &'a ExpTheory) -> Vec<(Key, St
         Predict::Constant(v) => Some(v),
         _ => None,
     };
-    // (prediction, source) of overlap q at grid step i.
-    let overlap_at = |q: Overlap, i: usize| -> Option<(f64, Source)> {
-        if let Some(v) = constant {
-            return Some((v, source));
-        }
-        let st = th.steps.get(i)?;
-        let (p, src) = match pred {
-            Predict::Reduced => (th.theory.reduced(st.t)?, source),
-            Predict::FiniteN => (th.theory.finite_n_at_d(st.t)?, source),
-            Predict::Bayes => (st.bayes, source),
-            Predict::Limit => (th.theory.limit(st.t)?, source),
-            Predict::ReducedOrFiniteN => st
-                .overlap
-                .or_else(|| overlap_prediction(&th.theory, st.t))?,
-            _ => return None,
-        };
-        q.predicted(&p).map(|v| (v, src))
-    };
+    let overlap_at = |q: Overlap, i: usize| overlap_value(pred, th, q, i);
     let one = |st: Option<Stat<'a>>| st.map(|st| vec![(Key::One, st)]).unwrap_or_default();
     match s.statistic.clone() {
         Statistic::Overlap { overlap: q, t } => {
@@ -694,14 +824,9 @@ fn stats_of<'a>(s: &CheckSpec, pred: Predict, th: &'a ExpTheory) -> Vec<(Key, St
             phase,
             residual,
         } => {
-            let idx: Vec<usize> = if phase == 1 {
-                th.phase1().map(|(i, _)| i).collect()
-            } else {
-                th.phase2().map(|(i, _)| i).collect()
-            };
-            let pts: Option<Vec<(usize, f64, Source)>> = idx
-                .iter()
-                .map(|&i| overlap_at(q, i).map(|(v, src)| (i, v, src)))
+            let pts: Option<Vec<(usize, f64, Source)>> = phase_points(q, phase, pred, th)
+                .into_iter()
+                .map(|(i, v)| v.map(|(v, src)| (i, v, src)))
                 .collect();
             let Some(pts) = pts.filter(|v| !v.is_empty()) else {
                 return Vec::new();
@@ -841,11 +966,19 @@ pub fn inputs_of(
             if let (Some(c), true) = (s.control, site == Some(*k)) {
                 let (th_c, pred) = control_source(c, s, cell.theory, wrong_th);
                 let wrong = stats_of(s, pred, th_c);
+                let role = s.control_role.unwrap_or(s.role);
+                let what = c.describe(exp);
+                if let Some(off) = phase_mean_offset(s, pred, th_c, cell.theory) {
+                    out.extend(control(&chk, off, &what).map(|c2| c2.with_role(role)));
+                    out.push(chk);
+                    continue;
+                }
                 match wrong.iter().find(|(kk, _)| kk == k) {
                     Some((_, w)) => {
                         let cname = format!("{name}[control]");
                         out.extend(
-                            measure(&cname, w).map(|c2| finish(c2).control(Some(c.describe(exp)))),
+                            measure(&cname, w)
+                                .map(|c2| finish(c2).control(Some(what)).with_role(role)),
                         );
                     }
                     None if builtin.is_none() => {
@@ -915,6 +1048,27 @@ impl Family {
             Family::WeightEstimates => &b.weight_estimates,
         }
     }
+}
+
+/// The claims' checks declared as data (`experiments/claims.toml`): a table per claim, then
+/// per part of it (C7: one list per noise convention).
+type ClaimTables =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<CheckSpec>>>;
+
+const CLAIMS_TOML: &str = include_str!("../../experiments/claims.toml");
+
+fn claim_tables() -> &'static ClaimTables {
+    static C: std::sync::OnceLock<ClaimTables> = std::sync::OnceLock::new();
+    C.get_or_init(|| toml::from_str(CLAIMS_TOML).expect("experiments/claims.toml parses (tested)"))
+}
+
+/// The declared checks of part `part` of claim `claim` (`"c7"`, `"fresh"`), from the embedded
+/// `experiments/claims.toml`; empty if none are declared.
+pub fn claim_declarations(claim: &str, part: &str) -> &'static [CheckSpec] {
+    claim_tables()
+        .get(claim)
+        .and_then(|t| t.get(part))
+        .map_or(&[], Vec::as_slice)
 }
 
 #[cfg(test)]
@@ -1004,6 +1158,30 @@ control = { kapa_scale = 1.03 }"#,
                 f.name()
             );
         }
+    }
+
+    /// The claims' declarations parse, and every part has a primary test and a control.
+    #[test]
+    fn claim_declarations_parse_with_their_controls() {
+        let t = claim_tables();
+        assert!(t.contains_key("c7"));
+        for (claim, parts) in t {
+            for (part, specs) in parts {
+                assert!(!specs.is_empty(), "{claim}.{part}");
+                assert!(specs.iter().any(|s| s.control.is_some()), "{claim}.{part}");
+                assert!(
+                    specs.iter().any(|s| s.role == Role::Primary),
+                    "{claim}.{part}"
+                );
+            }
+        }
+        let fresh = claim_declarations("c7", "fresh");
+        assert_eq!(
+            fresh[1].control,
+            Some(Control::Prediction(Predict::FiniteNForm(Noise::Fixed)))
+        );
+        assert_eq!(fresh[1].control_role, Some(Role::Diagnostic));
+        assert!(claim_declarations("c7", "none").is_empty());
     }
 
     #[test]

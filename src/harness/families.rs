@@ -253,6 +253,11 @@ impl ExpTheory {
             .sum()
     }
 
+    /// The finite-n configuration (n, the ridges, the engine's noise convention).
+    pub fn finite_n_config(&self) -> FiniteN {
+        self.fin
+    }
+
     /// The steps of phase 1 ([`Phases::in_phase1`]; none without phases).
     pub fn phase1(&self) -> impl Iterator<Item = (usize, &StepTheory)> {
         let ph = self.phases;
