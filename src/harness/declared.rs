@@ -551,7 +551,7 @@ fn preflight(exp: &Experiment, i: usize, s: &CheckSpec, th: &ExpTheory) -> Resul
                 ),
             )
             .into()),
-            Some(off) if off == 0.0 => Err(bad(
+            Some(0.0) => Err(bad(
                 i,
                 "control",
                 format!(
@@ -1182,6 +1182,40 @@ control = { kapa_scale = 1.03 }"#,
         );
         assert_eq!(fresh[1].control_role, Some(Role::Diagnostic));
         assert!(claim_declarations("c7", "none").is_empty());
+    }
+
+    /// `finite_n_form` has values in phase 2 only, and a phase-mean control against the other
+    /// convention's form validates (it moves the phase mean).
+    #[test]
+    fn finite_n_form_is_a_phase_2_prediction() {
+        let mut exp = crate::harness::Preset::Quick.experiment();
+        exp.train.problem.d = 400;
+        exp.train.problem.n = 16;
+        exp.train.problem.steps = 10;
+        exp.train.engine = crate::train::EngineConfig::averaged(Noise::Fixed);
+        let ok = parse(
+            r#"
+            name = "c_mean"
+            role = "primary"
+            statistic = { kind = "phase_mean", overlap = "c", phase = 2 }
+            prediction = "reduced_or_finite_n"
+            control = { prediction = { finite_n_form = "fresh" } }
+            control_role = "diagnostic"
+            "#,
+        )
+        .unwrap();
+        validate(&exp, &[ok]).unwrap();
+        let phase1 = parse(
+            r#"
+            name = "c1"
+            statistic = { kind = "each_time", overlaps = ["c"], phase = 1 }
+            prediction = { finite_n_form = "fixed" }
+            control = { p_shift = 0.02 }
+            "#,
+        )
+        .unwrap();
+        let e = validate(&exp, &[phase1]).unwrap_err().to_string();
+        assert!(e.contains("checks[0].prediction"), "{e}");
     }
 
     #[test]
