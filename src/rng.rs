@@ -82,6 +82,10 @@ pub enum Purpose {
     /// The starting points x(0) of the Euler flow of a trained network on a general target
     /// ([`crate::model::run`]; index = rung of the n ladder).
     TargetGenerate = 21,
+    /// A trained denoiser's reverse-SDE U-turn and MSE decomposition of SPEC §10
+    /// ([`crate::phase::trained_channel`]; replica 2i: the normal draws, 2i + 1: the
+    /// uniforms of replica i; index = chunk of samples).
+    TrainedSde = 22,
 }
 
 impl Purpose {

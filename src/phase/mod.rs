@@ -23,6 +23,10 @@
 //!   1-D recursion of h = x·μ/√d (SPEC §5.4): O(K) for the whole curve at any d.
 //! * [`measure_clones`] — SPEC §10 by Monte Carlo: a denoiser's MSE excess and the
 //!   reverse-SDE U-turn as two clones' disagreement, at given times.
+//! * [`trained_channel`] — the same for a trained per-step denoiser, paired with the Bayes
+//!   one on the same draws: its MSE excess split into the Bayes part and a learning error,
+//!   and its reverse-SDE U-turn and clones (Euler–Maruyama on the training grid, in the span
+//!   of the denoisers' vectors).
 //!
 //! Detection under noise: [`noisy_t50`] (a weighted isotonic fit of a noisy falling profile
 //! and a parametric-bootstrap interval of its t₅₀). For trainers that draw a random time per
@@ -45,6 +49,7 @@ mod figure;
 mod isotonic;
 mod model_mse;
 mod profile;
+mod trained_sde;
 mod uturn;
 mod window;
 
@@ -60,5 +65,6 @@ pub use figure::{curve_series, profile_figure};
 pub use isotonic::{NoisyT50, fitted_t50, isotonic_decreasing, noisy_t50};
 pub use model_mse::ModelMse;
 pub use profile::{Curve, Profile, ProfilePoint};
+pub use trained_sde::{CHUNK as TRAINED_SDE_CHUNK, TrainedChannel, trained_channel};
 pub use uturn::{DataSource, FlowTransport, Transport, UTurn};
 pub use window::{Detector, Direction, Extent, Window, detect};
