@@ -9,6 +9,7 @@
 //! ```sh
 //! cargo run --release --example c12_dscan -- N REPLICAS D [D …]
 //! ```
+//! `C12_DSCAN_LAMBDA=0.1` replaces the ridge rule by a fixed λ.
 use phaseflow::flow::Endpoint;
 use phaseflow::model::fit::FullBatch;
 use phaseflow::model::run::KModeRun;
@@ -22,7 +23,11 @@ fn main() {
     let r: u64 = a[2].parse().unwrap();
     let ds: Vec<usize> = a[3..].iter().map(|s| s.parse().unwrap()).collect();
     let p = [0.5, 0.3, 0.2];
-    let lambda = 128.0 / n as f64;
+    // λ = 128/n as in C12's ladder, or LAMBDA from the environment (C12_DSCAN_LAMBDA).
+    let lambda = std::env::var("C12_DSCAN_LAMBDA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128.0 / n as f64);
     let mut cells: Vec<(bool, usize)> = ds.iter().map(|&d| (true, d)).collect();
     cells.push((false, *ds.last().unwrap()));
     for (j, &(dilated, d)) in cells.iter().enumerate() {
