@@ -18,12 +18,19 @@
 //! sizes its intercepts are 0.751–0.753 ± 0.004 against 0.7726 (about −5 SE), and the
 //! n = 1024 cells themselves sit 0.008–0.012 below it. The claim is restated without it (SPEC
 //! §6: a finding is reported, never tolerated by a wider δ); the intercepts, their distance
-//! in SE and the cells are printed as notes and the class-0 fit is drawn. A probe points at
-//! the ridge, not the solver: a tighter gradient tolerance (1e-10, one replica at n = 1024) left
-//! its var⊥ unchanged to 4 digits, while
-//! λ_u = λ_w = 0.1 on the same ladder gave intercepts within 2.2 SE (at twice the CPU, with
-//! steps at the iteration cap). With the softmax saturated late in the flow, λ_w|W|²/(n·d)
-//! is not a small b/n correction to the c_k that set var⊥ (docs/claims.md, C12).
+//! in SE and the cells are printed as notes and the class-0 fit is drawn.
+//!
+//! **Its cause: the ridge on a saturated gate** (probe `examples/c12_var_perp.rs`; docs/claims.md,
+//! C12). Late in the flow the Bayes gate is saturated (logit gaps of order dβ²/v), the data
+//! term is flat in the scale of W, and the ridge sets it: at n = 1024 the fitted |W| is
+//! 0.59 … 0.02 of the Bayes |W| at t = 0.8 … 1.8. The minimiser balances a tail e^(−2sG)
+//! against (λ/n)s², a bias of order √(λ/n) up to a log, not the λ/n a b/n term absorbs: the
+//! middle steps' c_k, which alone set var⊥, sit −0.019, −0.015, −0.009 below Bayes at
+//! n = 256, 1024, 4096 (t = 0.8, λ = 1). λ = n_0/n (n_0 = 128) makes that term O(1/n); declared
+//! before its run, it moved the intercepts to 0.758, 0.759, 0.764 (−4.6, −3.2, −2.2 SE), the
+//! cells turning non-monotone in n (a positive O(1/n) term from the read-out's orthogonal
+//! part against the ridge's negative one), and it cost the p̂_1 control its power in the
+//! run-wide Holm family (t = 4.27 under its critical): not adopted, λ stays 1.
 //!
 //! **Estimator.** The generated p̂_i of a replica tracks its training set's own class
 //! fraction f_i (SPEC §5.7), whose mean is exactly p_i: the replica value entered is
