@@ -567,7 +567,13 @@ impl Globals {
 /// Atom `a`'s parts of the gradient at globals `g` (its pre-activation part y_a, its tanh
 /// moments `mo`): (∂R/∂B_a, the part through W = Σν M₁·lin, the atom's term of Σ(1/A)∂R/∂A).
 #[inline]
-fn atom_terms(at: &Atoms, a: usize, y_a: f64, mo: &crate::quadrature::TanhMoments, g: &Globals) -> [f64; 3] {
+fn atom_terms(
+    at: &Atoms,
+    a: usize,
+    y_a: f64,
+    mo: &crate::quadrature::TanhMoments,
+    g: &Globals,
+) -> [f64; 3] {
     let (nu, h) = (at.nu[a], at.h[a]);
     let lin = g.om_cap * h + y_a;
     let d1 = 1.0 - mo.m2; // ∂M1/∂B
@@ -582,7 +588,14 @@ fn atom_terms(at: &Atoms, a: usize, y_a: f64, mo: &crate::quadrature::TanhMoment
 }
 
 /// The gradient in (b, y) from the atoms' parts and the globals.
-fn assemble_grad(k: &StepKin, at: &Atoms, y: &[f64], g_b: &[f64], g_l: &[f64], g: &Globals) -> Vec<f64> {
+fn assemble_grad(
+    k: &StepKin,
+    at: &Atoms,
+    y: &[f64],
+    g_b: &[f64],
+    g_l: &[f64],
+    g: &Globals,
+) -> Vec<f64> {
     let sp2 = k.sp2();
     let bsd = k.beta * k.d.sqrt();
     let na = at.len();
@@ -591,7 +604,10 @@ fn assemble_grad(k: &StepKin, at: &Atoms, y: &[f64], g_b: &[f64], g_l: &[f64], g
     for a in 0..na {
         let nu = at.nu[a];
         grad.push(
-            g_b[a] + g_l[a] + g.f_r * 2.0 * nu * y[a] / (sp2 * bsd * bsd) + g.f_om * nu * at.h[a] / sp2,
+            g_b[a]
+                + g_l[a]
+                + g.f_r * 2.0 * nu * y[a] / (sp2 * bsd * bsd)
+                + g.f_om * nu * at.h[a] / sp2,
         );
     }
     grad
