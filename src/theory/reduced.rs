@@ -450,34 +450,33 @@ pub fn objective_full(k: &StepKin, at: &Atoms, x: &[f64], ch: &[f64; 4]) -> Full
     let f_p = 2.0 * p * f_aa;
     let f_q1 = sp2 * f_aa;
     let f_wb = f_wa / bsd;
+    let mut g = Globals {
+        om_cap,
+        amp,
+        f_s2,
+        f_p,
+        f_q1,
+        f_wb,
+        f_r: 0.0,
+        f_om: 0.0,
+    };
     let mut g_b = vec![0.0; na];
     let mut g_l = vec![0.0; na];
     let mut g_a_sum = 0.0;
     for a in 0..na {
-        let (nu, h, mo) = (at.nu[a], at.h[a], mom[a]);
-        let lin = om_cap * h + y[a];
-        let d1 = 1.0 - mo.m2; // ∂M1/∂B
-        let d2 = 2.0 * (mo.m1 - mo.m3); // ∂M2/∂B
-        let a1 = -2.0 * (mo.m1 - mo.m3); // (1/A)∂M1/∂A
-        let a2 = 2.0 * (1.0 - 4.0 * mo.m2 + 3.0 * mo.m4); // (1/A)∂M2/∂A
-        g_b[a] = nu * (f_s2 * d2 + f_p * h * d1 + f_q1 * 2.0 * mo.m1 * d1 + f_wb * d1 * lin);
-        g_l[a] = nu * f_wb * mo.m1;
-        g_a_sum += nu * (f_s2 * a2 + f_p * h * a1 + f_q1 * 2.0 * mo.m1 * a1 + f_wb * lin * a1);
+        let t = atom_terms(at, a, y[a], &mom[a], &g);
+        g_b[a] = t[0];
+        g_l[a] = t[1];
+        g_a_sum += t[2];
     }
     // ∂A/∂r·∂/∂A = (α²/(2A))·A·(1/A)∂/∂A: no singularity at r = 0.
-    let f_r = f_r_direct + 0.5 * al * al * g_a_sum;
-    let mut f_om = 2.0 * f_r * om_cap / (bsd * bsd);
+    g.f_r = f_r_direct + 0.5 * al * al * g_a_sum;
+    g.f_om = 2.0 * g.f_r * om_cap / (bsd * bsd);
     for a in 0..na {
-        f_om += (g_b[a] + g_l[a]) * at.h[a];
+        g.f_om += (g_b[a] + g_l[a]) * at.h[a];
     }
-    let mut grad = Vec::with_capacity(na + 1);
-    grad.push(g_b.iter().sum());
-    for a in 0..na {
-        let nu = at.nu[a];
-        grad.push(
-            g_b[a] + g_l[a] + f_r * 2.0 * nu * y[a] / (sp2 * bsd * bsd) + f_om * nu * at.h[a] / sp2,
-        );
-    }
+    let grad = assemble_grad(k, at, y, &g_b, &g_l, &g);
+    let (f_r, f_om) = (g.f_r, g.f_om);
     // Atoms of weight below 1e-6·n (Gauss–Hermite tails) do not count: they carry no
     // objective and drift freely in flat directions.
     let saturation = (0..na)
@@ -505,7 +504,131 @@ pub fn objective_full(k: &StepKin, at: &Atoms, x: &[f64], ch: &[f64; 4]) -> Full
         moments: mom,
         amp,
         om_cap,
+        globals: g,
     }
+}
+
+/// The quantities through which one atom's gradient component depends on the others: with
+/// them fixed, component a of ∇_y R_k is a function of y_a and b alone ([`gradient_frozen`];
+/// the structured Hessian of [`crate::theory::wishart`] rests on this).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Globals {
+    /// Ω.
+    pub om_cap: f64,
+    /// A = α√r.
+    pub amp: f64,
+    /// ∂R/∂S₂ (through S and E).
+    pub f_s2: f64,
+    /// ∂R/∂P.
+    pub f_p: f64,
+    /// ∂R/∂Q₁.
+    pub f_q1: f64,
+    /// ∂R/∂W.
+    pub f_wb: f64,
+    /// dR/dr (direct and through A).
+    pub f_r: f64,
+    /// dR/dΩ (through every atom's B and r).
+    pub f_om: f64,
+}
+
+impl Globals {
+    /// Number of globals.
+    pub const LEN: usize = 8;
+
+    /// As an array (the order of the fields).
+    pub fn to_array(&self) -> [f64; 8] {
+        [
+            self.om_cap,
+            self.amp,
+            self.f_s2,
+            self.f_p,
+            self.f_q1,
+            self.f_wb,
+            self.f_r,
+            self.f_om,
+        ]
+    }
+
+    /// From [`Globals::to_array`]'s order.
+    pub fn from_array(v: [f64; 8]) -> Self {
+        Self {
+            om_cap: v[0],
+            amp: v[1],
+            f_s2: v[2],
+            f_p: v[3],
+            f_q1: v[4],
+            f_wb: v[5],
+            f_r: v[6],
+            f_om: v[7],
+        }
+    }
+}
+
+/// Atom `a`'s parts of the gradient at globals `g` (its pre-activation part y_a, its tanh
+/// moments `mo`): (∂R/∂B_a, the part through W = Σν M₁·lin, the atom's term of Σ(1/A)∂R/∂A).
+#[inline]
+fn atom_terms(
+    at: &Atoms,
+    a: usize,
+    y_a: f64,
+    mo: &crate::quadrature::TanhMoments,
+    g: &Globals,
+) -> [f64; 3] {
+    let (nu, h) = (at.nu[a], at.h[a]);
+    let lin = g.om_cap * h + y_a;
+    let d1 = 1.0 - mo.m2; // ∂M1/∂B
+    let d2 = 2.0 * (mo.m1 - mo.m3); // ∂M2/∂B
+    let a1 = -2.0 * (mo.m1 - mo.m3); // (1/A)∂M1/∂A
+    let a2 = 2.0 * (1.0 - 4.0 * mo.m2 + 3.0 * mo.m4); // (1/A)∂M2/∂A
+    [
+        nu * (g.f_s2 * d2 + g.f_p * h * d1 + g.f_q1 * 2.0 * mo.m1 * d1 + g.f_wb * d1 * lin),
+        nu * g.f_wb * mo.m1,
+        nu * (g.f_s2 * a2 + g.f_p * h * a1 + g.f_q1 * 2.0 * mo.m1 * a1 + g.f_wb * lin * a1),
+    ]
+}
+
+/// The gradient in (b, y) from the atoms' parts and the globals.
+fn assemble_grad(
+    k: &StepKin,
+    at: &Atoms,
+    y: &[f64],
+    g_b: &[f64],
+    g_l: &[f64],
+    g: &Globals,
+) -> Vec<f64> {
+    let sp2 = k.sp2();
+    let bsd = k.beta * k.d.sqrt();
+    let na = at.len();
+    let mut grad = Vec::with_capacity(na + 1);
+    grad.push(g_b.iter().sum());
+    for a in 0..na {
+        let nu = at.nu[a];
+        grad.push(
+            g_b[a]
+                + g_l[a]
+                + g.f_r * 2.0 * nu * y[a] / (sp2 * bsd * bsd)
+                + g.f_om * nu * at.h[a] / sp2,
+        );
+    }
+    grad
+}
+
+/// The gradient of R_k in (b, y) with the [`Globals`] held at `g` instead of computed from
+/// `x`: component a of the y-part depends on y_a and b only. At the globals of
+/// [`objective_full`]`(k, at, x, ch)` it equals that gradient.
+pub fn gradient_frozen(k: &StepKin, at: &Atoms, x: &[f64], g: &Globals) -> Vec<f64> {
+    let na = at.len();
+    assert_eq!(x.len(), na + 1, "x = (b, y_1..y_N)");
+    let (b, y) = (x[0], &x[1..]);
+    let mut g_b = vec![0.0; na];
+    let mut g_l = vec![0.0; na];
+    for a in 0..na {
+        let mo = tanh_moments(g.amp, g.om_cap * at.h[a] + y[a] + b);
+        let t = atom_terms(at, a, y[a], &mo, g);
+        g_b[a] = t[0];
+        g_l[a] = t[1];
+    }
+    assemble_grad(k, at, y, &g_b, &g_l, g)
 }
 
 /// [`objective_full`]'s answer.
@@ -521,6 +644,8 @@ pub struct Full {
     pub amp: f64,
     /// Ω.
     pub om_cap: f64,
+    /// The globals at x ([`gradient_frozen`]).
+    pub globals: Globals,
 }
 
 /// Why the reduced solver stopped.
