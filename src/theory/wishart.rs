@@ -664,9 +664,7 @@ fn hessian_and_grad_o(pr: &Problem, th0: &[f64]) -> (Vec<f64>, Vec<[f64; OVERLAP
         hm[i * nn] = hb[i];
         hm[i] = hb[i];
     }
-    for a in 0..n {
-        go[1 + a] = gy_o[a];
-    }
+    go[1..].copy_from_slice(&gy_o);
     (hm, go)
 }
 
